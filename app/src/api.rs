@@ -1,0 +1,140 @@
+//! Server functions and the query types they return. Each one only reaches
+//! the backend (provided by the server as context) and maps its errors; the
+//! logic lives in the server's engine and queries.
+
+use crate::contracts::*;
+use leptos::prelude::*;
+use serde::{Deserialize, Serialize};
+
+/// What a dispatched command produced.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct DispatchOutcome {
+    pub command_id: CommandId,
+    /// Sequences of the stored events (`first..=last`); equal to the current
+    /// sequence when nothing needed storing.
+    pub first_sequence: u64,
+    pub last_sequence: u64,
+    /// True when this command id had already been handled: the first
+    /// answer is returned and nothing happens again.
+    pub duplicate: bool,
+}
+
+/// Projects and thread summaries at a sequence.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct Snapshot {
+    pub sequence: u64,
+    pub projects: Vec<Project>,
+    pub threads: Vec<ThreadSummary>,
+}
+
+/// A page of a thread's timeline, latest turns last.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct ThreadPageResponse {
+    pub sequence: u64,
+    pub thread: ThreadSummary,
+    pub page: ThreadPage,
+}
+
+/// Facts about the running server, shown on the settings page.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct ServerInfo {
+    pub version: String,
+    pub data_dir: String,
+    pub sqlite_version: String,
+    pub event_count: u64,
+    pub last_sequence: u64,
+}
+
+#[cfg(feature = "ssr")]
+pub mod backend {
+    use super::*;
+    use std::future::Future;
+    use std::pin::Pin;
+    use std::sync::Arc;
+
+    pub type BoxFuture<'a, T> = Pin<Box<dyn Future<Output = T> + Send + 'a>>;
+
+    /// An error the edge turns into a message for the user.
+    #[derive(Clone, Debug, PartialEq, thiserror::Error)]
+    pub enum BackendError {
+        #[error("{0}")]
+        Rejected(String),
+        #[error("{0}")]
+        NotFound(String),
+        #[error("{0}")]
+        Invalid(String),
+        #[error("internal error: {0}")]
+        Internal(String),
+    }
+
+    /// What the server offers the pages and server functions.
+    pub trait Backend: Send + Sync + 'static {
+        fn dispatch(
+            &self,
+            envelope: CommandEnvelope,
+        ) -> BoxFuture<'_, Result<DispatchOutcome, BackendError>>;
+        fn snapshot(&self) -> BoxFuture<'_, Result<Snapshot, BackendError>>;
+        fn thread_page(
+            &self,
+            thread_id: ThreadId,
+            before_turn: Option<u32>,
+            limit: u32,
+        ) -> BoxFuture<'_, Result<ThreadPageResponse, BackendError>>;
+        fn server_info(&self) -> BoxFuture<'_, Result<ServerInfo, BackendError>>;
+    }
+
+    pub type SharedBackend = Arc<dyn Backend>;
+
+    pub fn backend() -> Result<SharedBackend, ServerFnError> {
+        use_context::<SharedBackend>()
+            .ok_or_else(|| ServerFnError::new("the server's backend is not available"))
+    }
+
+    pub fn to_server_error(e: BackendError) -> ServerFnError {
+        ServerFnError::new(e.to_string())
+    }
+}
+
+/// Most turns a single page request may ask for.
+pub const MAX_PAGE_TURNS: u32 = 200;
+
+#[server(prefix = "/api", endpoint = "dispatch")]
+pub async fn dispatch_command(envelope: CommandEnvelope) -> Result<DispatchOutcome, ServerFnError> {
+    if envelope.command.is_internal() {
+        return Err(ServerFnError::new(
+            "this command is sent only by the server itself",
+        ));
+    }
+    backend::backend()?
+        .dispatch(envelope)
+        .await
+        .map_err(backend::to_server_error)
+}
+
+#[server(prefix = "/api", endpoint = "snapshot")]
+pub async fn get_snapshot() -> Result<Snapshot, ServerFnError> {
+    backend::backend()?
+        .snapshot()
+        .await
+        .map_err(backend::to_server_error)
+}
+
+#[server(prefix = "/api", endpoint = "thread_page")]
+pub async fn get_thread_page(
+    thread_id: ThreadId,
+    before_turn: Option<u32>,
+    limit: u32,
+) -> Result<ThreadPageResponse, ServerFnError> {
+    backend::backend()?
+        .thread_page(thread_id, before_turn, limit.clamp(1, MAX_PAGE_TURNS))
+        .await
+        .map_err(backend::to_server_error)
+}
+
+#[server(prefix = "/api", endpoint = "server_info")]
+pub async fn get_server_info() -> Result<ServerInfo, ServerFnError> {
+    backend::backend()?
+        .server_info()
+        .await
+        .map_err(backend::to_server_error)
+}

@@ -1,0 +1,70 @@
+//! Projects and their threads, newest first, with each thread's state.
+
+use super::store::use_store;
+use crate::api::Snapshot;
+use crate::contracts::*;
+use leptos::prelude::*;
+use leptos_router::components::A;
+
+#[component]
+pub fn Sidebar() -> impl IntoView {
+    let store = use_store();
+    view! {
+        <nav class="sidebar" data-testid="sidebar">
+            <A href="/" attr:class="brand">"peon"</A>
+            <Transition fallback=|| view! { <p class="muted">"Loading…"</p> }>
+                {move || {
+                    store
+                        .snapshot
+                        .get()
+                        .map(|result| match result {
+                            Ok(snapshot) => project_tree(&snapshot).into_any(),
+                            Err(e) => {
+                                view! { <p class="error">{format!("Could not load: {e}")}</p> }
+                                    .into_any()
+                            }
+                        })
+                }}
+            </Transition>
+            <A href="/settings" attr:class="settings-link">"Settings"</A>
+        </nav>
+    }
+}
+
+fn project_tree(snapshot: &Snapshot) -> impl IntoView + use<> {
+    let mut projects = snapshot.projects.clone();
+    projects.sort_by(|a, b| a.title.to_lowercase().cmp(&b.title.to_lowercase()));
+    let items = projects
+        .into_iter()
+        .map(|project| {
+            let mut threads: Vec<ThreadSummary> = snapshot
+                .threads
+                .iter()
+                .filter(|t| t.project_id == project.id && !t.archived)
+                .cloned()
+                .collect();
+            threads.sort_by(|a, b| b.created_at.cmp(&a.created_at));
+            let threads = threads
+                .into_iter()
+                .map(|t| {
+                    let state = t.state();
+                    view! {
+                        <li class="thread-link" data-state=state.as_str()>
+                            <A href=format!("/threads/{}", t.id)>
+                                <span class=format!("dot {}", state.as_str()) title=state.as_str()></span>
+                                {t.title.clone()}
+                            </A>
+                        </li>
+                    }
+                })
+                .collect_view();
+            view! {
+                <li class="project">
+                    <A href=format!("/projects/{}", project.id)>{project.title.clone()}</A>
+                    <ul class="threads">{threads}</ul>
+                </li>
+            }
+        })
+        .collect_view();
+    view! { <ul class="projects" data-testid="project-list">{items}</ul> }
+}

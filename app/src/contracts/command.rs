@@ -1,0 +1,208 @@
+//! Commands: what a client, the server or a provider reactor asks for.
+
+use super::ids::*;
+use super::types::*;
+use serde::{Deserialize, Serialize};
+
+/// A command with the id its sender chose. Sending the same envelope twice
+/// acts once.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct CommandEnvelope {
+    pub command_id: CommandId,
+    pub command: Command,
+}
+
+impl CommandEnvelope {
+    pub fn new(command: impl Into<Command>) -> Self {
+        Self {
+            command_id: CommandId::new(),
+            command: command.into(),
+        }
+    }
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "type")]
+pub enum Command {
+    // ---- projects ----
+    #[serde(rename = "project.create")]
+    ProjectCreate {
+        project_id: ProjectId,
+        title: String,
+        workspace_root: String,
+        #[serde(default)]
+        default_model: Option<String>,
+    },
+    #[serde(rename = "project.update")]
+    ProjectUpdate {
+        project_id: ProjectId,
+        #[serde(default)]
+        title: Option<String>,
+        #[serde(default)]
+        default_model: Option<String>,
+    },
+    #[serde(rename = "project.delete")]
+    ProjectDelete { project_id: ProjectId },
+
+    // ---- threads ----
+    #[serde(rename = "thread.create")]
+    ThreadCreate {
+        thread_id: ThreadId,
+        project_id: ProjectId,
+        title: String,
+        provider: Provider,
+        #[serde(default)]
+        model: Option<String>,
+        runtime_mode: RuntimeMode,
+        interaction_mode: InteractionMode,
+        #[serde(default)]
+        branch: Option<String>,
+        #[serde(default)]
+        worktree_path: Option<String>,
+    },
+    #[serde(rename = "thread.update")]
+    ThreadUpdate {
+        thread_id: ThreadId,
+        #[serde(default)]
+        title: Option<String>,
+        #[serde(default)]
+        model: Option<String>,
+        #[serde(default)]
+        branch: Option<String>,
+    },
+    #[serde(rename = "thread.archive")]
+    ThreadArchive { thread_id: ThreadId },
+    #[serde(rename = "thread.unarchive")]
+    ThreadUnarchive { thread_id: ThreadId },
+    #[serde(rename = "thread.delete")]
+    ThreadDelete { thread_id: ThreadId },
+    #[serde(rename = "thread.set-runtime-mode")]
+    ThreadSetRuntimeMode {
+        thread_id: ThreadId,
+        runtime_mode: RuntimeMode,
+    },
+    #[serde(rename = "thread.set-interaction-mode")]
+    ThreadSetInteractionMode {
+        thread_id: ThreadId,
+        interaction_mode: InteractionMode,
+    },
+
+    // ---- turns ----
+    #[serde(rename = "turn.start")]
+    TurnStart {
+        thread_id: ThreadId,
+        turn_id: TurnId,
+        message_id: MessageId,
+        text: String,
+        #[serde(default)]
+        attachments: Vec<Attachment>,
+    },
+    #[serde(rename = "turn.interrupt")]
+    TurnInterrupt { thread_id: ThreadId },
+
+    // ---- approvals, checkpoints, session ----
+    #[serde(rename = "approval.respond")]
+    ApprovalRespond {
+        thread_id: ThreadId,
+        approval_id: ApprovalId,
+        decision: ApprovalDecision,
+    },
+    #[serde(rename = "checkpoint.revert")]
+    CheckpointRevert {
+        thread_id: ThreadId,
+        turn_count: u32,
+    },
+    #[serde(rename = "session.stop")]
+    SessionStop { thread_id: ThreadId },
+    #[serde(rename = "settings.update")]
+    SettingsUpdate {
+        key: String,
+        value: serde_json::Value,
+    },
+
+    // ---- internal: dispatched by the server's reactors ----
+    #[serde(rename = "internal.message-delta")]
+    MessageDelta {
+        thread_id: ThreadId,
+        message_id: MessageId,
+        text: String,
+    },
+    #[serde(rename = "internal.message-complete")]
+    MessageComplete {
+        thread_id: ThreadId,
+        message_id: MessageId,
+    },
+    #[serde(rename = "internal.activity")]
+    RecordActivity {
+        thread_id: ThreadId,
+        activity_id: ActivityId,
+        kind: ActivityKind,
+        summary: String,
+        #[serde(default)]
+        detail: Option<String>,
+        status: ActivityStatus,
+    },
+    #[serde(rename = "internal.approval-request")]
+    RequestApproval {
+        thread_id: ThreadId,
+        approval_id: ApprovalId,
+        kind: ApprovalKind,
+        detail: String,
+    },
+    #[serde(rename = "internal.session-change")]
+    ChangeSession {
+        thread_id: ThreadId,
+        status: SessionStatus,
+        #[serde(default)]
+        provider_thread_id: Option<String>,
+        #[serde(default)]
+        last_error: Option<String>,
+    },
+    #[serde(rename = "internal.turn-started")]
+    MarkTurnStarted {
+        thread_id: ThreadId,
+        turn_id: TurnId,
+    },
+    #[serde(rename = "internal.turn-complete")]
+    CompleteTurn {
+        thread_id: ThreadId,
+        turn_id: TurnId,
+        status: TurnOutcome,
+        #[serde(default)]
+        error: Option<String>,
+    },
+    #[serde(rename = "internal.checkpoint-created")]
+    RecordCheckpoint {
+        thread_id: ThreadId,
+        #[serde(default)]
+        turn_id: Option<TurnId>,
+        turn_count: u32,
+        git_ref: String,
+        files: Vec<FileStat>,
+    },
+    #[serde(rename = "internal.revert-complete")]
+    CompleteRevert {
+        thread_id: ThreadId,
+        turn_count: u32,
+    },
+}
+
+impl Command {
+    /// Commands only the server's own reactors may send; a browser sending
+    /// one is refused at the edge.
+    pub fn is_internal(&self) -> bool {
+        use Command as C;
+        matches!(
+            self,
+            C::MessageDelta { .. }
+                | C::MessageComplete { .. }
+                | C::RecordActivity { .. }
+                | C::RequestApproval { .. }
+                | C::ChangeSession { .. }
+                | C::MarkTurnStarted { .. }
+                | C::CompleteTurn { .. }
+                | C::RecordCheckpoint { .. }
+                | C::CompleteRevert { .. }
+        )
+    }
+}

@@ -1,0 +1,159 @@
+//! Small value types shared by commands, events and the read model.
+
+use serde::{Deserialize, Serialize};
+
+macro_rules! wire_enum {
+    ($(#[$doc:meta])* $name:ident { $($variant:ident = $wire:literal),* $(,)? }) => {
+        $(#[$doc])*
+        #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+        pub enum $name {
+            $(#[serde(rename = $wire)] $variant,)*
+        }
+
+        impl $name {
+            pub const ALL: &'static [$name] = &[$($name::$variant),*];
+
+            /// The wire name, also used for SQL columns and CSS classes.
+            pub fn as_str(self) -> &'static str {
+                match self { $($name::$variant => $wire,)* }
+            }
+
+            pub fn parse(s: &str) -> Option<Self> {
+                match s { $($wire => Some($name::$variant),)* _ => None }
+            }
+        }
+
+        impl std::fmt::Display for $name {
+            fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str(self.as_str())
+            }
+        }
+    };
+}
+
+wire_enum! {
+    /// Which coding agent runs a thread.
+    Provider { Codex = "codex", Claude = "claude" }
+}
+
+wire_enum! {
+    /// Whether the agent must ask before running commands and editing files.
+    RuntimeMode { ApprovalRequired = "approval-required", FullAccess = "full-access" }
+}
+
+wire_enum! {
+    InteractionMode { Default = "default", Plan = "plan" }
+}
+
+wire_enum! {
+    Role { User = "user", Assistant = "assistant", System = "system" }
+}
+
+wire_enum! {
+    TurnStatus {
+        Requested = "requested",
+        Running = "running",
+        Completed = "completed",
+        Interrupted = "interrupted",
+        Failed = "failed",
+    }
+}
+
+wire_enum! {
+    /// How a turn ended; the subset of `TurnStatus` a completion may carry.
+    TurnOutcome { Completed = "completed", Interrupted = "interrupted", Failed = "failed" }
+}
+
+impl From<TurnOutcome> for TurnStatus {
+    fn from(o: TurnOutcome) -> Self {
+        match o {
+            TurnOutcome::Completed => TurnStatus::Completed,
+            TurnOutcome::Interrupted => TurnStatus::Interrupted,
+            TurnOutcome::Failed => TurnStatus::Failed,
+        }
+    }
+}
+
+wire_enum! {
+    ActivityKind {
+        Command = "command",
+        FileChange = "file_change",
+        Reasoning = "reasoning",
+        Tool = "tool",
+        Warning = "warning",
+        Error = "error",
+        Other = "other",
+    }
+}
+
+wire_enum! {
+    ActivityStatus {
+        Running = "running",
+        Completed = "completed",
+        Failed = "failed",
+        Declined = "declined",
+    }
+}
+
+wire_enum! {
+    ApprovalKind { Command = "command", FileChange = "file_change", Other = "other" }
+}
+
+wire_enum! {
+    ApprovalDecision {
+        Accept = "accept",
+        AcceptForSession = "accept_for_session",
+        Decline = "decline",
+        Cancel = "cancel",
+    }
+}
+
+wire_enum! {
+    SessionStatus {
+        Starting = "starting",
+        Ready = "ready",
+        Running = "running",
+        Stopped = "stopped",
+        Error = "error",
+    }
+}
+
+wire_enum! {
+    FileChangeKind { Added = "added", Modified = "modified", Deleted = "deleted", Renamed = "renamed" }
+}
+
+wire_enum! {
+    /// Who caused an event.
+    Actor { Client = "client", Server = "server", Provider = "provider" }
+}
+
+wire_enum! {
+    /// The aggregate an event belongs to; with its id it names a stream.
+    StreamKind { Project = "project", Thread = "thread", Settings = "settings" }
+}
+
+wire_enum! {
+    /// What a thread is doing, as the sidebar shows it. Derived, never stored
+    /// in an event.
+    ThreadState {
+        Idle = "idle",
+        Running = "running",
+        AwaitingApproval = "awaiting-approval",
+        Error = "error",
+    }
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Attachment {
+    pub name: String,
+    pub mime_type: String,
+    pub size_bytes: u64,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct FileStat {
+    pub path: String,
+    pub kind: FileChangeKind,
+    pub additions: u32,
+    pub deletions: u32,
+}

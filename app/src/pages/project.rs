@@ -1,0 +1,200 @@
+use super::{NotFound, error_text};
+use crate::components::{dispatch_action, use_store};
+use crate::contracts::*;
+use leptos::prelude::*;
+use leptos_router::components::A;
+use leptos_router::hooks::{use_navigate, use_params_map};
+
+#[component]
+pub fn ProjectPage() -> impl IntoView {
+    let store = use_store();
+    let params = use_params_map();
+    let project_id = move || {
+        params
+            .read()
+            .get("id")
+            .and_then(|id| id.parse::<ProjectId>().ok())
+    };
+    view! {
+        <Transition fallback=|| view! { <p class="muted">"Loading…"</p> }>
+            {move || {
+                store
+                    .snapshot
+                    .get()
+                    .map(|result| match result {
+                        Ok(snapshot) => {
+                            match project_id()
+                                .and_then(|id| snapshot.projects.iter().find(|p| p.id == id).cloned())
+                            {
+                                Some(project) => {
+                                    let mut threads: Vec<ThreadSummary> = snapshot
+                                        .threads
+                                        .iter()
+                                        .filter(|t| t.project_id == project.id)
+                                        .cloned()
+                                        .collect();
+                                    threads.sort_by(|a, b| b.created_at.cmp(&a.created_at));
+                                    view! { <ProjectView project threads /> }.into_any()
+                                }
+                                None => view! { <NotFound what="This project" /> }.into_any(),
+                            }
+                        }
+                        Err(e) => view! { <p class="error">{error_text(&e)}</p> }.into_any(),
+                    })
+            }}
+        </Transition>
+    }
+}
+
+#[component]
+fn ProjectView(project: Project, threads: Vec<ThreadSummary>) -> impl IntoView {
+    let act = dispatch_action();
+    let new_title = RwSignal::new(String::new());
+    let provider = RwSignal::new(Provider::Codex.as_str().to_string());
+    let project_id = project.id;
+    let create = move |ev: leptos::ev::SubmitEvent| {
+        ev.prevent_default();
+        let title = new_title.get_untracked().trim().to_string();
+        act.dispatch(CommandEnvelope::new(Command::ThreadCreate {
+            thread_id: ThreadId::new(),
+            project_id,
+            title: if title.is_empty() {
+                "New thread".to_string()
+            } else {
+                title
+            },
+            provider: Provider::parse(&provider.get_untracked()).unwrap_or(Provider::Codex),
+            model: None,
+            runtime_mode: RuntimeMode::ApprovalRequired,
+            interaction_mode: InteractionMode::Default,
+            branch: None,
+            worktree_path: None,
+        }));
+        new_title.set(String::new());
+    };
+    let navigate = use_navigate();
+    let delete_project = move |_| {
+        let confirmed = confirm(
+            "Delete this project and all its threads from peon? Files on disk are not touched.",
+        );
+        if confirmed {
+            act.dispatch(CommandEnvelope::new(Command::ProjectDelete { project_id }));
+            navigate("/", Default::default());
+        }
+    };
+    let rename = move |_| {
+        if let Some(title) = prompt("New project title") {
+            act.dispatch(CommandEnvelope::new(Command::ProjectUpdate {
+                project_id,
+                title: Some(title),
+                default_model: None,
+            }));
+        }
+    };
+    let rows = threads
+        .into_iter()
+        .map(|t| {
+            let id = t.id;
+            let state = t.state();
+            let archived = t.archived;
+            view! {
+                <li class="card thread-row" data-testid="thread-row" data-archived=archived.to_string()>
+                    <span class=format!("dot {}", state.as_str()) title=state.as_str()></span>
+                    <A href=format!("/threads/{id}")>{t.title.clone()}</A>
+                    <span class="muted">{format!("{} · {} turns", t.provider, t.turn_count)}</span>
+                    <span class="row-actions">
+                        <button
+                            class="link"
+                            on:click=move |_| {
+                                act.dispatch(
+                                    CommandEnvelope::new(
+                                        if archived {
+                                            Command::ThreadUnarchive { thread_id: id }
+                                        } else {
+                                            Command::ThreadArchive { thread_id: id }
+                                        },
+                                    ),
+                                );
+                            }
+                        >
+                            {if archived { "Unarchive" } else { "Archive" }}
+                        </button>
+                        <button
+                            class="link danger"
+                            on:click=move |_| {
+                                if confirm("Delete this thread?") {
+                                    act.dispatch(CommandEnvelope::new(Command::ThreadDelete { thread_id: id }));
+                                }
+                            }
+                        >
+                            "Delete"
+                        </button>
+                    </span>
+                </li>
+            }
+        })
+        .collect_view();
+    view! {
+        <section class="page project" data-testid="project-page">
+            <header class="page-header">
+                <h1 data-testid="project-title">{project.title.clone()}</h1>
+                <code class="path">{project.workspace_root.clone()}</code>
+                <span class="row-actions">
+                    <button class="link" on:click=rename>"Rename"</button>
+                    <button class="link danger" on:click=delete_project>"Delete"</button>
+                </span>
+            </header>
+            <form class="card form-row" on:submit=create>
+                <label>
+                    "New thread"
+                    <input type="text" placeholder="What should the agent do?" data-testid="thread-title" bind:value=new_title />
+                </label>
+                <label>
+                    "Agent"
+                    <select bind:value=provider>
+                        <option value="codex">"Codex"</option>
+                        <option value="claude">"Claude Code"</option>
+                    </select>
+                </label>
+                <button type="submit" data-testid="add-thread">"Create thread"</button>
+            </form>
+            {move || {
+                act.value()
+                    .get()
+                    .and_then(|r| r.err())
+                    .map(|e| view! { <p class="error">{error_text(&e)}</p> })
+            }}
+            <ul class="cards" data-testid="threads">{rows}</ul>
+        </section>
+    }
+}
+
+fn confirm(message: &str) -> bool {
+    #[cfg(feature = "hydrate")]
+    {
+        web_sys::window()
+            .and_then(|w| w.confirm_with_message(message).ok())
+            .unwrap_or(false)
+    }
+    #[cfg(not(feature = "hydrate"))]
+    {
+        let _ = message;
+        false
+    }
+}
+
+fn prompt(message: &str) -> Option<String> {
+    #[cfg(feature = "hydrate")]
+    {
+        web_sys::window()
+            .and_then(|w| w.prompt_with_message(message).ok())
+            .flatten()
+            .map(|s| s.trim().to_string())
+            .filter(|s| !s.is_empty())
+    }
+    #[cfg(not(feature = "hydrate"))]
+    {
+        let _ = message;
+        None
+    }
+}

@@ -1,0 +1,46 @@
+// Starts the real release `peon` binary on a free port with a fresh data
+// folder, and stops it.
+import { spawn, ChildProcess } from 'node:child_process';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+
+export const PEON_BIN =
+  process.env.PEON_BIN ?? path.resolve(__dirname, '../../target/release/peon');
+
+export interface Peon {
+  url: string;
+  dataDir: string;
+  stop(): Promise<void>;
+}
+
+export async function startPeon(dataDir?: string, port = 0): Promise<Peon> {
+  const dir = dataDir ?? mkdtempSync(path.join(tmpdir(), 'peon-e2e-'));
+  const child: ChildProcess = spawn(PEON_BIN, ['--data-dir', dir, '--port', String(port)], {
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  const url = await new Promise<string>((resolve, reject) => {
+    let out = '';
+    const timer = setTimeout(() => reject(new Error(`peon did not start: ${out}`)), 30_000);
+    child.stdout!.on('data', (chunk) => {
+      out += chunk.toString();
+      const m = out.match(/running at (http:\/\/[^\s]+?)\/? /);
+      if (m) {
+        clearTimeout(timer);
+        resolve(m[1]);
+      }
+    });
+    child.stderr!.on('data', (chunk) => (out += chunk.toString()));
+    child.on('exit', (code) => reject(new Error(`peon exited with ${code}: ${out}`)));
+  });
+  return {
+    url,
+    dataDir: dir,
+    stop: () =>
+      new Promise((resolve) => {
+        if (child.exitCode !== null) return resolve();
+        child.once('exit', () => resolve());
+        child.kill('SIGTERM');
+      }),
+  };
+}

@@ -1,0 +1,92 @@
+//! The server side of the app's `Backend` trait: maps calls to the engine
+//! and the projection readers, and their errors to messages.
+
+use crate::orchestration::{DispatchError, Engine};
+use crate::persistence::{Database, StoreError, projection_reader};
+use peon_app::api::backend::{Backend, BackendError, BoxFuture};
+use peon_app::api::{DispatchOutcome, ServerInfo, Snapshot, ThreadPageResponse};
+use peon_app::contracts::*;
+use std::path::PathBuf;
+
+pub struct ServerBackend {
+    pub engine: Engine,
+    pub db: Database,
+    pub data_dir: PathBuf,
+}
+
+fn internal(e: StoreError) -> BackendError {
+    tracing::error!("query failed: {e}");
+    BackendError::Internal(e.to_string())
+}
+
+impl Backend for ServerBackend {
+    fn dispatch(
+        &self,
+        envelope: CommandEnvelope,
+    ) -> BoxFuture<'_, Result<DispatchOutcome, BackendError>> {
+        Box::pin(async move {
+            self.engine.dispatch(envelope).await.map_err(|e| match e {
+                DispatchError::Rejected(r) => BackendError::Rejected(r.to_string()),
+                other => {
+                    tracing::error!("dispatch failed: {other}");
+                    BackendError::Internal(other.to_string())
+                }
+            })
+        })
+    }
+
+    fn snapshot(&self) -> BoxFuture<'_, Result<Snapshot, BackendError>> {
+        Box::pin(async move {
+            let model = projection_reader::load_summaries(&self.db.pool)
+                .await
+                .map_err(internal)?;
+            Ok(Snapshot {
+                sequence: model.sequence,
+                projects: model.projects.into_values().collect(),
+                threads: model.threads.into_values().collect(),
+            })
+        })
+    }
+
+    fn thread_page(
+        &self,
+        thread_id: ThreadId,
+        before_turn: Option<u32>,
+        limit: u32,
+    ) -> BoxFuture<'_, Result<ThreadPageResponse, BackendError>> {
+        Box::pin(async move {
+            match projection_reader::load_thread_page(&self.db.pool, thread_id, before_turn, limit)
+                .await
+                .map_err(internal)?
+            {
+                Some((sequence, thread, page)) => Ok(ThreadPageResponse {
+                    sequence,
+                    thread,
+                    page,
+                }),
+                None => Err(BackendError::NotFound(format!(
+                    "thread {thread_id} not found"
+                ))),
+            }
+        })
+    }
+
+    fn server_info(&self) -> BoxFuture<'_, Result<ServerInfo, BackendError>> {
+        Box::pin(async move {
+            let sqlite_version: String = sqlx::query_scalar("SELECT sqlite_version()")
+                .fetch_one(&self.db.pool)
+                .await
+                .map_err(|e| internal(e.into()))?;
+            let last = projection_reader::last_sequence(&self.db.pool)
+                .await
+                .map_err(internal)?;
+            Ok(ServerInfo {
+                version: env!("CARGO_PKG_VERSION").to_string(),
+                data_dir: self.data_dir.display().to_string(),
+                sqlite_version,
+                event_count: last,
+                last_sequence: last,
+            })
+        })
+    }
+}

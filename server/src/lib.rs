@@ -1,0 +1,9 @@
+//! The peon server: configuration, persistence, the orchestration engine,
+//! and HTTP (SSR pages, server functions, static site files).
+
+pub mod backend;
+pub mod config;
+pub mod http;
+pub mod orchestration;
+pub mod persistence;
+pub mod site;

@@ -1,0 +1,336 @@
+//! The engine: one task owns writing. Each command goes receipt check →
+//! workspace check → `decide` → one transaction (append, project, receipt)
+//! → publish after commit.
+
+use super::decider::{Rejection, decide};
+use super::workspace;
+use crate::persistence::event_store::append_in;
+use crate::persistence::projection_reader::load_summaries;
+use crate::persistence::projector::{project_all, project_log_from};
+use crate::persistence::{Database, DatabaseError, EventStore, NewEvent, StoreError};
+use chrono::{DateTime, Utc};
+use peon_app::api::DispatchOutcome;
+use peon_app::contracts::*;
+use sha2::{Digest, Sha256};
+use sqlx::{Row, SqliteConnection};
+use std::collections::HashMap;
+use std::sync::Arc;
+use tokio::sync::{broadcast, mpsc, oneshot, watch};
+
+/// Events buffered per subscriber before a slow one starts losing them
+/// (it then resumes from the log by sequence).
+pub const BROADCAST_CAPACITY: usize = 4_096;
+const QUEUE: usize = 1_024;
+
+#[derive(Debug, thiserror::Error)]
+pub enum DispatchError {
+    #[error(transparent)]
+    Rejected(#[from] Rejection),
+    #[error("storage failed: {0}")]
+    Store(#[from] StoreError),
+    #[error("the engine has stopped")]
+    Stopped,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum EngineStartError {
+    #[error(transparent)]
+    Database(#[from] DatabaseError),
+    #[error("cannot load the projections: {0}")]
+    Store(#[from] StoreError),
+}
+
+struct Job {
+    envelope: CommandEnvelope,
+    actor: Actor,
+    causation: Option<EventId>,
+    reply: oneshot::Sender<Result<DispatchOutcome, DispatchError>>,
+}
+
+/// A handle to the engine; cheap to clone.
+#[derive(Clone)]
+pub struct Engine {
+    jobs: mpsc::Sender<Job>,
+    events: broadcast::Sender<Arc<StoredEvent>>,
+    sequence: watch::Receiver<u64>,
+}
+
+impl Engine {
+    /// Loads the model from the projections (catching them up with the log
+    /// if they lag), starts the writer task, and settles turns a previous
+    /// run left running.
+    pub async fn start(db: &Database) -> Result<Self, EngineStartError> {
+        let mut conn = db.writer().await?;
+        let store = EventStore::new(db.pool.clone());
+        catch_up_projections(&store, &mut conn).await?;
+        let mut model = load_summaries(&db.pool).await?;
+        model.keep_all_pages = false;
+        let (jobs, rx) = mpsc::channel(QUEUE);
+        let (events, _) = broadcast::channel(BROADCAST_CAPACITY);
+        let (seq_tx, sequence) = watch::channel(model.sequence);
+        let interrupted: Vec<(ThreadId, TurnId)> = model
+            .threads
+            .values()
+            .filter_map(|t| t.active_turn.as_ref().map(|a| (t.id, a.id)))
+            .collect();
+        let live_sessions: Vec<ThreadId> = model
+            .threads
+            .values()
+            .filter(|t| t.session_status != SessionStatus::Stopped)
+            .map(|t| t.id)
+            .collect();
+        let writer = Writer {
+            conn,
+            model,
+            events: events.clone(),
+            sequence: seq_tx,
+        };
+        tokio::spawn(writer.run(rx));
+        let engine = Self {
+            jobs,
+            events,
+            sequence,
+        };
+        engine
+            .settle_after_restart(interrupted, live_sessions)
+            .await;
+        Ok(engine)
+    }
+
+    /// A turn cannot outlive the process that ran its agent: settle it.
+    async fn settle_after_restart(&self, turns: Vec<(ThreadId, TurnId)>, sessions: Vec<ThreadId>) {
+        for (thread_id, turn_id) in turns {
+            let command = Command::CompleteTurn {
+                thread_id,
+                turn_id,
+                status: TurnOutcome::Interrupted,
+                error: Some(RESTART_MESSAGE.to_string()),
+            };
+            if let Err(e) = self
+                .dispatch_as(CommandEnvelope::new(command), Actor::Server, None)
+                .await
+            {
+                tracing::warn!(%thread_id, "could not settle an interrupted turn: {e}");
+            }
+        }
+        for thread_id in sessions {
+            let command = Command::ChangeSession {
+                thread_id,
+                status: SessionStatus::Stopped,
+                provider_thread_id: None,
+                last_error: None,
+            };
+            if let Err(e) = self
+                .dispatch_as(CommandEnvelope::new(command), Actor::Server, None)
+                .await
+            {
+                tracing::warn!(%thread_id, "could not settle a session: {e}");
+            }
+        }
+    }
+
+    /// Dispatches a command sent by a client.
+    pub async fn dispatch(
+        &self,
+        envelope: CommandEnvelope,
+    ) -> Result<DispatchOutcome, DispatchError> {
+        self.dispatch_as(envelope, Actor::Client, None).await
+    }
+
+    pub async fn dispatch_as(
+        &self,
+        envelope: CommandEnvelope,
+        actor: Actor,
+        causation: Option<EventId>,
+    ) -> Result<DispatchOutcome, DispatchError> {
+        let (reply, answer) = oneshot::channel();
+        self.jobs
+            .send(Job {
+                envelope,
+                actor,
+                causation,
+                reply,
+            })
+            .await
+            .map_err(|_| DispatchError::Stopped)?;
+        answer.await.map_err(|_| DispatchError::Stopped)?
+    }
+
+    /// Every event committed from now on.
+    pub fn subscribe(&self) -> broadcast::Receiver<Arc<StoredEvent>> {
+        self.events.subscribe()
+    }
+
+    /// The sequence of the last committed event.
+    pub fn last_sequence(&self) -> u64 {
+        *self.sequence.borrow()
+    }
+
+    pub fn watch_sequence(&self) -> watch::Receiver<u64> {
+        self.sequence.clone()
+    }
+}
+
+pub const RESTART_MESSAGE: &str = "peon stopped while this turn was running, so it was interrupted";
+
+struct Writer {
+    conn: SqliteConnection,
+    /// Summaries only: what `decide` needs, never message bodies.
+    model: ReadModel,
+    events: broadcast::Sender<Arc<StoredEvent>>,
+    sequence: watch::Sender<u64>,
+}
+
+impl Writer {
+    async fn run(mut self, mut rx: mpsc::Receiver<Job>) {
+        while let Some(job) = rx.recv().await {
+            let result = self.handle(&job.envelope, job.actor, job.causation).await;
+            let _ = job.reply.send(result);
+        }
+    }
+
+    async fn handle(
+        &mut self,
+        envelope: &CommandEnvelope,
+        actor: Actor,
+        causation: Option<EventId>,
+    ) -> Result<DispatchOutcome, DispatchError> {
+        let hash = command_hash(&envelope.command)?;
+        if let Some(outcome) = self.receipt(envelope.command_id, &hash).await? {
+            return Ok(outcome);
+        }
+        let command = workspace::prepare(&envelope.command)?;
+        let decided = decide(&self.model, &command)?;
+        let occurred_at = now();
+        let mut versions: HashMap<(StreamKind, String), u64> = HashMap::new();
+        let new_events: Vec<NewEvent> = decided
+            .into_iter()
+            .map(|event| {
+                let key = event.stream();
+                let version = versions
+                    .entry(key)
+                    .or_insert_with(|| stream_version(&self.model, &event));
+                let expected_version = *version;
+                *version += 1;
+                NewEvent {
+                    event_id: EventId::new(),
+                    expected_version,
+                    occurred_at,
+                    command_id: Some(envelope.command_id),
+                    causation_event_id: causation,
+                    correlation_id: Some(envelope.command_id),
+                    actor,
+                    event,
+                }
+            })
+            .collect();
+
+        let mut tx = sqlx::Connection::begin(&mut self.conn)
+            .await
+            .map_err(StoreError::from)?;
+        let stored = append_in(&mut tx, &new_events).await?;
+        project_all(&mut tx, &stored).await?;
+        let first = stored
+            .first()
+            .map(|e| e.sequence)
+            .unwrap_or(self.model.sequence);
+        let last = stored
+            .last()
+            .map(|e| e.sequence)
+            .unwrap_or(self.model.sequence);
+        sqlx::query(
+            "INSERT INTO command_receipts (command_id, command_hash, first_sequence, last_sequence, \
+             received_at) VALUES (?, ?, ?, ?, ?)",
+        )
+        .bind(envelope.command_id.to_string())
+        .bind(&hash)
+        .bind(first as i64)
+        .bind(last as i64)
+        .bind(crate::persistence::rows_time_text(occurred_at))
+        .execute(&mut *tx)
+        .await
+        .map_err(StoreError::from)?;
+        tx.commit().await.map_err(StoreError::from)?;
+
+        for event in stored {
+            self.model.apply(&event);
+            // Nobody listening is fine: the log has it.
+            let _ = self.events.send(Arc::new(event));
+        }
+        self.sequence.send_replace(self.model.sequence);
+        Ok(DispatchOutcome {
+            command_id: envelope.command_id,
+            first_sequence: first,
+            last_sequence: last,
+            duplicate: false,
+        })
+    }
+
+    async fn receipt(
+        &mut self,
+        command_id: CommandId,
+        hash: &str,
+    ) -> Result<Option<DispatchOutcome>, DispatchError> {
+        let row = sqlx::query(
+            "SELECT command_hash, first_sequence, last_sequence FROM command_receipts WHERE command_id = ?",
+        )
+        .bind(command_id.to_string())
+        .fetch_optional(&mut self.conn)
+        .await
+        .map_err(StoreError::from)?;
+        let Some(row) = row else {
+            return Ok(None);
+        };
+        let stored_hash: String = row.try_get(0).map_err(StoreError::from)?;
+        if stored_hash != hash {
+            return Err(Rejection::CommandIdReused(command_id).into());
+        }
+        Ok(Some(DispatchOutcome {
+            command_id,
+            first_sequence: row.try_get::<i64, _>(1).map_err(StoreError::from)? as u64,
+            last_sequence: row.try_get::<i64, _>(2).map_err(StoreError::from)? as u64,
+            duplicate: true,
+        }))
+    }
+}
+
+/// The version a stream has now, before new events.
+fn stream_version(model: &ReadModel, event: &OrchestrationEvent) -> u64 {
+    use OrchestrationEvent as E;
+    match event {
+        E::ProjectCreated(_) | E::ThreadCreated(_) => 0,
+        E::ProjectUpdated(e) => model.projects.get(&e.project_id).map_or(0, |p| p.version),
+        E::ProjectDeleted(e) => model.projects.get(&e.project_id).map_or(0, |p| p.version),
+        E::SettingsUpdated(_) => model.settings_version,
+        other => other
+            .thread_id()
+            .and_then(|t| model.threads.get(&t))
+            .map_or(0, |t| t.version),
+    }
+}
+
+fn command_hash(command: &Command) -> Result<String, StoreError> {
+    let bytes = serde_json::to_vec(command)?;
+    let digest = Sha256::digest(&bytes);
+    Ok(digest.iter().map(|b| format!("{b:02x}")).collect())
+}
+
+/// Now, at the microsecond precision the log stores.
+pub fn now() -> DateTime<Utc> {
+    let now = Utc::now();
+    DateTime::from_timestamp_micros(now.timestamp_micros()).unwrap_or(now)
+}
+
+/// Projects any events the projections have not seen (after they were
+/// cleared, or written by an older peon).
+async fn catch_up_projections(
+    store: &EventStore,
+    conn: &mut SqliteConnection,
+) -> Result<(), StoreError> {
+    let projected: i64 =
+        sqlx::query_scalar("SELECT COALESCE(MAX(last_sequence), 0) FROM projection_state")
+            .fetch_one(&mut *conn)
+            .await?;
+    project_log_from(store, conn, projected as u64).await?;
+    Ok(())
+}

@@ -1,0 +1,9 @@
+//! The write side: the pure decider and the single-writer engine.
+
+pub mod decider;
+pub mod engine;
+pub mod simulate;
+mod workspace;
+
+pub use decider::{Rejection, decide};
+pub use engine::{DispatchError, Engine};

@@ -1,0 +1,326 @@
+//! Random but valid histories: random commands run through `decide`, the
+//! accepted ones kept as stored events. Used by property tests, the
+//! rebuild test and the benchmarks.
+
+use super::decider::decide;
+use chrono::{DateTime, Duration, Utc};
+use peon_app::contracts::*;
+
+/// A small deterministic generator (xorshift64*), so a failing seed can be
+/// replayed exactly.
+pub struct Rng(u64);
+
+impl Rng {
+    pub fn new(seed: u64) -> Self {
+        Self(seed.wrapping_mul(0x9E37_79B9_7F4A_7C15) | 1)
+    }
+
+    pub fn next_u64(&mut self) -> u64 {
+        let mut x = self.0;
+        x ^= x >> 12;
+        x ^= x << 25;
+        x ^= x >> 27;
+        self.0 = x;
+        x.wrapping_mul(0x2545_F491_4F6C_DD1D)
+    }
+
+    pub fn below(&mut self, n: usize) -> usize {
+        (self.next_u64() % n.max(1) as u64) as usize
+    }
+
+    pub fn chance(&mut self, percent: u64) -> bool {
+        self.next_u64() % 100 < percent
+    }
+
+    fn id(&mut self) -> u128 {
+        ((self.next_u64() as u128) << 64) | self.next_u64() as u128
+    }
+
+    fn pick<'a, T>(&mut self, items: &'a [T]) -> Option<&'a T> {
+        if items.is_empty() {
+            None
+        } else {
+            Some(&items[self.below(items.len())])
+        }
+    }
+
+    fn words(&mut self, max: usize) -> String {
+        const WORDS: &[&str] = &[
+            "fix",
+            "the",
+            "parser",
+            "add",
+            "tests",
+            "for",
+            "ünïcode",
+            "→",
+            "refactor",
+            "module",
+            "why",
+            "does",
+            "it",
+            "fail",
+            "`code`",
+            "\n",
+            "ok",
+        ];
+        let n = 1 + self.below(max);
+        (0..n)
+            .map(|_| WORDS[self.below(WORDS.len())])
+            .collect::<Vec<_>>()
+            .join(" ")
+    }
+}
+
+/// Builds a history by proposing `steps` random commands against a full
+/// read model. Returns the events and the model they fold into.
+pub struct Simulation {
+    pub rng: Rng,
+    pub model: ReadModel,
+    pub events: Vec<StoredEvent>,
+    pub start: DateTime<Utc>,
+    versions: std::collections::HashMap<(StreamKind, String), u64>,
+}
+
+impl Simulation {
+    pub fn new(seed: u64) -> Self {
+        Self {
+            rng: Rng::new(seed),
+            model: ReadModel::full(),
+            events: Vec::new(),
+            start: DateTime::from_timestamp(1_790_000_000, 0).unwrap_or_default(),
+            versions: Default::default(),
+        }
+    }
+
+    pub fn run(seed: u64, steps: usize) -> Self {
+        let mut sim = Self::new(seed);
+        for _ in 0..steps {
+            let command = sim.propose();
+            sim.submit(&command);
+        }
+        sim
+    }
+
+    /// Runs a command; returns whether it was accepted.
+    pub fn submit(&mut self, command: &Command) -> bool {
+        let Ok(events) = decide(&self.model, command) else {
+            return false;
+        };
+        let command_id = CommandId::from_u128(self.rng.id());
+        for event in events {
+            let key = event.stream();
+            let version = self.versions.entry(key.clone()).or_insert(0);
+            *version += 1;
+            let sequence = self.model.sequence + 1;
+            let stored = StoredEvent {
+                sequence,
+                event_id: EventId::from_u128(self.rng.id()),
+                stream_kind: key.0,
+                stream_id: key.1,
+                stream_version: *version,
+                occurred_at: self.start + Duration::milliseconds(sequence as i64),
+                command_id: Some(command_id),
+                causation_event_id: None,
+                correlation_id: Some(command_id),
+                actor: Actor::Client,
+                event,
+            };
+            self.model.apply(&stored);
+            self.events.push(stored);
+        }
+        true
+    }
+
+    /// A random command, usually a valid one for the current model.
+    pub fn propose(&mut self) -> Command {
+        let projects: Vec<ProjectId> = self.model.projects.keys().copied().collect();
+        let threads: Vec<ThreadSummary> = self.model.threads.values().cloned().collect();
+        let running: Vec<&ThreadSummary> =
+            threads.iter().filter(|t| t.active_turn.is_some()).collect();
+        let r = &mut self.rng;
+        let roll = r.below(100);
+        if projects.is_empty() || (roll < 3 && projects.len() < 4) {
+            return Command::ProjectCreate {
+                project_id: ProjectId::from_u128(r.id()),
+                title: r.words(3),
+                workspace_root: format!("/work/p{}", r.below(1000)),
+                default_model: None,
+            };
+        }
+        if threads.is_empty() || (roll < 8 && threads.len() < 12) {
+            return Command::ThreadCreate {
+                thread_id: ThreadId::from_u128(r.id()),
+                project_id: *r.pick(&projects).unwrap_or(&projects[0]),
+                title: r.words(4),
+                provider: if r.chance(50) {
+                    Provider::Codex
+                } else {
+                    Provider::Claude
+                },
+                model: r.chance(30).then(|| "gpt-5".to_string()),
+                runtime_mode: RuntimeMode::ApprovalRequired,
+                interaction_mode: InteractionMode::Default,
+                branch: None,
+                worktree_path: None,
+            };
+        }
+        let thread = r
+            .pick(&threads)
+            .cloned()
+            .unwrap_or_else(|| threads[0].clone());
+        let thread_id = thread.id;
+        if let Some(t) =
+            (!running.is_empty() && roll < 75).then(|| running[r.below(running.len())].clone())
+        {
+            return self.propose_in_turn(&t);
+        }
+        let r = &mut self.rng;
+        match roll % 14 {
+            0 | 1 | 2 | 3 | 4 => Command::TurnStart {
+                thread_id,
+                turn_id: TurnId::from_u128(r.id()),
+                message_id: MessageId::from_u128(r.id()),
+                text: r.words(12),
+                attachments: Vec::new(),
+            },
+            5 => Command::ThreadUpdate {
+                thread_id,
+                title: Some(r.words(3)),
+                model: None,
+                branch: r.chance(50).then(|| "feature/x".to_string()),
+            },
+            6 => Command::ThreadArchive { thread_id },
+            7 => Command::ThreadUnarchive { thread_id },
+            8 => Command::RecordCheckpoint {
+                thread_id,
+                turn_id: None,
+                turn_count: thread.turn_count,
+                git_ref: format!("refs/peon/checkpoints/{thread_id}/{}", thread.turn_count),
+                files: Vec::new(),
+            },
+            9 => {
+                let target = thread
+                    .checkpoint_turn_count
+                    .map(|c| r.below(c as usize + 1) as u32)
+                    .unwrap_or(0);
+                if thread.revert_requested.is_some() {
+                    Command::CompleteRevert {
+                        thread_id,
+                        turn_count: target,
+                    }
+                } else {
+                    Command::CheckpointRevert {
+                        thread_id,
+                        turn_count: target,
+                    }
+                }
+            }
+            10 => Command::ChangeSession {
+                thread_id,
+                status: *r.pick(SessionStatus::ALL).unwrap_or(&SessionStatus::Ready),
+                provider_thread_id: r.chance(50).then(|| format!("prov-{}", r.below(100))),
+                last_error: r.chance(20).then(|| "agent exited".to_string()),
+            },
+            11 if r.chance(15) => Command::ThreadDelete { thread_id },
+            11 => Command::SettingsUpdate {
+                key: format!("k{}", r.below(4)),
+                value: serde_json::json!(r.below(100)),
+            },
+            12 if r.chance(10) => Command::ProjectDelete {
+                project_id: thread.project_id,
+            },
+            12 => Command::ProjectUpdate {
+                project_id: thread.project_id,
+                title: Some(r.words(2)),
+                default_model: None,
+            },
+            _ => Command::ThreadSetRuntimeMode {
+                thread_id,
+                runtime_mode: if r.chance(50) {
+                    RuntimeMode::FullAccess
+                } else {
+                    RuntimeMode::ApprovalRequired
+                },
+            },
+        }
+    }
+
+    fn propose_in_turn(&mut self, thread: &ThreadSummary) -> Command {
+        let thread_id = thread.id;
+        let Some(active) = thread.active_turn.clone() else {
+            return Command::TurnInterrupt { thread_id };
+        };
+        let r = &mut self.rng;
+        let open: Vec<MessageId> = thread.open_messages.keys().copied().collect();
+        let pending: Vec<ApprovalId> = thread.pending_approvals.keys().copied().collect();
+        if active.status == TurnStatus::Requested && r.chance(80) {
+            return Command::MarkTurnStarted {
+                thread_id,
+                turn_id: active.id,
+            };
+        }
+        match r.below(20) {
+            0..=6 => Command::MessageDelta {
+                thread_id,
+                message_id: match r.pick(&open) {
+                    Some(id) if r.chance(85) => *id,
+                    _ => MessageId::from_u128(r.id()),
+                },
+                text: r.words(6),
+            },
+            7 => match r.pick(&open) {
+                Some(id) => Command::MessageComplete {
+                    thread_id,
+                    message_id: *id,
+                },
+                None => Command::TurnInterrupt { thread_id },
+            },
+            8..=10 => Command::RecordActivity {
+                thread_id,
+                activity_id: ActivityId::from_u128(r.id()),
+                kind: *r.pick(ActivityKind::ALL).unwrap_or(&ActivityKind::Command),
+                summary: r.words(4),
+                detail: r.chance(50).then(|| r.words(10)),
+                status: *r
+                    .pick(ActivityStatus::ALL)
+                    .unwrap_or(&ActivityStatus::Running),
+            },
+            11 => Command::RequestApproval {
+                thread_id,
+                approval_id: ApprovalId::from_u128(r.id()),
+                kind: *r.pick(ApprovalKind::ALL).unwrap_or(&ApprovalKind::Command),
+                detail: r.words(5),
+            },
+            12 | 13 => match r.pick(&pending) {
+                Some(id) => Command::ApprovalRespond {
+                    thread_id,
+                    approval_id: *id,
+                    decision: *r
+                        .pick(ApprovalDecision::ALL)
+                        .unwrap_or(&ApprovalDecision::Accept),
+                },
+                None => Command::TurnInterrupt { thread_id },
+            },
+            14 => Command::TurnInterrupt { thread_id },
+            15 => Command::RecordCheckpoint {
+                thread_id,
+                turn_id: Some(active.id),
+                turn_count: active.number,
+                git_ref: format!("refs/peon/checkpoints/{thread_id}/{}", active.number),
+                files: vec![FileStat {
+                    path: "src/main.rs".into(),
+                    kind: FileChangeKind::Modified,
+                    additions: r.below(50) as u32,
+                    deletions: r.below(20) as u32,
+                }],
+            },
+            _ => Command::CompleteTurn {
+                thread_id,
+                turn_id: active.id,
+                status: *r.pick(TurnOutcome::ALL).unwrap_or(&TurnOutcome::Completed),
+                error: r.chance(30).then(|| "model API returned 500".to_string()),
+            },
+        }
+    }
+}

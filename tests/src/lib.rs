@@ -1,0 +1,1 @@
+//! Helpers for integration tests that run the real `peon` binary.

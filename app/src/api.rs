@@ -4,6 +4,7 @@
 
 use crate::contracts::*;
 use leptos::prelude::*;
+use leptos::server_fn::codec::Json;
 use serde::{Deserialize, Serialize};
 
 /// What a dispatched command produced.
@@ -25,6 +26,27 @@ pub struct Snapshot {
     pub sequence: u64,
     pub projects: Vec<Project>,
     pub threads: Vec<ThreadSummary>,
+}
+
+impl Snapshot {
+    /// Projects by title.
+    pub fn projects_by_title(&self) -> Vec<Project> {
+        let mut projects = self.projects.clone();
+        projects.sort_by_key(|p| p.title.to_lowercase());
+        projects
+    }
+
+    /// A project's threads, newest first.
+    pub fn threads_of(&self, project: ProjectId) -> Vec<ThreadSummary> {
+        let mut threads: Vec<ThreadSummary> = self
+            .threads
+            .iter()
+            .filter(|t| t.project_id == project)
+            .cloned()
+            .collect();
+        threads.sort_by_key(|t| std::cmp::Reverse((t.created_at, t.id)));
+        threads
+    }
 }
 
 /// A page of a thread's timeline, latest turns last.
@@ -90,7 +112,19 @@ pub mod backend {
             .ok_or_else(|| ServerFnError::new("the server's backend is not available"))
     }
 
+    /// The error for the client, with an HTTP status that says whose fault
+    /// it was.
     pub fn to_server_error(e: BackendError) -> ServerFnError {
+        let status = match &e {
+            BackendError::Rejected(_) | BackendError::Invalid(_) => {
+                http::StatusCode::UNPROCESSABLE_ENTITY
+            }
+            BackendError::NotFound(_) => http::StatusCode::NOT_FOUND,
+            BackendError::Internal(_) => http::StatusCode::INTERNAL_SERVER_ERROR,
+        };
+        if let Some(response) = use_context::<leptos_axum::ResponseOptions>() {
+            response.set_status(status);
+        }
         ServerFnError::new(e.to_string())
     }
 }
@@ -98,12 +132,14 @@ pub mod backend {
 /// Most turns a single page request may ask for.
 pub const MAX_PAGE_TURNS: u32 = 200;
 
-#[server(prefix = "/api", endpoint = "dispatch")]
+/// Takes JSON (`{"envelope": {...}}`) so API clients can send commands as
+/// easily as the browser.
+#[server(prefix = "/api", endpoint = "dispatch", input = Json)]
 pub async fn dispatch_command(envelope: CommandEnvelope) -> Result<DispatchOutcome, ServerFnError> {
     if envelope.command.is_internal() {
-        return Err(ServerFnError::new(
-            "this command is sent only by the server itself",
-        ));
+        return Err(backend::to_server_error(backend::BackendError::Invalid(
+            "this command is sent only by the server itself".to_string(),
+        )));
     }
     backend::backend()?
         .dispatch(envelope)

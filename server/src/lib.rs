@@ -7,3 +7,5 @@ pub mod http;
 pub mod orchestration;
 pub mod persistence;
 pub mod site;
+#[cfg(test)]
+mod testing;

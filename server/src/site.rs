@@ -14,12 +14,12 @@ pub fn find_site_root() -> Option<PathBuf> {
         return Some(PathBuf::from(root));
     }
     let mut candidates = Vec::new();
-    if let Ok(exe) = std::env::current_exe() {
-        if let Some(dir) = exe.parent() {
-            candidates.push(dir.join("site"));
-            if let Some(up) = dir.parent() {
-                candidates.push(up.join("site"));
-            }
+    if let Ok(exe) = std::env::current_exe()
+        && let Some(dir) = exe.parent()
+    {
+        candidates.push(dir.join("site"));
+        if let Some(up) = dir.parent() {
+            candidates.push(up.join("site"));
         }
     }
     candidates.push(Path::new(env!("CARGO_MANIFEST_DIR")).join("../target/site"));

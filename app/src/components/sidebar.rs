@@ -2,7 +2,6 @@
 
 use super::store::use_store;
 use crate::api::Snapshot;
-use crate::contracts::*;
 use leptos::prelude::*;
 use leptos_router::components::A;
 
@@ -32,20 +31,14 @@ pub fn Sidebar() -> impl IntoView {
 }
 
 fn project_tree(snapshot: &Snapshot) -> impl IntoView + use<> {
-    let mut projects = snapshot.projects.clone();
-    projects.sort_by(|a, b| a.title.to_lowercase().cmp(&b.title.to_lowercase()));
-    let items = projects
+    let items = snapshot
+        .projects_by_title()
         .into_iter()
         .map(|project| {
-            let mut threads: Vec<ThreadSummary> = snapshot
-                .threads
-                .iter()
-                .filter(|t| t.project_id == project.id && !t.archived)
-                .cloned()
-                .collect();
-            threads.sort_by(|a, b| b.created_at.cmp(&a.created_at));
-            let threads = threads
+            let threads = snapshot
+                .threads_of(project.id)
                 .into_iter()
+                .filter(|t| !t.archived)
                 .map(|t| {
                     let state = t.state();
                     view! {

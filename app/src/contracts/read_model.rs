@@ -197,17 +197,6 @@ impl ReadModel {
         }
     }
 
-    /// Threads of a project, newest first.
-    pub fn threads_of(&self, project: ProjectId) -> Vec<&ThreadSummary> {
-        let mut list: Vec<_> = self
-            .threads
-            .values()
-            .filter(|t| t.project_id == project)
-            .collect();
-        list.sort_by(|a, b| b.created_at.cmp(&a.created_at).then(b.id.cmp(&a.id)));
-        list
-    }
-
     /// Applies one event. Events at or below the current sequence were
     /// already applied and are ignored, so overlapping replays are harmless.
     pub fn apply(&mut self, stored: &StoredEvent) {

@@ -27,13 +27,7 @@ pub fn ProjectPage() -> impl IntoView {
                                 .and_then(|id| snapshot.projects.iter().find(|p| p.id == id).cloned())
                             {
                                 Some(project) => {
-                                    let mut threads: Vec<ThreadSummary> = snapshot
-                                        .threads
-                                        .iter()
-                                        .filter(|t| t.project_id == project.id)
-                                        .cloned()
-                                        .collect();
-                                    threads.sort_by(|a, b| b.created_at.cmp(&a.created_at));
+                                    let threads = snapshot.threads_of(project.id);
                                     view! { <ProjectView project threads /> }.into_any()
                                 }
                                 None => view! { <NotFound what="This project" /> }.into_any(),

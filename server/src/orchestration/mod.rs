@@ -7,3 +7,10 @@ mod workspace;
 
 pub use decider::{Rejection, decide};
 pub use engine::{DispatchError, Engine};
+
+#[cfg(test)]
+mod decider_tests;
+#[cfg(test)]
+mod engine_tests;
+#[cfg(test)]
+mod reducer_tests;

@@ -177,7 +177,7 @@ impl Simulation {
         }
         let r = &mut self.rng;
         match roll % 14 {
-            0 | 1 | 2 | 3 | 4 => Command::TurnStart {
+            0..=4 => Command::TurnStart {
                 thread_id,
                 turn_id: TurnId::from_u128(r.id()),
                 message_id: MessageId::from_u128(r.id()),
@@ -195,8 +195,8 @@ impl Simulation {
             8 => Command::RecordCheckpoint {
                 thread_id,
                 turn_id: None,
-                turn_count: thread.turn_count,
-                git_ref: format!("refs/peon/checkpoints/{thread_id}/{}", thread.turn_count),
+                turn_count: 0,
+                git_ref: format!("refs/peon/checkpoints/{thread_id}/0"),
                 files: Vec::new(),
             },
             9 => {
@@ -251,6 +251,21 @@ impl Simulation {
         let Some(active) = thread.active_turn.clone() else {
             return Command::TurnInterrupt { thread_id };
         };
+        let known_activities: Vec<ActivityId> = self
+            .model
+            .pages
+            .get(&thread_id)
+            .and_then(|p| p.turns.last())
+            .map(|t| {
+                t.items
+                    .iter()
+                    .filter_map(|i| match i {
+                        TimelineItem::Activity(a) => Some(a.id),
+                        _ => None,
+                    })
+                    .collect()
+            })
+            .unwrap_or_default();
         let r = &mut self.rng;
         let open: Vec<MessageId> = thread.open_messages.keys().copied().collect();
         let pending: Vec<ApprovalId> = thread.pending_approvals.keys().copied().collect();
@@ -278,7 +293,10 @@ impl Simulation {
             },
             8..=10 => Command::RecordActivity {
                 thread_id,
-                activity_id: ActivityId::from_u128(r.id()),
+                activity_id: match r.pick(&known_activities) {
+                    Some(id) if r.chance(40) => *id,
+                    _ => ActivityId::from_u128(r.id()),
+                },
                 kind: *r.pick(ActivityKind::ALL).unwrap_or(&ActivityKind::Command),
                 summary: r.words(4),
                 detail: r.chance(50).then(|| r.words(10)),

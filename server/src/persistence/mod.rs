@@ -11,3 +11,8 @@ pub use rows::time_text as rows_time_text;
 
 pub use database::{Database, DatabaseError};
 pub use event_store::{EventStore, NewEvent, StoreError};
+
+#[cfg(test)]
+mod event_store_tests;
+#[cfg(test)]
+mod projection_tests;

@@ -60,19 +60,17 @@ async fn project(conn: &mut SqliteConnection, stored: &StoredEvent) -> Result<()
     let at = time_text(stored.occurred_at);
     let version = stored.stream_version as i64;
     let seq = stored.sequence as i64;
-    if let Some(thread_id) = stored.event.thread_id() {
-        if !matches!(stored.event, E::ThreadCreated(_) | E::ThreadDeleted(_)) {
-            exec(
-                conn,
-                sqlx::query(
-                    "UPDATE projection_threads SET version = ?, updated_at = ? WHERE id = ?",
-                )
+    if let Some(thread_id) = stored.event.thread_id()
+        && !matches!(stored.event, E::ThreadCreated(_) | E::ThreadDeleted(_))
+    {
+        exec(
+            conn,
+            sqlx::query("UPDATE projection_threads SET version = ?, updated_at = ? WHERE id = ?")
                 .bind(version)
                 .bind(&at)
                 .bind(thread_id.to_string()),
-            )
-            .await?;
-        }
+        )
+        .await?;
     }
     match &stored.event {
         E::ProjectCreated(e) => {

@@ -1,0 +1,318 @@
+//! One test per rejection: each names the problem and appends nothing.
+
+use super::decider::{Rejection, decide};
+use super::simulate::Simulation;
+use super::workspace::prepare;
+use peon_app::contracts::*;
+
+const P: u128 = 1;
+const T: u128 = 2;
+const TURN: u128 = 3;
+
+fn project() -> ProjectId {
+    ProjectId::from_u128(P)
+}
+fn thread() -> ThreadId {
+    ThreadId::from_u128(T)
+}
+
+fn create_project() -> Command {
+    Command::ProjectCreate {
+        project_id: project(),
+        title: "p".into(),
+        workspace_root: "/w".into(),
+        default_model: None,
+    }
+}
+
+fn create_thread() -> Command {
+    Command::ThreadCreate {
+        thread_id: thread(),
+        project_id: project(),
+        title: "t".into(),
+        provider: Provider::Codex,
+        model: None,
+        runtime_mode: RuntimeMode::ApprovalRequired,
+        interaction_mode: InteractionMode::Default,
+        branch: None,
+        worktree_path: None,
+    }
+}
+
+fn start_turn(n: u128) -> Command {
+    Command::TurnStart {
+        thread_id: thread(),
+        turn_id: TurnId::from_u128(n),
+        message_id: MessageId::from_u128(n),
+        text: "hello".into(),
+        attachments: vec![],
+    }
+}
+
+/// A model with one project and one idle thread.
+fn with_thread() -> Simulation {
+    let mut sim = Simulation::new(0);
+    assert!(sim.submit(&create_project()));
+    assert!(sim.submit(&create_thread()));
+    sim
+}
+
+fn rejected(sim: &Simulation, command: Command) -> Rejection {
+    decide(&sim.model, &command).expect_err("rejected")
+}
+
+#[test]
+fn unknown_project() {
+    let sim = Simulation::new(0);
+    let r = rejected(&sim, create_thread());
+    assert_eq!(r, Rejection::UnknownProject(project()));
+    assert_eq!(r.to_string(), format!("project {} not found", project()));
+}
+
+#[test]
+fn unknown_thread() {
+    let sim = with_thread();
+    let other = ThreadId::from_u128(99);
+    let r = rejected(&sim, Command::ThreadArchive { thread_id: other });
+    assert_eq!(r, Rejection::UnknownThread(other));
+    assert!(r.to_string().contains("not found"));
+}
+
+#[test]
+fn unknown_approval() {
+    let mut sim = with_thread();
+    assert!(sim.submit(&start_turn(TURN)));
+    let approval = ApprovalId::from_u128(42);
+    let r = rejected(
+        &sim,
+        Command::ApprovalRespond {
+            thread_id: thread(),
+            approval_id: approval,
+            decision: ApprovalDecision::Accept,
+        },
+    );
+    assert_eq!(r, Rejection::UnknownApproval(approval));
+}
+
+#[test]
+fn an_answered_approval_cannot_be_answered_again() {
+    let mut sim = with_thread();
+    assert!(sim.submit(&start_turn(TURN)));
+    let approval_id = ApprovalId::from_u128(42);
+    assert!(sim.submit(&Command::RequestApproval {
+        thread_id: thread(),
+        approval_id,
+        kind: ApprovalKind::Command,
+        detail: "rm -rf build".into(),
+    }));
+    let respond = Command::ApprovalRespond {
+        thread_id: thread(),
+        approval_id,
+        decision: ApprovalDecision::Decline,
+    };
+    assert!(sim.submit(&respond));
+    assert_eq!(
+        rejected(&sim, respond),
+        Rejection::UnknownApproval(approval_id)
+    );
+}
+
+#[test]
+fn duplicate_creates() {
+    let sim = with_thread();
+    assert_eq!(
+        rejected(&sim, create_project()),
+        Rejection::DuplicateProject(project())
+    );
+    assert_eq!(
+        rejected(&sim, create_thread()),
+        Rejection::DuplicateThread(thread())
+    );
+}
+
+#[test]
+fn a_turn_already_running() {
+    let mut sim = with_thread();
+    assert!(sim.submit(&start_turn(TURN)));
+    let r = rejected(&sim, start_turn(TURN + 1));
+    assert_eq!(r, Rejection::TurnAlreadyRunning);
+    assert!(r.to_string().contains("already running"));
+}
+
+#[test]
+fn interrupt_with_nothing_running() {
+    let sim = with_thread();
+    assert_eq!(
+        rejected(
+            &sim,
+            Command::TurnInterrupt {
+                thread_id: thread()
+            }
+        ),
+        Rejection::NothingRunning
+    );
+}
+
+#[test]
+fn revert_beyond_the_last_checkpoint() {
+    let mut sim = with_thread();
+    let revert = |n| Command::CheckpointRevert {
+        thread_id: thread(),
+        turn_count: n,
+    };
+    assert!(matches!(
+        rejected(&sim, revert(0)),
+        Rejection::RevertOutOfRange { requested: 0, .. }
+    ));
+    assert!(sim.submit(&start_turn(TURN)));
+    assert!(sim.submit(&Command::RecordCheckpoint {
+        thread_id: thread(),
+        turn_id: Some(TurnId::from_u128(TURN)),
+        turn_count: 1,
+        git_ref: "refs/peon/checkpoints/t/1".into(),
+        files: vec![],
+    }));
+    assert!(sim.submit(&Command::CompleteTurn {
+        thread_id: thread(),
+        turn_id: TurnId::from_u128(TURN),
+        status: TurnOutcome::Completed,
+        error: None,
+    }));
+    let r = rejected(&sim, revert(2));
+    assert_eq!(
+        r.to_string(),
+        "cannot revert to turn 2: the latest checkpoint is turn 1"
+    );
+    assert!(decide(&sim.model, &revert(1)).is_ok());
+}
+
+#[test]
+fn empty_message() {
+    let sim = with_thread();
+    let r = rejected(
+        &sim,
+        Command::TurnStart {
+            thread_id: thread(),
+            turn_id: TurnId::from_u128(TURN),
+            message_id: MessageId::from_u128(TURN),
+            text: "  \n\t".into(),
+            attachments: vec![],
+        },
+    );
+    assert_eq!(r, Rejection::EmptyMessage);
+    assert_eq!(r.to_string(), "a message cannot be empty");
+}
+
+#[test]
+fn archived_threads_take_no_turns() {
+    let mut sim = with_thread();
+    assert!(sim.submit(&Command::ThreadArchive {
+        thread_id: thread()
+    }));
+    assert_eq!(rejected(&sim, start_turn(TURN)), Rejection::ThreadArchived);
+    assert_eq!(
+        rejected(
+            &sim,
+            Command::ThreadArchive {
+                thread_id: thread()
+            }
+        ),
+        Rejection::AlreadyArchived
+    );
+}
+
+#[test]
+fn workspace_that_does_not_exist() {
+    let r = prepare(&Command::ProjectCreate {
+        project_id: project(),
+        title: String::new(),
+        workspace_root: "/definitely/not/here".into(),
+        default_model: None,
+    })
+    .expect_err("missing folder");
+    assert_eq!(
+        r.to_string(),
+        "the workspace /definitely/not/here cannot be used: it does not exist"
+    );
+}
+
+#[test]
+fn workspace_that_is_a_file() {
+    let dir = tempfile::tempdir().expect("dir");
+    let file = dir.path().join("notes.txt");
+    std::fs::write(&file, "x").expect("write");
+    let r = prepare(&Command::ProjectCreate {
+        project_id: project(),
+        title: String::new(),
+        workspace_root: file.display().to_string(),
+        default_model: None,
+    })
+    .expect_err("a file");
+    assert!(r.to_string().ends_with("it is not a folder"), "{r}");
+}
+
+#[test]
+fn workspace_given_relative_is_refused() {
+    let r = prepare(&Command::ProjectCreate {
+        project_id: project(),
+        title: String::new(),
+        workspace_root: "some/relative/dir".into(),
+        default_model: None,
+    })
+    .expect_err("relative");
+    assert!(r.to_string().contains("must be absolute"), "{r}");
+}
+
+#[test]
+fn workspace_paths_are_canonicalised_and_titled() {
+    let dir = tempfile::tempdir().expect("dir");
+    let inner = dir.path().join("my repo");
+    std::fs::create_dir(&inner).expect("mkdir");
+    let dotted = format!("{}/../my repo/.", inner.display());
+    let command = Command::ProjectCreate {
+        project_id: project(),
+        title: String::new(),
+        workspace_root: dotted,
+        default_model: None,
+    };
+    let prepared = prepare(&command).expect("valid");
+    let Command::ProjectCreate {
+        title,
+        workspace_root,
+        ..
+    } = prepared.into_owned()
+    else {
+        panic!("same command kind");
+    };
+    assert_eq!(title, "my repo");
+    assert_eq!(
+        workspace_root,
+        inner
+            .canonicalize()
+            .expect("canonical")
+            .display()
+            .to_string()
+    );
+}
+
+#[test]
+fn deleting_a_project_deletes_its_threads_first() {
+    let sim = with_thread();
+    let events = decide(
+        &sim.model,
+        &Command::ProjectDelete {
+            project_id: project(),
+        },
+    )
+    .expect("ok");
+    let types: Vec<_> = events.iter().map(|e| e.event_type()).collect();
+    assert_eq!(types, vec!["thread.deleted", "project.deleted"]);
+}
+
+#[test]
+fn a_turn_start_records_the_request_and_the_user_message() {
+    let sim = with_thread();
+    let events = decide(&sim.model, &start_turn(TURN)).expect("ok");
+    let types: Vec<_> = events.iter().map(|e| e.event_type()).collect();
+    assert_eq!(types, vec!["turn.requested", "message.added"]);
+}

@@ -1,0 +1,149 @@
+//! The real `peon` binary, started on a free port with a temporary data
+//! folder, over HTTP.
+
+use peon_tests::{Peon, run_peon};
+use serde_json::json;
+
+fn new_id() -> String {
+    // Distinct per call within a test run; the server only needs UUID syntax.
+    use std::sync::atomic::{AtomicU64, Ordering};
+    static N: AtomicU64 = AtomicU64::new(1);
+    let n = (N.fetch_add(1, Ordering::Relaxed) as u128) | ((std::process::id() as u128) << 64);
+    let hex = format!("{n:032x}");
+    format!(
+        "{}-{}-{}-{}-{}",
+        &hex[0..8],
+        &hex[8..12],
+        &hex[12..16],
+        &hex[16..20],
+        &hex[20..32]
+    )
+}
+
+async fn dispatch(
+    client: &reqwest::Client,
+    peon: &Peon,
+    command: serde_json::Value,
+) -> reqwest::Response {
+    client
+        .post(format!("{}/api/dispatch", peon.url))
+        .json(&json!({"envelope": {"command_id": new_id(), "command": command}}))
+        .send()
+        .await
+        .expect("request")
+}
+
+#[tokio::test]
+async fn serves_pages_and_keeps_commands_across_restarts() {
+    let dir = tempfile::tempdir().expect("dir");
+    let workspace = dir.path().join("my-project");
+    std::fs::create_dir(&workspace).expect("mkdir");
+    let client = reqwest::Client::new();
+
+    let peon = Peon::start(dir.path());
+    assert!(
+        peon.data_dir.join("peon.sqlite3").is_file(),
+        "database created"
+    );
+    let home = client.get(&peon.url).send().await.expect("home");
+    assert_eq!(home.status(), 200);
+    assert!(home.text().await.expect("body").contains("No projects yet"));
+
+    let project_id = new_id();
+    let response = dispatch(
+        &client,
+        &peon,
+        json!({"type": "project.create", "project_id": project_id, "title": "",
+               "workspace_root": workspace.display().to_string()}),
+    )
+    .await;
+    assert_eq!(response.status(), 200);
+    let outcome: serde_json::Value = response.json().await.expect("json");
+    assert_eq!(outcome["last_sequence"], 1);
+
+    let page = client
+        .get(format!("{}/projects/{project_id}", peon.url))
+        .send()
+        .await
+        .expect("project page");
+    assert_eq!(page.status(), 200);
+    assert!(page.text().await.expect("body").contains("my-project"));
+    peon.stop();
+
+    // Rebuilding the projections from the log keeps everything.
+    let data_dir = dir.path().join("data");
+    let (ok, out) = run_peon(&[
+        "rebuild-projections",
+        "--data-dir",
+        &data_dir.display().to_string(),
+    ]);
+    assert!(ok, "{out}");
+    assert!(out.contains("from 1 events"), "{out}");
+
+    let peon = Peon::start(dir.path());
+    let html = client
+        .get(&peon.url)
+        .send()
+        .await
+        .expect("home")
+        .text()
+        .await
+        .expect("body");
+    assert!(
+        html.contains("my-project"),
+        "the project survived a restart"
+    );
+}
+
+#[tokio::test]
+async fn a_rejected_command_gets_a_clear_message_and_changes_nothing() {
+    let dir = tempfile::tempdir().expect("dir");
+    let client = reqwest::Client::new();
+    let peon = Peon::start(dir.path());
+    let response = dispatch(
+        &client,
+        &peon,
+        json!({"type": "project.create", "project_id": new_id(), "title": "x",
+               "workspace_root": "/no/such/folder"}),
+    )
+    .await;
+    assert_eq!(response.status(), 422);
+    let body = response.text().await.expect("body");
+    assert!(
+        body.contains("the workspace /no/such/folder cannot be used: it does not exist"),
+        "{body}"
+    );
+    let response = dispatch(
+        &client,
+        &peon,
+        json!({"type": "internal.turn-started", "thread_id": new_id(), "turn_id": new_id()}),
+    )
+    .await;
+    assert_eq!(response.status(), 422);
+    let body = response.text().await.expect("body");
+    assert!(body.contains("sent only by the server itself"), "{body}");
+    let snapshot: serde_json::Value = client
+        .post(format!("{}/api/snapshot", peon.url))
+        .send()
+        .await
+        .expect("snapshot")
+        .json()
+        .await
+        .expect("json");
+    assert_eq!(snapshot["sequence"], 0);
+    assert_eq!(snapshot["projects"], json!([]));
+}
+
+#[test]
+fn help_names_the_commands_and_flags() {
+    let (ok, out) = run_peon(&["--help"]);
+    assert!(ok, "{out}");
+    for needle in [
+        "rebuild-projections",
+        "--data-dir",
+        "--port",
+        "PEON_DATA_DIR",
+    ] {
+        assert!(out.contains(needle), "--help lacks {needle}: {out}");
+    }
+}

@@ -28,27 +28,6 @@ pub struct Snapshot {
     pub threads: Vec<ThreadSummary>,
 }
 
-impl Snapshot {
-    /// Projects by title.
-    pub fn projects_by_title(&self) -> Vec<Project> {
-        let mut projects = self.projects.clone();
-        projects.sort_by_key(|p| p.title.to_lowercase());
-        projects
-    }
-
-    /// A project's threads, newest first.
-    pub fn threads_of(&self, project: ProjectId) -> Vec<ThreadSummary> {
-        let mut threads: Vec<ThreadSummary> = self
-            .threads
-            .iter()
-            .filter(|t| t.project_id == project)
-            .cloned()
-            .collect();
-        threads.sort_by_key(|t| std::cmp::Reverse((t.created_at, t.id)));
-        threads
-    }
-}
-
 /// A page of a thread's timeline, latest turns last.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct ThreadPageResponse {

@@ -46,6 +46,8 @@ pub fn App() -> impl IntoView {
         <Stylesheet id="leptos" href="/pkg/peon.css" />
         <Title text="peon" />
         <Router>
+            <crate::components::LiveUpdates />
+            <crate::components::ConnectionBanner />
             <div class="layout">
                 <crate::components::Sidebar />
                 <main class="content">

@@ -1,12 +1,21 @@
 // Starts the real release `peon` binary on a free port with a fresh data
 // folder, and stops it.
-import { spawn, ChildProcess } from 'node:child_process';
+import { spawn, execFileSync, ChildProcess } from 'node:child_process';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 
 export const PEON_BIN =
   process.env.PEON_BIN ?? path.resolve(__dirname, '../../target/release/peon');
+
+export const PEON_SEED = path.join(path.dirname(PEON_BIN), 'peon-seed');
+
+/** Seeds a thread of `turns` finished turns through the engine; returns its id. */
+export function seedThread(dataDir: string, turns: number): string {
+  const workspace = mkdtempSync(path.join(tmpdir(), 'peon-seeded-'));
+  const out = execFileSync(PEON_SEED, ['--data-dir', dataDir, '--workspace', workspace, '--turns', String(turns)]);
+  return out.toString().trim();
+}
 
 export interface Peon {
   url: string;

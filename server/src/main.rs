@@ -72,11 +72,24 @@ async fn serve(cli: &Cli) -> Result<(), String> {
         "peon is running at http://{bound}/ (data in {})",
         data_dir.display()
     );
-    axum::serve(listener, app)
-        .with_graceful_shutdown(shutdown_signal())
-        .await
-        .map_err(|e| e.to_string())
+    // On a signal, stop accepting and give open requests a moment; event
+    // streams never end by themselves, so they are cut after the grace.
+    let (stopping_tx, mut stopping) = tokio::sync::watch::channel(false);
+    let server = axum::serve(listener, app).with_graceful_shutdown(async move {
+        shutdown_signal().await;
+        let _ = stopping_tx.send(true);
+    });
+    tokio::select! {
+        result = server => result.map_err(|e| e.to_string()),
+        _ = async {
+            let _ = stopping.wait_for(|s| *s).await;
+            tokio::time::sleep(SHUTDOWN_GRACE).await;
+        } => Ok(()),
+    }
 }
+
+/// How long open connections may finish after a shutdown signal.
+const SHUTDOWN_GRACE: std::time::Duration = std::time::Duration::from_secs(2);
 
 async fn shutdown_signal() {
     let ctrl_c = async {

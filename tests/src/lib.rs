@@ -101,3 +101,63 @@ pub fn run_peon(args: &[&str]) -> (bool, String) {
     text.push_str(&String::from_utf8_lossy(&out.stderr));
     (out.status.success(), text)
 }
+
+/// A distinct UUID-shaped id per call within a test process.
+pub fn new_id() -> String {
+    use std::sync::atomic::{AtomicU64, Ordering};
+    static N: AtomicU64 = AtomicU64::new(1);
+    let n = (N.fetch_add(1, Ordering::Relaxed) as u128) | ((std::process::id() as u128) << 64);
+    let hex = format!("{n:032x}");
+    format!(
+        "{}-{}-{}-{}-{}",
+        &hex[0..8],
+        &hex[8..12],
+        &hex[12..16],
+        &hex[16..20],
+        &hex[20..32]
+    )
+}
+
+/// Sends a command to `/api/dispatch`.
+pub async fn dispatch(
+    client: &reqwest::Client,
+    url: &str,
+    command: serde_json::Value,
+) -> reqwest::Response {
+    client
+        .post(format!("{url}/api/dispatch"))
+        .json(&serde_json::json!({"envelope": {"command_id": new_id(), "command": command}}))
+        .send()
+        .await
+        .expect("dispatch request")
+}
+
+/// One Server-Sent Events frame.
+#[derive(Debug, Default, Clone)]
+pub struct SseFrame {
+    pub event: String,
+    pub id: Option<u64>,
+    pub data: String,
+}
+
+/// Splits complete frames off the front of `buffer`.
+pub fn take_frames(buffer: &mut String) -> Vec<SseFrame> {
+    let mut frames = Vec::new();
+    while let Some(end) = buffer.find("\n\n") {
+        let raw: String = buffer.drain(..end + 2).collect();
+        let mut frame = SseFrame::default();
+        for line in raw.lines() {
+            if let Some(v) = line.strip_prefix("event:") {
+                frame.event = v.trim().to_string();
+            } else if let Some(v) = line.strip_prefix("id:") {
+                frame.id = v.trim().parse().ok();
+            } else if let Some(v) = line.strip_prefix("data:") {
+                frame.data.push_str(v.trim_start());
+            }
+        }
+        if !frame.event.is_empty() || frame.id.is_some() {
+            frames.push(frame);
+        }
+    }
+    frames
+}

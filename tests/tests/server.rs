@@ -1,36 +1,15 @@
 //! The real `peon` binary, started on a free port with a temporary data
 //! folder, over HTTP.
 
-use peon_tests::{Peon, run_peon};
+use peon_tests::{Peon, new_id, run_peon};
 use serde_json::json;
-
-fn new_id() -> String {
-    // Distinct per call within a test run; the server only needs UUID syntax.
-    use std::sync::atomic::{AtomicU64, Ordering};
-    static N: AtomicU64 = AtomicU64::new(1);
-    let n = (N.fetch_add(1, Ordering::Relaxed) as u128) | ((std::process::id() as u128) << 64);
-    let hex = format!("{n:032x}");
-    format!(
-        "{}-{}-{}-{}-{}",
-        &hex[0..8],
-        &hex[8..12],
-        &hex[12..16],
-        &hex[16..20],
-        &hex[20..32]
-    )
-}
 
 async fn dispatch(
     client: &reqwest::Client,
     peon: &Peon,
     command: serde_json::Value,
 ) -> reqwest::Response {
-    client
-        .post(format!("{}/api/dispatch", peon.url))
-        .json(&json!({"envelope": {"command_id": new_id(), "command": command}}))
-        .send()
-        .await
-        .expect("request")
+    peon_tests::dispatch(client, &peon.url, command).await
 }
 
 #[tokio::test]

@@ -1,7 +1,11 @@
 //! Reusable pieces of the UI.
 
+mod live;
 mod sidebar;
 mod store;
 
+pub use live::{ConnectionBanner, LiveUpdates};
 pub use sidebar::Sidebar;
-pub use store::{Store, dispatch_action, use_store};
+pub use store::{
+    Connection, PageMerge, ProjectRow, Store, ThreadRow, dispatch_action, rows_of, use_store,
+};

@@ -1,7 +1,6 @@
 //! Projects and their threads, newest first, with each thread's state.
 
-use super::store::use_store;
-use crate::api::Snapshot;
+use super::store::{ProjectRow, use_store};
 use leptos::prelude::*;
 use leptos_router::components::A;
 
@@ -14,10 +13,9 @@ pub fn Sidebar() -> impl IntoView {
             <Transition fallback=|| view! { <p class="muted">"Loading…"</p> }>
                 {move || {
                     store
-                        .snapshot
-                        .get()
+                        .rows()
                         .map(|result| match result {
-                            Ok(snapshot) => project_tree(&snapshot).into_any(),
+                            Ok(rows) => project_tree(rows).into_any(),
                             Err(e) => {
                                 view! { <p class="error">{format!("Could not load: {e}")}</p> }
                                     .into_any()
@@ -30,30 +28,29 @@ pub fn Sidebar() -> impl IntoView {
     }
 }
 
-fn project_tree(snapshot: &Snapshot) -> impl IntoView + use<> {
-    let items = snapshot
-        .projects_by_title()
+fn project_tree(rows: Vec<ProjectRow>) -> impl IntoView {
+    let items = rows
         .into_iter()
         .map(|project| {
-            let threads = snapshot
-                .threads_of(project.id)
+            let threads = project
+                .threads
                 .into_iter()
                 .filter(|t| !t.archived)
                 .map(|t| {
-                    let state = t.state();
+                    let state = t.state;
                     view! {
-                        <li class="thread-link" data-state=state.as_str()>
+                        <li class="thread-link" data-state=state.as_str() data-testid="sidebar-thread">
                             <A href=format!("/threads/{}", t.id)>
                                 <span class=format!("dot {}", state.as_str()) title=state.as_str()></span>
-                                {t.title.clone()}
+                                {t.title}
                             </A>
                         </li>
                     }
                 })
                 .collect_view();
             view! {
-                <li class="project">
-                    <A href=format!("/projects/{}", project.id)>{project.title.clone()}</A>
+                <li class="project" data-testid="sidebar-project">
+                    <A href=format!("/projects/{}", project.id)>{project.title}</A>
                     <ul class="threads">{threads}</ul>
                 </li>
             }

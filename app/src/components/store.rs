@@ -1,26 +1,237 @@
-//! The client's view of the server's state: a snapshot resource every view
-//! reads, refreshed after each command this client sends.
+//! The client's view of the server's state. Server-side rendering reads the
+//! snapshot resource; once hydrated, the browser builds a live `ReadModel`
+//! from that snapshot and keeps it current with the event stream, through
+//! the same reducer the server uses.
 
-use crate::api::{DispatchOutcome, Snapshot, dispatch_command, get_snapshot};
-use crate::contracts::CommandEnvelope;
+use crate::api::{DispatchOutcome, Snapshot, ThreadPageResponse, dispatch_command, get_snapshot};
+use crate::contracts::*;
 use leptos::prelude::*;
+
+/// The state of the event stream, shown to the user.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Connection {
+    Connecting,
+    Live,
+    Offline,
+}
+
+/// How a fetched page joins the live model.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum PageMerge {
+    /// The thread's latest turns: replaces what is loaded.
+    Latest,
+    /// Older turns: go before what is loaded.
+    Older,
+}
+
+/// What lists of projects and threads show; compared on every event so that
+/// lists re-render only when one of these fields changes.
+#[derive(Clone, Debug, PartialEq)]
+pub struct ProjectRow {
+    pub id: ProjectId,
+    pub title: String,
+    pub workspace_root: String,
+    /// Newest first.
+    pub threads: Vec<ThreadRow>,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct ThreadRow {
+    pub id: ThreadId,
+    pub title: String,
+    pub state: ThreadState,
+    pub provider: Provider,
+    pub turn_count: u32,
+    pub archived: bool,
+}
+
+/// Rows for every project, by title, each with its threads newest first.
+pub fn rows_of<'a>(
+    projects: impl Iterator<Item = &'a Project>,
+    threads: impl Iterator<Item = &'a ThreadSummary> + Clone,
+) -> Vec<ProjectRow> {
+    let mut rows: Vec<ProjectRow> = projects
+        .map(|p| {
+            let mut own: Vec<&ThreadSummary> =
+                threads.clone().filter(|t| t.project_id == p.id).collect();
+            own.sort_by_key(|t| std::cmp::Reverse((t.created_at, t.id)));
+            ProjectRow {
+                id: p.id,
+                title: p.title.clone(),
+                workspace_root: p.workspace_root.clone(),
+                threads: own
+                    .into_iter()
+                    .map(|t| ThreadRow {
+                        id: t.id,
+                        title: t.title.clone(),
+                        state: t.state(),
+                        provider: t.provider,
+                        turn_count: t.turn_count,
+                        archived: t.archived,
+                    })
+                    .collect(),
+            }
+        })
+        .collect();
+    rows.sort_by_key(|r| (r.title.to_lowercase(), r.id));
+    rows
+}
 
 #[derive(Clone, Copy)]
 pub struct Store {
-    /// Bumped to make every view re-read the snapshot.
-    pub revision: RwSignal<u64>,
     pub snapshot: Resource<Result<Snapshot, ServerFnError>>,
+    live_rows: Memo<Option<Vec<ProjectRow>>>,
+    /// The live model; `None` until the browser has taken over.
+    pub live: RwSignal<Option<ReadModel>>,
+    pub connection: RwSignal<Connection>,
+    /// Pages fetched at a sequence the live model has not reached yet.
+    pending: StoredValue<Vec<(ThreadPageResponse, PageMerge)>>,
 }
 
 impl Store {
     fn new() -> Self {
-        let revision = RwSignal::new(0u64);
-        let snapshot = Resource::new(move || revision.get(), |_| get_snapshot());
-        Self { revision, snapshot }
+        let live: RwSignal<Option<ReadModel>> = RwSignal::new(None);
+        Self {
+            snapshot: Resource::new(|| (), |_| get_snapshot()),
+            live_rows: Memo::new(move |_| {
+                live.with(|m| {
+                    m.as_ref()
+                        .map(|m| rows_of(m.projects.values(), m.threads.values()))
+                })
+            }),
+            live,
+            connection: RwSignal::new(Connection::Connecting),
+            pending: StoredValue::new(Vec::new()),
+        }
     }
 
-    pub fn refresh(&self) {
-        self.revision.update(|r| *r += 1);
+    /// Project and thread rows: live once the browser has taken over, else
+    /// as rendered by the server. `None` while loading.
+    pub fn rows(&self) -> Option<Result<Vec<ProjectRow>, ServerFnError>> {
+        if let Some(rows) = self.live_rows.get() {
+            return Some(Ok(rows));
+        }
+        self.snapshot
+            .get()
+            .map(|r| r.map(|s| rows_of(s.projects.iter(), s.threads.iter())))
+    }
+
+    /// Starts the live model from the server-rendered snapshot.
+    pub fn go_live(&self, snapshot: &Snapshot) {
+        if self.live.with_untracked(Option::is_some) {
+            return;
+        }
+        let mut model = ReadModel {
+            sequence: snapshot.sequence,
+            ..ReadModel::default()
+        };
+        for p in &snapshot.projects {
+            model.projects.insert(p.id, p.clone());
+        }
+        for t in &snapshot.threads {
+            model.threads.insert(t.id, t.clone());
+        }
+        self.live.set(Some(model));
+        self.merge_pending();
+    }
+
+    /// Applies one streamed event. Returns false on a sequence gap: the
+    /// caller must resume the stream from `sequence()`.
+    pub fn receive(&self, event: &StoredEvent) -> bool {
+        let mut in_order = true;
+        self.live.update(|m| {
+            let Some(m) = m else { return };
+            if event.sequence <= m.sequence {
+                return;
+            }
+            if event.sequence != m.sequence + 1 {
+                in_order = false;
+                return;
+            }
+            m.apply(event);
+        });
+        if in_order {
+            self.merge_pending();
+        }
+        in_order
+    }
+
+    /// The sequence the live model has reached.
+    pub fn sequence(&self) -> Option<u64> {
+        self.live.with_untracked(|m| m.as_ref().map(|m| m.sequence))
+    }
+
+    /// Adds a fetched page once the live model is at the page's sequence.
+    /// Returns false when the page is older than the model and must be
+    /// fetched again.
+    pub fn add_page(&self, response: ThreadPageResponse, merge: PageMerge) -> bool {
+        match self.sequence() {
+            Some(seq) if response.sequence < seq => false,
+            _ => {
+                self.pending.update_value(|p| p.push((response, merge)));
+                self.merge_pending();
+                true
+            }
+        }
+    }
+
+    fn merge_pending(&self) {
+        let Some(seq) = self.sequence() else { return };
+        let ready: Vec<(ThreadPageResponse, PageMerge)> = self
+            .pending
+            .try_update_value(|p| {
+                let (ready, rest): (Vec<_>, Vec<_>) =
+                    p.drain(..).partition(|(r, _)| r.sequence == seq);
+                // Pages the model has passed are dropped: their thread views refetch.
+                *p = rest.into_iter().filter(|(r, _)| r.sequence > seq).collect();
+                ready
+            })
+            .unwrap_or_default();
+        if ready.is_empty() {
+            return;
+        }
+        self.live.update(|m| {
+            let Some(m) = m else { return };
+            for (response, merge) in ready {
+                let id = response.thread.id;
+                match merge {
+                    PageMerge::Latest => {
+                        m.pages.insert(id, response.page);
+                    }
+                    PageMerge::Older => {
+                        if let Some(page) = m.pages.get_mut(&id) {
+                            let first = page.first_turn;
+                            let mut older: Vec<TurnView> = response
+                                .page
+                                .turns
+                                .into_iter()
+                                .filter(|t| t.number < first)
+                                .collect();
+                            if !older.is_empty() {
+                                page.first_turn = response.page.first_turn;
+                                older.append(&mut page.turns);
+                                page.turns = older;
+                            }
+                        }
+                    }
+                }
+            }
+        });
+    }
+
+    /// Whether the page of a thread is loaded into the live model.
+    pub fn has_page(&self, thread: ThreadId) -> bool {
+        self.live
+            .with_untracked(|m| m.as_ref().is_some_and(|m| m.pages.contains_key(&thread)))
+    }
+
+    /// Forgets a thread's page when its view closes.
+    pub fn drop_page(&self, thread: ThreadId) {
+        self.live.update(|m| {
+            if let Some(m) = m {
+                m.pages.remove(&thread);
+            }
+        });
     }
 }
 
@@ -36,17 +247,11 @@ pub fn use_store() -> Store {
     }
 }
 
-/// An action that sends a command and refreshes the store when it lands.
+/// An action that sends a command. The change itself arrives through the
+/// event stream, in this tab and every other.
 pub fn dispatch_action() -> Action<CommandEnvelope, Result<DispatchOutcome, ServerFnError>> {
-    let store = use_store();
     Action::new(move |envelope: &CommandEnvelope| {
         let envelope = envelope.clone();
-        async move {
-            let result = dispatch_command(envelope).await;
-            if result.is_ok() {
-                store.refresh();
-            }
-            result
-        }
+        async move { dispatch_command(envelope).await }
     })
 }

@@ -63,10 +63,9 @@ pub fn HomePage() -> impl IntoView {
             <Transition fallback=|| view! { <p class="muted">"Loading projects…"</p> }>
                 {move || {
                     store
-                        .snapshot
-                        .get()
+                        .rows()
                         .map(|result| match result {
-                            Ok(snapshot) if snapshot.projects.is_empty() => {
+                            Ok(rows) if rows.is_empty() => {
                                 view! {
                                     <p class="muted" data-testid="no-projects">
                                         "No projects yet. Add a folder above."
@@ -74,23 +73,17 @@ pub fn HomePage() -> impl IntoView {
                                 }
                                     .into_any()
                             }
-                            Ok(snapshot) => {
-                                let sequence = snapshot.sequence;
-                                let all_threads = snapshot.threads;
-                                let cards = snapshot
-                                    .projects
+                            Ok(rows) => {
+                                let cards = rows
                                     .into_iter()
                                     .map(|p| {
-                                        let threads = all_threads
-                                            .iter()
-                                            .filter(|t| t.project_id == p.id)
-                                            .count();
+                                        let threads = p.threads.len();
                                         view! {
                                             <li class="card project-card" data-testid="project-card">
                                                 <A href=format!("/projects/{}", p.id)>
-                                                    <strong>{p.title.clone()}</strong>
+                                                    <strong>{p.title}</strong>
                                                 </A>
-                                                <code class="path">{p.workspace_root.clone()}</code>
+                                                <code class="path">{p.workspace_root}</code>
                                                 <span class="muted">
                                                     {format!(
                                                         "{threads} thread{}",
@@ -101,12 +94,7 @@ pub fn HomePage() -> impl IntoView {
                                         }
                                     })
                                     .collect_view();
-                                view! {
-                                    <ul class="cards" data-testid="projects" data-sequence=sequence>
-                                        {cards}
-                                    </ul>
-                                }
-                                    .into_any()
+                                view! { <ul class="cards" data-testid="projects">{cards}</ul> }.into_any()
                             }
                             Err(e) => view! { <p class="error">{error_text(&e)}</p> }.into_any(),
                         })

@@ -1,5 +1,5 @@
 use super::{NotFound, error_text};
-use crate::components::{dispatch_action, use_store};
+use crate::components::{ProjectRow, dispatch_action, use_store};
 use crate::contracts::*;
 use leptos::prelude::*;
 use leptos_router::components::A;
@@ -19,17 +19,13 @@ pub fn ProjectPage() -> impl IntoView {
         <Transition fallback=|| view! { <p class="muted">"Loading…"</p> }>
             {move || {
                 store
-                    .snapshot
-                    .get()
+                    .rows()
                     .map(|result| match result {
-                        Ok(snapshot) => {
+                        Ok(rows) => {
                             match project_id()
-                                .and_then(|id| snapshot.projects.iter().find(|p| p.id == id).cloned())
+                                .and_then(|id| rows.into_iter().find(|p| p.id == id))
                             {
-                                Some(project) => {
-                                    let threads = snapshot.threads_of(project.id);
-                                    view! { <ProjectView project threads /> }.into_any()
-                                }
+                                Some(project) => view! { <ProjectView project /> }.into_any(),
                                 None => view! { <NotFound what="This project" /> }.into_any(),
                             }
                         }
@@ -41,7 +37,7 @@ pub fn ProjectPage() -> impl IntoView {
 }
 
 #[component]
-fn ProjectView(project: Project, threads: Vec<ThreadSummary>) -> impl IntoView {
+fn ProjectView(project: ProjectRow) -> impl IntoView {
     let act = dispatch_action();
     let new_title = RwSignal::new(String::new());
     let provider = RwSignal::new(Provider::Codex.as_str().to_string());
@@ -85,16 +81,17 @@ fn ProjectView(project: Project, threads: Vec<ThreadSummary>) -> impl IntoView {
             }));
         }
     };
-    let rows = threads
+    let rows = project
+        .threads
         .into_iter()
         .map(|t| {
             let id = t.id;
-            let state = t.state();
+            let state = t.state;
             let archived = t.archived;
             view! {
                 <li class="card thread-row" data-testid="thread-row" data-archived=archived.to_string()>
                     <span class=format!("dot {}", state.as_str()) title=state.as_str()></span>
-                    <A href=format!("/threads/{id}")>{t.title.clone()}</A>
+                    <A href=format!("/threads/{id}")>{t.title}</A>
                     <span class="muted">{format!("{} · {} turns", t.provider, t.turn_count)}</span>
                     <span class="row-actions">
                         <button

@@ -1,11 +1,14 @@
 use super::{NotFound, error_text};
 use crate::api::{ThreadPageResponse, get_thread_page};
+use crate::components::{PageMerge, Store, use_store};
 use crate::contracts::*;
 use leptos::prelude::*;
 use leptos_router::hooks::use_params_map;
 
-/// Turns loaded per page.
+/// Turns loaded when a thread opens.
 pub const PAGE_TURNS: u32 = 50;
+/// Turns loaded each time the reader scrolls back.
+pub const OLDER_TURNS: u32 = 100;
 
 #[component]
 pub fn ThreadPageView() -> impl IntoView {
@@ -39,36 +42,208 @@ pub fn ThreadPageView() -> impl IntoView {
     }
 }
 
+/// Fetches a page and hands it to the store, fetching again while the page
+/// is older than the live model.
+fn load_into_store(store: Store, thread: ThreadId, before: Option<u32>, merge: PageMerge) {
+    leptos::task::spawn_local(async move {
+        for _ in 0..5 {
+            match get_thread_page(thread, before, PAGE_TURNS).await {
+                Ok(response) => {
+                    if store.add_page(response, merge) {
+                        return;
+                    }
+                }
+                Err(_) => return,
+            }
+        }
+    });
+}
+
 #[component]
 fn ThreadView(response: ThreadPageResponse) -> impl IntoView {
-    let thread = response.thread;
-    let state = thread.state();
-    let has_older = response.page.has_older();
-    let turns = response
-        .page
-        .turns
-        .into_iter()
-        .map(|turn| view! { <Turn turn /> })
-        .collect_view();
-    view! {
-        <section class="page thread" data-testid="thread-page" data-sequence=response.sequence>
-            <header class="page-header">
-                <h1 data-testid="thread-title">{thread.title.clone()}</h1>
-                <span class=format!("badge {}", state.as_str()) data-testid="thread-state">
-                    {state.as_str()}
-                </span>
-                <span class="muted">
-                    {format!("{} · {} · {}", thread.provider, thread.runtime_mode, thread.interaction_mode)}
-                </span>
-            </header>
-            {has_older
-                .then(|| view! { <p class="muted older">"Older turns are not shown yet."</p> })}
-            <ol class="timeline" data-testid="timeline">
-                {turns}
-            </ol>
-            {(thread.turn_count == 0)
-                .then(|| view! { <p class="muted" data-testid="empty-thread">"No turns yet."</p> })}
-        </section>
+    let store = use_store();
+    let id = response.thread.id;
+    // Live once the store holds this thread's page; until then (and on the
+    // server) the page as fetched.
+    let live = Memo::new(move |_| {
+        store.live.with(|m| {
+            m.as_ref().map(|m| {
+                m.threads
+                    .get(&id)
+                    .map(|t| (t.clone(), m.pages.get(&id).cloned()))
+            })
+        })
+    });
+    let initial = StoredValue::new((response.thread.clone(), response.page.clone()));
+    let current = Memo::new(move |_| match live.get() {
+        Some(Some((thread, Some(page)))) => Some((thread, page)),
+        Some(None) => None,
+        _ => Some(initial.get_value()),
+    });
+    // Narrow views of `current`, so each part redraws only when it changes.
+    let exists = Memo::new(move |_| current.with(Option::is_some));
+    let header = Memo::new(move |_| {
+        current.with(|c| {
+            c.as_ref().map(|(t, p)| Header {
+                title: t.title.clone(),
+                state: t.state(),
+                facts: format!(
+                    "{} · {} · {}",
+                    t.provider, t.runtime_mode, t.interaction_mode
+                ),
+                empty: t.turn_count == 0,
+                has_older: p.has_older(),
+            })
+        })
+    });
+    let turns = Memo::new(move |_| {
+        current.with(|c| c.as_ref().map(|(_, p)| p.turns.clone()).unwrap_or_default())
+    });
+    Effect::new(move |_| {
+        if store.live.with(Option::is_some)
+            && !store.has_page(id)
+            && !store.add_page(response.clone(), PageMerge::Latest)
+        {
+            load_into_store(store, id, None, PageMerge::Latest);
+        }
+    });
+    on_cleanup(move || store.drop_page(id));
+
+    let loading_older = RwSignal::new(false);
+    let load_older = move || {
+        if loading_older.get_untracked() || !store.has_page(id) {
+            return;
+        }
+        let Some(first) = current.with_untracked(|c| {
+            c.as_ref()
+                .filter(|(_, p)| p.has_older())
+                .map(|(_, p)| p.first_turn)
+        }) else {
+            return;
+        };
+        loading_older.set(true);
+        leptos::task::spawn_local(async move {
+            if let Ok(response) = get_thread_page(id, Some(first), OLDER_TURNS).await {
+                keep_scroll_position(|| {
+                    store.add_page(response, PageMerge::Older);
+                });
+            }
+            loading_older.set(false);
+        });
+    };
+    #[cfg(feature = "hydrate")]
+    {
+        let handle = window_event_listener(leptos::ev::scroll, move |_| {
+            let near_top = web_sys::window()
+                .and_then(|w| w.scroll_y().ok())
+                .is_some_and(|y| y < 300.0);
+            if near_top {
+                load_older();
+            }
+        });
+        on_cleanup(move || handle.remove());
+        request_animation_frame(scroll_to_bottom);
+    }
+
+    let field = move |f: fn(&Header) -> String| {
+        move || header.with(|h| h.as_ref().map(f).unwrap_or_default())
+    };
+    move || {
+        if !exists.get() {
+            return view! { <NotFound what="This thread" /> }.into_any();
+        }
+        view! {
+            <section class="page thread" data-testid="thread-page">
+                <header class="page-header">
+                    <h1 data-testid="thread-title">{field(|h| h.title.clone())}</h1>
+                    <span
+                        class=move || format!("badge {}", field(|h| h.state.as_str().to_string())())
+                        data-testid="thread-state"
+                    >
+                        {field(|h| h.state.as_str().to_string())}
+                    </span>
+                    <span class="muted">{field(|h| h.facts.clone())}</span>
+                </header>
+                <Show when=move || header.with(|h| h.as_ref().is_some_and(|h| h.has_older))>
+                    <button
+                        class="link older"
+                        data-testid="load-older"
+                        disabled=move || loading_older.get()
+                        on:click=move |_| load_older()
+                    >
+                        "Load older turns"
+                    </button>
+                </Show>
+                <ol class="timeline" data-testid="timeline">
+                    <For each=move || turns.get() key=turn_key let:turn>
+                        <Turn turn />
+                    </For>
+                </ol>
+                <Show when=move || header.with(|h| h.as_ref().is_some_and(|h| h.empty))>
+                    <p class="muted" data-testid="empty-thread">"No turns yet."</p>
+                </Show>
+            </section>
+        }
+        .into_any()
+    }
+}
+
+#[derive(Clone, Debug, PartialEq)]
+struct Header {
+    title: String,
+    state: ThreadState,
+    facts: String,
+    empty: bool,
+    has_older: bool,
+}
+
+/// Changes whenever a turn's rendering would, so only changed turns redraw.
+fn turn_key(turn: &TurnView) -> (TurnId, TurnStatus, usize, usize, bool) {
+    let last_len = turn.items.last().map_or(0, |item| match item {
+        TimelineItem::Message(m) => m.text.len() + usize::from(m.streaming),
+        TimelineItem::Activity(a) => a.summary.len() + a.status.as_str().len(),
+        TimelineItem::Approval(a) => usize::from(a.decision.is_some()),
+    });
+    (
+        turn.id,
+        turn.status,
+        turn.items.len(),
+        last_len,
+        turn.checkpoint.is_some(),
+    )
+}
+
+/// Runs `change` (which adds content above the viewport) and scrolls so the
+/// content the reader was looking at stays put.
+fn keep_scroll_position(change: impl FnOnce()) {
+    #[cfg(feature = "hydrate")]
+    {
+        let height = || {
+            web_sys::window()
+                .and_then(|w| w.document())
+                .and_then(|d| d.document_element())
+                .map_or(0, |e| e.scroll_height())
+        };
+        let before = height();
+        change();
+        request_animation_frame(move || {
+            if let Some(w) = web_sys::window() {
+                w.scroll_by_with_x_and_y(0.0, f64::from(height() - before));
+            }
+        });
+    }
+    #[cfg(not(feature = "hydrate"))]
+    change();
+}
+
+#[cfg(feature = "hydrate")]
+fn scroll_to_bottom() {
+    if let Some(w) = web_sys::window() {
+        let height = w
+            .document()
+            .and_then(|d| d.document_element())
+            .map_or(0, |e| e.scroll_height());
+        w.scroll_to_with_x_and_y(0.0, f64::from(height));
     }
 }
 

@@ -1,0 +1,188 @@
+//! Keeps the browser's store current: takes over from the server-rendered
+//! snapshot, follows `/api/events`, resumes after gaps and dead
+//! connections with backoff.
+
+use super::store::{Connection, use_store};
+use leptos::prelude::*;
+
+/// Without an event or heartbeat for this long the connection is dead.
+#[cfg(feature = "hydrate")]
+const DEAD_AFTER_MS: f64 = 40_000.0;
+
+/// Starts the live stream once the snapshot has arrived. Renders nothing.
+#[component]
+pub fn LiveUpdates() -> impl IntoView {
+    let store = use_store();
+    Effect::new(move |started: Option<bool>| {
+        if started == Some(true) {
+            return true;
+        }
+        match store.snapshot.get() {
+            Some(Ok(snapshot)) => {
+                store.go_live(&snapshot);
+                #[cfg(feature = "hydrate")]
+                client::start(store);
+                true
+            }
+            Some(Err(_)) => {
+                store.connection.set(Connection::Offline);
+                false
+            }
+            None => false,
+        }
+    });
+}
+
+/// Says so when the server cannot be reached; actions then fail with the
+/// same message.
+#[component]
+pub fn ConnectionBanner() -> impl IntoView {
+    let store = use_store();
+    move || {
+        (store.connection.get() == Connection::Offline).then(|| {
+            view! {
+                <div class="offline-banner" role="status" data-testid="offline-banner">
+                    "Offline: the server cannot be reached. Showing what this browser last saw; \
+                     changes are paused until it is back."
+                </div>
+            }
+        })
+    }
+}
+
+#[cfg(feature = "hydrate")]
+mod client {
+    use super::DEAD_AFTER_MS;
+    use crate::components::store::{Connection, Store};
+    use crate::contracts::StoredEvent;
+    use leptos::prelude::*;
+    use std::time::Duration;
+    use wasm_bindgen::JsCast;
+    use wasm_bindgen::prelude::Closure;
+    use web_sys::{EventSource, MessageEvent};
+
+    struct Stream {
+        source: EventSource,
+        _on_event: Closure<dyn FnMut(MessageEvent)>,
+        _on_heartbeat: Closure<dyn FnMut(MessageEvent)>,
+        _on_open: Closure<dyn FnMut(web_sys::Event)>,
+        _on_error: Closure<dyn FnMut(web_sys::Event)>,
+    }
+
+    #[derive(Clone, Copy)]
+    struct Live {
+        store: Store,
+        stream: StoredValue<Option<Stream>, LocalStorage>,
+        last_seen: StoredValue<f64>,
+        failures: StoredValue<u32>,
+    }
+
+    pub fn start(store: Store) {
+        // Keeps the app shell and seen pages for offline viewing.
+        if let Some(w) = web_sys::window() {
+            let _ = w.navigator().service_worker().register("/sw.js");
+        }
+        let live = Live {
+            store,
+            stream: StoredValue::new_local(None),
+            last_seen: StoredValue::new(js_sys::Date::now()),
+            failures: StoredValue::new(0),
+        };
+        live.connect();
+        let _ = set_interval_with_handle(
+            move || {
+                let silent = js_sys::Date::now() - live.last_seen.get_value();
+                if silent > DEAD_AFTER_MS {
+                    live.reconnect_later();
+                }
+            },
+            Duration::from_secs(5),
+        );
+    }
+
+    impl Live {
+        fn connect(self) {
+            self.close();
+            let Some(after) = self.store.sequence() else {
+                return;
+            };
+            let Ok(source) = EventSource::new(&format!("/api/events?after={after}")) else {
+                self.reconnect_later();
+                return;
+            };
+            self.last_seen.set_value(js_sys::Date::now());
+            let on_event = Closure::<dyn FnMut(MessageEvent)>::new(move |e: MessageEvent| {
+                self.last_seen.set_value(js_sys::Date::now());
+                let Some(text) = e.data().as_string() else {
+                    return;
+                };
+                match serde_json::from_str::<StoredEvent>(&text) {
+                    Ok(event) => {
+                        if !self.store.receive(&event) {
+                            // A gap: resume from what we have.
+                            self.connect();
+                        }
+                    }
+                    Err(err) => leptos::logging::warn!("unreadable event: {err}"),
+                }
+            });
+            let on_heartbeat = Closure::<dyn FnMut(MessageEvent)>::new(move |_| {
+                self.last_seen.set_value(js_sys::Date::now());
+            });
+            let on_open = Closure::<dyn FnMut(web_sys::Event)>::new(move |_| {
+                self.failures.set_value(0);
+                self.last_seen.set_value(js_sys::Date::now());
+                self.store.connection.set(Connection::Live);
+            });
+            let on_error = Closure::<dyn FnMut(web_sys::Event)>::new(move |_| {
+                self.store.connection.set(Connection::Offline);
+                // The browser retries an open stream by itself (with
+                // Last-Event-ID); a closed one we reopen ourselves.
+                let closed = self
+                    .stream
+                    .with_value(|s| {
+                        s.as_ref()
+                            .map(|s| s.source.ready_state() == EventSource::CLOSED)
+                    })
+                    .unwrap_or(true);
+                if closed {
+                    self.reconnect_later();
+                }
+            });
+            let _ =
+                source.add_event_listener_with_callback("event", on_event.as_ref().unchecked_ref());
+            let _ = source.add_event_listener_with_callback(
+                "heartbeat",
+                on_heartbeat.as_ref().unchecked_ref(),
+            );
+            source.set_onopen(Some(on_open.as_ref().unchecked_ref()));
+            source.set_onerror(Some(on_error.as_ref().unchecked_ref()));
+            self.stream.set_value(Some(Stream {
+                source,
+                _on_event: on_event,
+                _on_heartbeat: on_heartbeat,
+                _on_open: on_open,
+                _on_error: on_error,
+            }));
+        }
+
+        fn close(self) {
+            self.stream.update_value(|s| {
+                if let Some(s) = s.take() {
+                    s.source.close();
+                }
+            });
+        }
+
+        /// Reconnects after a delay that doubles with each failure (to 30 s).
+        fn reconnect_later(self) {
+            self.close();
+            self.store.connection.set(Connection::Offline);
+            let failures = self.failures.get_value();
+            self.failures.set_value(failures.saturating_add(1));
+            let delay = 500u64.saturating_mul(1 << failures.min(6)).min(30_000);
+            self.last_seen.set_value(js_sys::Date::now() + delay as f64);
+            set_timeout(move || self.connect(), Duration::from_millis(delay));
+        }
+    }
+}

@@ -1,0 +1,56 @@
+// peon's service worker: keeps the app shell (WASM, JS, CSS) and the pages
+// this browser has seen, so a reload still shows them while the server is
+// down. Pages and assets are network-first: the cache is only a fallback.
+// Live data (/api/...) is never cached.
+const SHELL = 'peon-shell-v1';
+const PAGES = 'peon-pages-v1';
+const SHELL_FILES = ['/pkg/peon.js', '/pkg/peon_bg.wasm', '/pkg/peon.css'];
+
+self.addEventListener('install', (event) => {
+  event.waitUntil(
+    caches.open(SHELL).then((cache) => cache.addAll(SHELL_FILES)).then(() => self.skipWaiting()),
+  );
+});
+
+self.addEventListener('activate', (event) => {
+  // Take over open tabs at once and keep the pages they show.
+  event.waitUntil(
+    self.clients.claim().then(async () => {
+      const pages = await caches.open(PAGES);
+      const windows = await self.clients.matchAll({ type: 'window' });
+      await Promise.all(
+        windows.map((w) => fetch(w.url).then((res) => res.ok && pages.put(w.url, res)).catch(() => {})),
+      );
+    }),
+  );
+});
+
+self.addEventListener('fetch', (event) => {
+  const request = event.request;
+  if (request.method !== 'GET') return;
+  const url = new URL(request.url);
+  if (url.origin !== self.location.origin || url.pathname.startsWith('/api/')) return;
+  const cacheName = request.mode === 'navigate' ? PAGES : SHELL;
+  event.respondWith(
+    fetch(request)
+      .then((response) => {
+        if (response.ok) {
+          const copy = response.clone();
+          caches.open(cacheName).then((cache) => cache.put(request, copy));
+        }
+        return response;
+      })
+      .catch(async () => {
+        const cached = await caches.match(request, { ignoreSearch: request.mode !== 'navigate' });
+        if (cached) return cached;
+        if (request.mode === 'navigate') {
+          return new Response(
+            '<!DOCTYPE html><meta charset="utf-8"><title>peon is offline</title>' +
+              '<h1>peon is offline</h1><p>The server cannot be reached, and this page was not seen before it went away.</p>',
+            { status: 503, headers: { 'content-type': 'text/html; charset=utf-8' } },
+          );
+        }
+        return Response.error();
+      }),
+  );
+});

@@ -1,0 +1,174 @@
+//! The event stream under churn: many clients that drop and resume their
+//! connections while the log grows all end with exactly the server's
+//! sequence, with no gap and no duplicate.
+
+use futures::StreamExt;
+use peon_tests::{Peon, dispatch, take_frames};
+use serde_json::json;
+use std::time::{Duration, Instant};
+
+const CLIENTS: usize = 50;
+const EVENTS: u64 = 10_000;
+const WRITERS: u64 = 8;
+
+struct Rng(u64);
+impl Rng {
+    fn next(&mut self) -> u64 {
+        self.0 ^= self.0 << 13;
+        self.0 ^= self.0 >> 7;
+        self.0 ^= self.0 << 17;
+        self.0
+    }
+}
+
+/// Follows the stream, dropping the connection at random points and
+/// resuming with `Last-Event-ID`, until it has seen `EVENTS` events.
+/// Returns how many times it reconnected.
+async fn follow(url: String, seed: u64) -> u32 {
+    let client = reqwest::Client::new();
+    let mut rng = Rng(seed | 1);
+    let mut last = 0u64;
+    let mut reconnects = 0;
+    let deadline = Instant::now() + Duration::from_secs(240);
+    while last < EVENTS {
+        assert!(Instant::now() < deadline, "client {seed} stuck at {last}");
+        let response = client
+            .get(format!("{url}/api/events?after=0"))
+            .header("Last-Event-ID", last.to_string())
+            .send()
+            .await
+            .expect("connect");
+        assert_eq!(response.status(), 200);
+        let mut body = response.bytes_stream();
+        let mut buffer = String::new();
+        let mut budget = 1 + rng.next() % 700;
+        'read: while let Ok(Some(chunk)) =
+            tokio::time::timeout(Duration::from_secs(20), body.next()).await
+        {
+            buffer.push_str(&String::from_utf8_lossy(&chunk.expect("chunk")));
+            for frame in take_frames(&mut buffer) {
+                if frame.event != "event" {
+                    continue;
+                }
+                let id = frame.id.expect("data events carry their sequence as id");
+                assert_eq!(id, last + 1, "client {seed}: gap or duplicate after {last}");
+                let payload: serde_json::Value =
+                    serde_json::from_str(&frame.data).expect("event JSON");
+                assert_eq!(payload["sequence"], id);
+                last = id;
+                budget -= 1;
+                if budget == 0 || last == EVENTS {
+                    break 'read;
+                }
+            }
+        }
+        reconnects += 1;
+        tokio::time::sleep(Duration::from_millis(rng.next() % 30)).await;
+    }
+    assert_eq!(last, EVENTS);
+    reconnects
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn fifty_churning_clients_each_see_the_exact_sequence() {
+    let dir = tempfile::tempdir().expect("dir");
+    let peon = Peon::start(dir.path());
+    let followers: Vec<_> = (0..CLIENTS as u64)
+        .map(|i| tokio::spawn(follow(peon.url.clone(), 0x9E37_79B9 * (i + 1))))
+        .collect();
+    let writers: Vec<_> = (0..WRITERS)
+        .map(|w| {
+            let url = peon.url.clone();
+            tokio::spawn(async move {
+                let client = reqwest::Client::new();
+                for i in 0..EVENTS / WRITERS {
+                    let response = dispatch(
+                        &client,
+                        &url,
+                        json!({"type": "settings.update", "key": format!("w{w}"), "value": i}),
+                    )
+                    .await;
+                    assert_eq!(
+                        response.status(),
+                        200,
+                        "{}",
+                        response.text().await.unwrap_or_default()
+                    );
+                }
+            })
+        })
+        .collect();
+    for w in writers {
+        w.await.expect("writer");
+    }
+    let mut reconnects = 0;
+    for f in followers {
+        reconnects += f.await.expect("follower");
+    }
+    assert!(
+        reconnects as usize > CLIENTS,
+        "clients really did reconnect ({reconnects})"
+    );
+    let snapshot: serde_json::Value = reqwest::Client::new()
+        .post(format!("{}/api/snapshot", peon.url))
+        .send()
+        .await
+        .expect("snapshot")
+        .json()
+        .await
+        .expect("json");
+    assert_eq!(snapshot["sequence"], EVENTS);
+}
+
+#[tokio::test]
+async fn a_client_resumes_from_after_and_gets_only_newer_events() {
+    let dir = tempfile::tempdir().expect("dir");
+    let peon = Peon::start(dir.path());
+    let client = reqwest::Client::new();
+    for i in 0..5 {
+        dispatch(
+            &client,
+            &peon.url,
+            json!({"type": "settings.update", "key": "k", "value": i}),
+        )
+        .await;
+    }
+    let response = client
+        .get(format!("{}/api/events?after=3", peon.url))
+        .send()
+        .await
+        .expect("connect");
+    assert_eq!(
+        response
+            .headers()
+            .get("content-type")
+            .and_then(|v| v.to_str().ok()),
+        Some("text/event-stream")
+    );
+    let mut body = response.bytes_stream();
+    let mut buffer = String::new();
+    let mut ids = Vec::new();
+    while ids.len() < 3 {
+        let chunk = tokio::time::timeout(Duration::from_secs(10), body.next())
+            .await
+            .expect("events arrive")
+            .expect("open")
+            .expect("chunk");
+        buffer.push_str(&String::from_utf8_lossy(&chunk));
+        for frame in take_frames(&mut buffer) {
+            if frame.event == "event" {
+                ids.push(frame.id.expect("id"));
+            }
+        }
+        if ids.len() == 2 {
+            // A live event after the catch-up follows on the same stream.
+            dispatch(
+                &client,
+                &peon.url,
+                json!({"type": "settings.update", "key": "k", "value": 9}),
+            )
+            .await;
+        }
+    }
+    assert_eq!(ids, vec![4, 5, 6]);
+}

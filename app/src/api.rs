@@ -23,6 +23,8 @@ pub struct DispatchOutcome {
 /// Projects and thread summaries at a sequence.
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
 pub struct Snapshot {
+    /// Id of the log's first event: tells one peon database from another.
+    pub log_id: Option<EventId>,
     pub sequence: u64,
     pub projects: Vec<Project>,
     pub threads: Vec<ThreadSummary>,

@@ -2,7 +2,7 @@
 //! and the projection readers, and their errors to messages.
 
 use crate::orchestration::{DispatchError, Engine};
-use crate::persistence::{Database, StoreError, projection_reader};
+use crate::persistence::{Database, EventStore, StoreError, projection_reader};
 use peon_app::api::backend::{Backend, BackendError, BoxFuture};
 use peon_app::api::{DispatchOutcome, ServerInfo, Snapshot, ThreadPageResponse};
 use peon_app::contracts::*;
@@ -40,7 +40,12 @@ impl Backend for ServerBackend {
             let model = projection_reader::load_summaries(&self.db.pool)
                 .await
                 .map_err(internal)?;
+            let log_id = EventStore::new(self.db.pool.clone())
+                .first_event_id()
+                .await
+                .map_err(internal)?;
             Ok(Snapshot {
+                log_id,
                 sequence: model.sequence,
                 projects: model.projects.into_values().collect(),
                 threads: model.threads.into_values().collect(),

@@ -19,9 +19,17 @@ pub fn LiveUpdates() -> impl IntoView {
         }
         match store.snapshot.get() {
             Some(Ok(snapshot)) => {
-                store.go_live(&snapshot);
                 #[cfg(feature = "hydrate")]
-                client::start(store);
+                leptos::task::spawn_local(async move {
+                    let kept = super::offline_cache::load()
+                        .await
+                        .filter(|c| c.log_id.is_some() && c.log_id == snapshot.log_id)
+                        .map(|c| c.model);
+                    store.go_live(&snapshot, kept);
+                    client::start(store);
+                });
+                #[cfg(not(feature = "hydrate"))]
+                store.go_live(&snapshot, None);
                 true
             }
             Some(Err(_)) => {
@@ -89,6 +97,7 @@ mod client {
             failures: StoredValue::new(0),
         };
         live.connect();
+        keep_for_offline(store);
         let _ = set_interval_with_handle(
             move || {
                 let silent = js_sys::Date::now() - live.last_seen.get_value();
@@ -98,6 +107,35 @@ mod client {
             },
             Duration::from_secs(5),
         );
+    }
+
+    /// Saves the live model to IndexedDB a second after it changes (at most
+    /// once a second), so a reload without the server shows what was seen.
+    fn keep_for_offline(store: Store) {
+        let scheduled = StoredValue::new(false);
+        Effect::new(move |_| {
+            store.live.track();
+            if scheduled.get_value() {
+                return;
+            }
+            scheduled.set_value(true);
+            set_timeout(
+                move || {
+                    scheduled.set_value(false);
+                    let Some(model) = store.live.get_untracked() else {
+                        return;
+                    };
+                    let cached = crate::components::offline_cache::CachedModel {
+                        log_id: store.log_id.get_value(),
+                        model,
+                    };
+                    leptos::task::spawn_local(async move {
+                        crate::components::offline_cache::save(&cached).await;
+                    });
+                },
+                Duration::from_secs(1),
+            );
+        });
     }
 
     impl Live {
@@ -174,13 +212,14 @@ mod client {
             });
         }
 
-        /// Reconnects after a delay that doubles with each failure (to 30 s).
+        /// Reconnects after a delay that doubles with each failure (to 5 s: the
+        /// server is usually on this machine, and a retry costs little).
         fn reconnect_later(self) {
             self.close();
             self.store.connection.set(Connection::Offline);
             let failures = self.failures.get_value();
             self.failures.set_value(failures.saturating_add(1));
-            let delay = 500u64.saturating_mul(1 << failures.min(6)).min(30_000);
+            let delay = 500u64.saturating_mul(1 << failures.min(6)).min(5_000);
             self.last_seen.set_value(js_sys::Date::now() + delay as f64);
             set_timeout(move || self.connect(), Duration::from_millis(delay));
         }

@@ -1,6 +1,8 @@
 //! Reusable pieces of the UI.
 
 mod live;
+#[cfg(feature = "hydrate")]
+mod offline_cache;
 mod sidebar;
 mod store;
 

@@ -84,6 +84,8 @@ pub struct Store {
     /// The live model; `None` until the browser has taken over.
     pub live: RwSignal<Option<ReadModel>>,
     pub connection: RwSignal<Connection>,
+    /// Names the server's log; see `Snapshot::log_id`.
+    pub log_id: StoredValue<Option<EventId>>,
     /// Pages fetched at a sequence the live model has not reached yet.
     pending: StoredValue<Vec<(ThreadPageResponse, PageMerge)>>,
 }
@@ -101,6 +103,7 @@ impl Store {
             }),
             live,
             connection: RwSignal::new(Connection::Connecting),
+            log_id: StoredValue::new(None),
             pending: StoredValue::new(Vec::new()),
         }
     }
@@ -116,9 +119,17 @@ impl Store {
             .map(|r| r.map(|s| rows_of(s.projects.iter(), s.threads.iter())))
     }
 
-    /// Starts the live model from the server-rendered snapshot.
-    pub fn go_live(&self, snapshot: &Snapshot) {
+    /// Starts the live model from the server-rendered snapshot, or from a
+    /// model this browser kept that is further along (seen before a reload
+    /// while the server was down).
+    pub fn go_live(&self, snapshot: &Snapshot, kept: Option<ReadModel>) {
         if self.live.with_untracked(Option::is_some) {
+            return;
+        }
+        self.log_id.set_value(snapshot.log_id);
+        if let Some(kept) = kept.filter(|k| k.sequence > snapshot.sequence) {
+            self.live.set(Some(kept));
+            self.merge_pending();
             return;
         }
         let mut model = ReadModel {
@@ -217,6 +228,12 @@ impl Store {
                 }
             }
         });
+    }
+
+    /// Why actions are unavailable right now, if they are.
+    pub fn unavailable(&self) -> Option<&'static str> {
+        (self.connection.get() == Connection::Offline)
+            .then_some("The server cannot be reached; this is what the browser last saw.")
     }
 
     /// Whether the page of a thread is loaded into the live model.

@@ -50,7 +50,12 @@ pub fn HomePage() -> impl IntoView {
                     "Title (optional)"
                     <input type="text" placeholder="my-repo" data-testid="project-title" bind:value=title />
                 </label>
-                <button type="submit" data-testid="add-project" disabled=move || add.pending().get()>
+                <button
+                    type="submit"
+                    data-testid="add-project"
+                    disabled=move || add.pending().get() || store.unavailable().is_some()
+                    title=move || store.unavailable()
+                >
                     "Add project"
                 </button>
             </form>

@@ -38,7 +38,10 @@ pub fn ProjectPage() -> impl IntoView {
 
 #[component]
 fn ProjectView(project: ProjectRow) -> impl IntoView {
+    let store = use_store();
     let act = dispatch_action();
+    let offline = move || store.unavailable().is_some();
+    let reason = move || store.unavailable();
     let new_title = RwSignal::new(String::new());
     let provider = RwSignal::new(Provider::Codex.as_str().to_string());
     let project_id = project.id;
@@ -96,6 +99,8 @@ fn ProjectView(project: ProjectRow) -> impl IntoView {
                     <span class="row-actions">
                         <button
                             class="link"
+                            disabled=offline
+                            title=reason
                             on:click=move |_| {
                                 act.dispatch(
                                     CommandEnvelope::new(
@@ -112,6 +117,8 @@ fn ProjectView(project: ProjectRow) -> impl IntoView {
                         </button>
                         <button
                             class="link danger"
+                            disabled=offline
+                            title=reason
                             on:click=move |_| {
                                 if confirm("Delete this thread?") {
                                     act.dispatch(CommandEnvelope::new(Command::ThreadDelete { thread_id: id }));
@@ -131,8 +138,10 @@ fn ProjectView(project: ProjectRow) -> impl IntoView {
                 <h1 data-testid="project-title">{project.title.clone()}</h1>
                 <code class="path">{project.workspace_root.clone()}</code>
                 <span class="row-actions">
-                    <button class="link" on:click=rename>"Rename"</button>
-                    <button class="link danger" on:click=delete_project>"Delete"</button>
+                    <button class="link" on:click=rename disabled=offline title=reason>"Rename"</button>
+                    <button class="link danger" on:click=delete_project disabled=offline title=reason>
+                        "Delete"
+                    </button>
                 </span>
             </header>
             <form class="card form-row" on:submit=create>
@@ -147,7 +156,9 @@ fn ProjectView(project: ProjectRow) -> impl IntoView {
                         <option value="claude">"Claude Code"</option>
                     </select>
                 </label>
-                <button type="submit" data-testid="add-thread">"Create thread"</button>
+                <button type="submit" data-testid="add-thread" disabled=offline title=reason>
+                    "Create thread"
+                </button>
             </form>
             {move || {
                 act.value()

@@ -6,7 +6,7 @@ use leptos::prelude::*;
 use leptos_router::hooks::use_params_map;
 
 /// Turns loaded when a thread opens.
-pub const PAGE_TURNS: u32 = 50;
+pub const PAGE_TURNS: u32 = 30;
 /// Turns loaded each time the reader scrolls back.
 pub const OLDER_TURNS: u32 = 100;
 

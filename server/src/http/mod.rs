@@ -2,6 +2,7 @@
 //! static site files.
 
 pub mod events;
+mod service_worker;
 
 use crate::backend::ServerBackend;
 use axum::Router;
@@ -38,21 +39,6 @@ impl FromRef<AppState> for events::EventsState {
     }
 }
 
-/// The service worker, served from the root so its scope is the whole app,
-/// and never cached by the browser's HTTP cache so updates reach clients.
-async fn service_worker() -> impl axum::response::IntoResponse {
-    (
-        [
-            (
-                axum::http::header::CONTENT_TYPE,
-                "text/javascript; charset=utf-8",
-            ),
-            (axum::http::header::CACHE_CONTROL, "no-cache"),
-        ],
-        include_str!("sw.js"),
-    )
-}
-
 /// Builds the router. `site_root` holds `pkg/` (WASM, JS, CSS); without it
 /// pages still render, unstyled and without interactivity.
 pub fn router(backend: ServerBackend, site_root: Option<PathBuf>, addr: SocketAddr) -> Router {
@@ -76,11 +62,13 @@ pub fn router(backend: ServerBackend, site_root: Option<PathBuf>, addr: SocketAd
     let context = move || provide_context(backend.clone());
     let app = Router::new()
         .route("/api/events", get(events::events))
-        .route("/sw.js", get(service_worker))
+        .route("/sw.js", get(service_worker::handler(site_root.as_deref())))
         .leptos_routes_with_context(&state, routes, context, move || shell(leptos.clone()));
     let app = match site_root {
         Some(root) => app.fallback_service(ServeDir::new(root)),
         None => app,
     };
-    app.with_state(state)
+    // Compresses pages and assets; tower-http leaves event streams alone.
+    app.layer(tower_http::compression::CompressionLayer::new())
+        .with_state(state)
 }

@@ -2,9 +2,12 @@
 // this browser has seen, so a reload still shows them while the server is
 // down. Pages and assets are network-first: the cache is only a fallback.
 // Live data (/api/...) is never cached.
-const SHELL = 'peon-shell-v1';
+// The server fills in every file of the built site (WASM, JS, its snippets,
+// CSS) and a version that changes whenever one of them does.
+const SHELL_FILES = __SHELL_FILES__;
+const VERSION = '__VERSION__';
+const SHELL = 'peon-shell-' + VERSION;
 const PAGES = 'peon-pages-v1';
-const SHELL_FILES = ['/pkg/peon.js', '/pkg/peon_bg.wasm', '/pkg/peon.css'];
 
 self.addEventListener('install', (event) => {
   event.waitUntil(
@@ -16,6 +19,9 @@ self.addEventListener('activate', (event) => {
   // Take over open tabs at once and keep the pages they show.
   event.waitUntil(
     self.clients.claim().then(async () => {
+      for (const name of await caches.keys()) {
+        if (name.startsWith('peon-shell-') && name !== SHELL) await caches.delete(name);
+      }
       const pages = await caches.open(PAGES);
       const windows = await self.clients.matchAll({ type: 'window' });
       await Promise.all(

@@ -1,15 +1,17 @@
 //! The append-only event log.
 
-use super::rows::{CorruptValue, parse_enum, parse_id, parse_json, parse_time, time_text};
+use super::rows::{CorruptValue, parse_id, parse_json, time_text};
 use chrono::{DateTime, Utc};
 use futures::Stream;
 use peon_app::contracts::*;
-use sqlx::sqlite::{SqlitePool, SqliteRow};
+use sqlx::sqlite::SqlitePool;
 use sqlx::{Row, SqliteConnection};
 use std::collections::VecDeque;
 
 /// Events read per query while replaying, which bounds replay memory.
 pub const REPLAY_PAGE: i64 = 2_000;
+/// Pages fetched ahead of the reader while replaying.
+const REPLAY_PREFETCH: usize = 2;
 
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {
@@ -63,30 +65,55 @@ impl EventStore {
     }
 
     /// Every event after `after`, in order, read page by page so memory
-    /// stays flat however long the log is.
+    /// stays flat however long the log is. A reader task fetches the next
+    /// pages from SQLite while the current one is decoded.
     pub fn replay_from(
         &self,
         after: u64,
     ) -> impl Stream<Item = Result<StoredEvent, StoreError>> + Send + 'static {
         let pool = self.pool.clone();
+        let (tx, rx) = tokio::sync::mpsc::channel::<Result<String, StoreError>>(REPLAY_PREFETCH);
+        tokio::spawn(async move {
+            let mut after = after;
+            loop {
+                let page = sqlx::query_as::<_, (String, Option<i64>, i64)>(&select_events_json(
+                    "sequence > ? ORDER BY sequence LIMIT ?",
+                ))
+                .bind(after as i64)
+                .bind(REPLAY_PAGE)
+                .fetch_one(&pool)
+                .await;
+                let (json, last, count) = match page {
+                    Ok(page) => page,
+                    Err(e) => {
+                        let _ = tx.send(Err(e.into())).await;
+                        return;
+                    }
+                };
+                if count == 0 || tx.send(Ok(json)).await.is_err() {
+                    return;
+                }
+                after = last.unwrap_or_default() as u64;
+                if count < REPLAY_PAGE {
+                    return;
+                }
+            }
+        });
         futures::stream::unfold(
-            (pool, after, VecDeque::<StoredEvent>::new(), false),
-            |(pool, after, mut buffer, done)| async move {
-                if buffer.is_empty() && !done {
-                    match read_page(&pool, after, REPLAY_PAGE).await {
-                        Ok(page) => {
-                            let done = (page.len() as i64) < REPLAY_PAGE;
-                            buffer.extend(page);
-                            let next = buffer.pop_front()?;
-                            let after = next.sequence;
-                            return Some((Ok(next), (pool, after, buffer, done)));
-                        }
-                        Err(e) => return Some((Err(e), (pool, after, buffer, true))),
+            (rx, VecDeque::<StoredEvent>::new()),
+            |(mut rx, mut buffer)| async move {
+                loop {
+                    if let Some(next) = buffer.pop_front() {
+                        return Some((Ok(next), (rx, buffer)));
+                    }
+                    match rx.recv().await? {
+                        Ok(json) => match parse_json::<Vec<StoredEvent>>("events", &json) {
+                            Ok(events) => buffer.extend(events),
+                            Err(e) => return Some((Err(e.into()), (rx, buffer))),
+                        },
+                        Err(e) => return Some((Err(e), (rx, buffer))),
                     }
                 }
-                let next = buffer.pop_front()?;
-                let after = next.sequence;
-                Some((Ok(next), (pool, after, buffer, done)))
             },
         )
     }
@@ -108,14 +135,23 @@ impl EventStore {
         kind: StreamKind,
         id: &str,
     ) -> Result<Vec<StoredEvent>, StoreError> {
-        let rows = sqlx::query(&format!(
-            "{SELECT_EVENTS} WHERE stream_kind = ? AND stream_id = ? ORDER BY stream_version"
+        let (json, _, _): (String, Option<i64>, i64) = sqlx::query_as(&select_events_json(
+            "stream_kind = ? AND stream_id = ? ORDER BY stream_version",
         ))
         .bind(kind.as_str())
         .bind(id)
-        .fetch_all(&self.pool)
+        .fetch_one(&self.pool)
         .await?;
-        rows.iter().map(decode_row).collect()
+        Ok(parse_json("events", &json)?)
+    }
+
+    /// The id of the first event, which names this log.
+    pub async fn first_event_id(&self) -> Result<Option<EventId>, StoreError> {
+        let id: Option<String> =
+            sqlx::query_scalar("SELECT event_id FROM events WHERE sequence = 1")
+                .fetch_optional(&self.pool)
+                .await?;
+        Ok(id.map(|id| parse_id("event_id", &id)).transpose()?)
     }
 
     pub async fn last_sequence(&self) -> Result<u64, StoreError> {
@@ -123,22 +159,42 @@ impl EventStore {
     }
 }
 
-const SELECT_EVENTS: &str = "SELECT sequence, event_id, stream_kind, stream_id, stream_version, \
-     occurred_at, command_id, causation_event_id, correlation_id, actor, payload FROM events";
+/// A query returning the selected events as one JSON array of
+/// `StoredEvent`s, concatenated by SQLite. Decoding one array is several
+/// times faster than decoding row by row, which matters when replaying
+/// millions. Plain concatenation is safe: every column but `payload` holds
+/// an id, an enum wire name, a number or a timestamp (no quotes or
+/// backslashes), and `payload` is JSON written by `append_in`.
+fn select_events_json(filter_and_order: &str) -> String {
+    let opt = |c: &str| format!("COALESCE('\"' || {c} || '\"', 'null')");
+    format!(
+        "SELECT '[' || COALESCE(group_concat(e, ',' ORDER BY s), '') || ']', MAX(s), COUNT(*) \
+         FROM (SELECT sequence AS s, \
+         '{{\"sequence\":' || sequence || ',\"event_id\":\"' || event_id || \
+         '\",\"stream_kind\":\"' || stream_kind || '\",\"stream_id\":\"' || stream_id || \
+         '\",\"stream_version\":' || stream_version || ',\"occurred_at\":\"' || occurred_at || \
+         '\",\"command_id\":' || {} || ',\"causation_event_id\":' || {} || \
+         ',\"correlation_id\":' || {} || ',\"actor\":\"' || actor || '\",\"event\":' || payload || '}}' AS e \
+         FROM events WHERE {filter_and_order})",
+        opt("command_id"),
+        opt("causation_event_id"),
+        opt("correlation_id"),
+    )
+}
 
 async fn read_page(
     pool: &SqlitePool,
     after: u64,
     limit: i64,
 ) -> Result<Vec<StoredEvent>, StoreError> {
-    let rows = sqlx::query(&format!(
-        "{SELECT_EVENTS} WHERE sequence > ? ORDER BY sequence LIMIT ?"
+    let (json, _, _): (String, Option<i64>, i64) = sqlx::query_as(&select_events_json(
+        "sequence > ? ORDER BY sequence LIMIT ?",
     ))
     .bind(after as i64)
     .bind(limit)
-    .fetch_all(pool)
+    .fetch_one(pool)
     .await?;
-    rows.iter().map(decode_row).collect()
+    Ok(parse_json("events", &json)?)
 }
 
 /// Appends inside the caller's transaction.
@@ -196,34 +252,4 @@ pub async fn append_in(
         });
     }
     Ok(stored)
-}
-
-fn decode_row(row: &SqliteRow) -> Result<StoredEvent, StoreError> {
-    let opt_id = |column: &'static str| -> Result<Option<String>, StoreError> {
-        Ok(row.try_get::<Option<String>, _>(column)?)
-    };
-    let stream_kind: String = row.try_get("stream_kind")?;
-    let actor: String = row.try_get("actor")?;
-    let occurred_at: String = row.try_get("occurred_at")?;
-    let event_id: String = row.try_get("event_id")?;
-    let payload: String = row.try_get("payload")?;
-    Ok(StoredEvent {
-        sequence: row.try_get::<i64, _>("sequence")? as u64,
-        event_id: parse_id("event_id", &event_id)?,
-        stream_kind: parse_enum("stream_kind", &stream_kind, StreamKind::parse)?,
-        stream_id: row.try_get("stream_id")?,
-        stream_version: row.try_get::<i64, _>("stream_version")? as u64,
-        occurred_at: parse_time("occurred_at", &occurred_at)?,
-        command_id: opt_id("command_id")?
-            .map(|s| parse_id("command_id", &s))
-            .transpose()?,
-        causation_event_id: opt_id("causation_event_id")?
-            .map(|s| parse_id("causation_event_id", &s))
-            .transpose()?,
-        correlation_id: opt_id("correlation_id")?
-            .map(|s| parse_id("correlation_id", &s))
-            .transpose()?,
-        actor: parse_enum("actor", &actor, Actor::parse)?,
-        event: parse_json("payload", &payload)?,
-    })
 }

@@ -29,6 +29,21 @@ test('a project and a thread created in one tab appear live in another', async (
     await expect(b.getByTestId('sidebar-thread')).toHaveText(/Fix the parser/);
     await expect(a.getByTestId('thread-row')).toHaveCount(1);
     await b.screenshot({ path: 'test-results/live-second-tab.png', fullPage: true });
+
+    // Rename, archive, unarchive and delete: each shows in the other tab.
+    a.on('dialog', (dialog) => dialog.accept(dialog.type() === 'prompt' ? 'Parser fixed' : undefined));
+    await a.getByTestId('rename-thread').click();
+    await expect(b.getByTestId('sidebar-thread')).toHaveText(/Parser fixed/);
+    await a.getByTestId('archive-thread').click();
+    await expect(b.getByTestId('sidebar-thread')).toHaveCount(0);
+    await expect(a.getByTestId('thread-row')).toHaveAttribute('data-archived', 'true');
+    await a.getByTestId('archive-thread').click();
+    await expect(b.getByTestId('sidebar-thread')).toHaveCount(1);
+    await a.getByTestId('delete-thread').click();
+    await expect(b.getByTestId('sidebar-thread')).toHaveCount(0);
+    await expect(a.getByTestId('thread-row')).toHaveCount(0);
+    await a.getByTestId('rename-project').click();
+    await expect(b.getByTestId('sidebar-project')).toHaveText(/Parser fixed/);
     await context.close();
   } finally {
     await peon.stop();

@@ -11,23 +11,13 @@ use peon_app::contracts::*;
 use peon_server::orchestration::Engine;
 use peon_server::orchestration::simulate::Simulation;
 use peon_server::persistence::{Database, EventStore, NewEvent, projector};
-use std::time::{Duration, Instant};
+use std::time::Instant;
+
+mod common;
+use common::percentile;
 
 const BATCH: usize = 1_000;
 const APPEND_BATCHES: usize = 50;
-
-fn to_new(e: &StoredEvent) -> NewEvent {
-    NewEvent {
-        event_id: e.event_id,
-        expected_version: e.stream_version - 1,
-        occurred_at: e.occurred_at,
-        command_id: e.command_id,
-        causation_event_id: e.causation_event_id,
-        correlation_id: e.correlation_id,
-        actor: e.actor,
-        event: e.event.clone(),
-    }
-}
 
 /// Peak resident memory since the last reset, in MiB (Linux).
 fn peak_rss_mib() -> f64 {
@@ -44,11 +34,6 @@ fn peak_rss_mib() -> f64 {
 
 fn reset_peak_rss() {
     let _ = std::fs::write("/proc/self/clear_refs", "5");
-}
-
-fn percentile(sorted: &[Duration], p: f64) -> Duration {
-    let i = ((sorted.len() as f64 - 1.0) * p).round() as usize;
-    sorted[i.min(sorted.len() - 1)]
 }
 
 async fn fresh_db(dir: &std::path::Path, name: &str) -> Database {
@@ -72,7 +57,7 @@ async fn main() {
         .events
         .iter()
         .take(BATCH * APPEND_BATCHES)
-        .map(to_new)
+        .map(NewEvent::from_stored)
         .collect();
     let db = fresh_db(dir.path(), "append.sqlite3").await;
     let store = EventStore::new(db.pool.clone());
@@ -221,7 +206,7 @@ async fn main() {
             let new: Vec<NewEvent> = chunk
                 .iter()
                 .take(total - written)
-                .map(|e| to_new(e))
+                .map(|e| NewEvent::from_stored(e))
                 .collect();
             if new.is_empty() {
                 break;

@@ -8,7 +8,10 @@ use peon_app::contracts::*;
 use peon_server::backend::ServerBackend;
 use peon_server::orchestration::Engine;
 use peon_server::persistence::Database;
-use std::time::{Duration, Instant};
+use std::time::Instant;
+
+mod common;
+use common::{ms, percentile};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
 async fn seed_thread(engine: &Engine, project_id: ProjectId, turns: u32) -> ThreadId {
@@ -69,14 +72,6 @@ async fn get(addr: std::net::SocketAddr, path: &str) -> usize {
         String::from_utf8_lossy(&body[..80.min(body.len())])
     );
     body.len()
-}
-
-fn percentile(sorted: &[Duration], p: f64) -> Duration {
-    sorted[((sorted.len() as f64 - 1.0) * p).round() as usize]
-}
-
-fn ms(d: Duration) -> String {
-    format!("{:.3} ms", d.as_secs_f64() * 1e3)
 }
 
 #[tokio::main]

@@ -172,3 +172,86 @@ async fn a_client_resumes_from_after_and_gets_only_newer_events() {
     }
     assert_eq!(ids, vec![4, 5, 6]);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn a_consumer_too_slow_to_keep_up_is_cut_off_and_resumes_by_sequence() {
+    // More events than the server holds for one subscriber (4,096), each big
+    // enough that socket buffers cannot absorb them all.
+    const TOTAL: u64 = 6_000;
+    let dir = tempfile::tempdir().expect("dir");
+    let peon = Peon::start(dir.path());
+    let client = reqwest::Client::new();
+    let stalled = client
+        .get(format!("{}/api/events?after=0", peon.url))
+        .send()
+        .await
+        .expect("connect");
+    let big = "x".repeat(8 * 1024);
+    let writers: Vec<_> = (0..4u64)
+        .map(|w| {
+            let url = peon.url.clone();
+            let big = big.clone();
+            tokio::spawn(async move {
+                let client = reqwest::Client::new();
+                for i in 0..TOTAL / 4 {
+                    let response = dispatch(
+                        &client,
+                        &url,
+                        json!({"type": "settings.update", "key": format!("w{w}"), "value": format!("{i}{big}")}),
+                    )
+                    .await;
+                    assert_eq!(response.status(), 200);
+                }
+            })
+        })
+        .collect();
+    for w in writers {
+        w.await.expect("writer");
+    }
+
+    // The stalled stream delivers a contiguous prefix, then ends.
+    let mut body = stalled.bytes_stream();
+    let mut buffer = String::new();
+    let mut last = 0u64;
+    loop {
+        match tokio::time::timeout(Duration::from_secs(30), body.next()).await {
+            Ok(Some(Ok(chunk))) => {
+                buffer.push_str(&String::from_utf8_lossy(&chunk));
+                for frame in take_frames(&mut buffer) {
+                    if let (Some(id), "event") = (frame.id, frame.event.as_str()) {
+                        assert_eq!(id, last + 1);
+                        last = id;
+                    }
+                }
+            }
+            Ok(Some(Err(_))) | Ok(None) => break,
+            Err(_) => panic!("the slow consumer was never cut off (at {last})"),
+        }
+    }
+    assert!(last < TOTAL, "the stream was cut before the end ({last})");
+
+    // Resuming from the last sequence seen delivers exactly the rest.
+    let resumed = client
+        .get(format!("{}/api/events", peon.url))
+        .header("Last-Event-ID", last.to_string())
+        .send()
+        .await
+        .expect("resume");
+    let mut body = resumed.bytes_stream();
+    let mut buffer = String::new();
+    while last < TOTAL {
+        let chunk = tokio::time::timeout(Duration::from_secs(30), body.next())
+            .await
+            .expect("events arrive")
+            .expect("stream open")
+            .expect("chunk");
+        buffer.push_str(&String::from_utf8_lossy(&chunk));
+        for frame in take_frames(&mut buffer) {
+            if let (Some(id), "event") = (frame.id, frame.event.as_str()) {
+                assert_eq!(id, last + 1);
+                last = id;
+            }
+        }
+    }
+    assert_eq!(last, TOTAL);
+}

@@ -99,6 +99,27 @@ fn ProjectView(project: ProjectRow) -> impl IntoView {
                     <span class="row-actions">
                         <button
                             class="link"
+                            data-testid="rename-thread"
+                            disabled=offline
+                            title=reason
+                            on:click=move |_| {
+                                if let Some(title) = prompt("New thread title") {
+                                    act.dispatch(
+                                        CommandEnvelope::new(Command::ThreadUpdate {
+                                            thread_id: id,
+                                            title: Some(title),
+                                            model: None,
+                                            branch: None,
+                                        }),
+                                    );
+                                }
+                            }
+                        >
+                            "Rename"
+                        </button>
+                        <button
+                            class="link"
+                            data-testid="archive-thread"
                             disabled=offline
                             title=reason
                             on:click=move |_| {
@@ -117,6 +138,7 @@ fn ProjectView(project: ProjectRow) -> impl IntoView {
                         </button>
                         <button
                             class="link danger"
+                            data-testid="delete-thread"
                             disabled=offline
                             title=reason
                             on:click=move |_| {
@@ -138,7 +160,9 @@ fn ProjectView(project: ProjectRow) -> impl IntoView {
                 <h1 data-testid="project-title">{project.title.clone()}</h1>
                 <code class="path">{project.workspace_root.clone()}</code>
                 <span class="row-actions">
-                    <button class="link" on:click=rename disabled=offline title=reason>"Rename"</button>
+                    <button class="link" data-testid="rename-project" on:click=rename disabled=offline title=reason>
+                        "Rename"
+                    </button>
                     <button class="link danger" on:click=delete_project disabled=offline title=reason>
                         "Delete"
                     </button>

@@ -46,6 +46,23 @@ pub struct NewEvent {
     pub event: OrchestrationEvent,
 }
 
+impl NewEvent {
+    /// The event as it was before the store assigned its sequence: for
+    /// copying a history from one log into another.
+    pub fn from_stored(e: &StoredEvent) -> Self {
+        Self {
+            event_id: e.event_id,
+            expected_version: e.stream_version - 1,
+            occurred_at: e.occurred_at,
+            command_id: e.command_id,
+            causation_event_id: e.causation_event_id,
+            correlation_id: e.correlation_id,
+            actor: e.actor,
+            event: e.event.clone(),
+        }
+    }
+}
+
 #[derive(Clone)]
 pub struct EventStore {
     pool: SqlitePool,

@@ -16,19 +16,7 @@ use sqlx::{Column, Row};
 async fn write_history(db: &Database, events: &[StoredEvent]) {
     let mut conn = db.writer().await.expect("writer");
     for chunk in events.chunks(3) {
-        let new: Vec<NewEvent> = chunk
-            .iter()
-            .map(|e| NewEvent {
-                event_id: e.event_id,
-                expected_version: e.stream_version - 1,
-                occurred_at: e.occurred_at,
-                command_id: e.command_id,
-                causation_event_id: e.causation_event_id,
-                correlation_id: e.correlation_id,
-                actor: e.actor,
-                event: e.event.clone(),
-            })
-            .collect();
+        let new: Vec<NewEvent> = chunk.iter().map(NewEvent::from_stored).collect();
         let mut tx = sqlx::Connection::begin(&mut conn).await.expect("begin");
         let stored = append_in(&mut tx, &new).await.expect("append");
         assert_eq!(stored, chunk, "the store keeps exactly what it was given");

@@ -50,6 +50,15 @@ async fn serve(cli: &Cli) -> Result<(), String> {
         .await
         .map_err(|e| e.to_string())?;
     let engine = Engine::start(&db).await.map_err(|e| e.to_string())?;
+    if !cli.serve.host.is_loopback() {
+        // Whoever reaches peon can run commands on this machine; until
+        // token auth and Host/Origin checks exist, it stays on loopback.
+        return Err(format!(
+            "refusing to listen on {}: peon has no authentication yet, so it only listens on a \
+             loopback address such as 127.0.0.1",
+            cli.serve.host
+        ));
+    }
     let addr = SocketAddr::new(cli.serve.host, cli.serve.port);
     let site_root = site::find_site_root();
     if site_root.is_none() {

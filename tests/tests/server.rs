@@ -126,3 +126,31 @@ fn help_names_the_commands_and_flags() {
         assert!(out.contains(needle), "--help lacks {needle}: {out}");
     }
 }
+
+#[test]
+fn refuses_to_listen_beyond_loopback_without_authentication() {
+    let dir = tempfile::tempdir().expect("dir");
+    let mut child = std::process::Command::new(peon_tests::peon_bin())
+        .arg("--data-dir")
+        .arg(dir.path())
+        .args(["--host", "0.0.0.0", "--port", "0"])
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("spawn");
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(15);
+    let status = loop {
+        if let Some(status) = child.try_wait().expect("wait") {
+            break status;
+        }
+        if std::time::Instant::now() > deadline {
+            let _ = child.kill();
+            panic!("peon started listening on 0.0.0.0 without authentication");
+        }
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    };
+    let out = child.wait_with_output().expect("output");
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(!status.success());
+    assert!(stderr.contains("refusing to listen on 0.0.0.0"), "{stderr}");
+}

@@ -12,6 +12,8 @@ use std::collections::VecDeque;
 pub const REPLAY_PAGE: i64 = 2_000;
 /// Pages fetched ahead of the reader while replaying.
 const REPLAY_PREFETCH: usize = 2;
+/// Reader tasks fetching pages in parallel while replaying.
+const REPLAY_READERS: usize = 2;
 
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {
@@ -82,40 +84,17 @@ impl EventStore {
     }
 
     /// Every event after `after`, in order, read page by page so memory
-    /// stays flat however long the log is. A reader task fetches the next
-    /// pages from SQLite while the current one is decoded.
+    /// stays flat however long the log is. The log up to its end at the
+    /// start is split into sequence ranges that two reader tasks fetch in
+    /// parallel, ahead of the decoding; events appended meanwhile follow
+    /// from a sequential tail.
     pub fn replay_from(
         &self,
         after: u64,
     ) -> impl Stream<Item = Result<StoredEvent, StoreError>> + Send + 'static {
         let pool = self.pool.clone();
-        let (tx, rx) = tokio::sync::mpsc::channel::<Result<String, StoreError>>(REPLAY_PREFETCH);
-        tokio::spawn(async move {
-            let mut after = after;
-            loop {
-                let page = sqlx::query_as::<_, (String, Option<i64>, i64)>(&select_events_json(
-                    "sequence > ? ORDER BY sequence LIMIT ?",
-                ))
-                .bind(after as i64)
-                .bind(REPLAY_PAGE)
-                .fetch_one(&pool)
-                .await;
-                let (json, last, count) = match page {
-                    Ok(page) => page,
-                    Err(e) => {
-                        let _ = tx.send(Err(e.into())).await;
-                        return;
-                    }
-                };
-                if count == 0 || tx.send(Ok(json)).await.is_err() {
-                    return;
-                }
-                after = last.unwrap_or_default() as u64;
-                if count < REPLAY_PAGE {
-                    return;
-                }
-            }
-        });
+        let (tx, rx) = tokio::sync::mpsc::channel::<Page>(REPLAY_PREFETCH);
+        tokio::spawn(read_pages(pool, after, tx));
         futures::stream::unfold(
             (rx, VecDeque::<StoredEvent>::new()),
             |(mut rx, mut buffer)| async move {
@@ -123,12 +102,13 @@ impl EventStore {
                     if let Some(next) = buffer.pop_front() {
                         return Some((Ok(next), (rx, buffer)));
                     }
-                    match rx.recv().await? {
-                        Ok(json) => match parse_json::<Vec<StoredEvent>>("events", &json) {
-                            Ok(events) => buffer.extend(events),
-                            Err(e) => return Some((Err(e.into()), (rx, buffer))),
-                        },
+                    let json = match rx.recv().await? {
+                        Ok(json) => json,
                         Err(e) => return Some((Err(e), (rx, buffer))),
+                    };
+                    match parse_json::<Vec<StoredEvent>>("events", &json) {
+                        Ok(events) => buffer.extend(events),
+                        Err(e) => return Some((Err(e.into()), (rx, buffer))),
                     }
                 }
             },
@@ -212,6 +192,102 @@ async fn read_page(
     .fetch_one(pool)
     .await?;
     Ok(parse_json("events", &json)?)
+}
+
+/// A page of events as one JSON array, or why it could not be read.
+type Page = Result<String, StoreError>;
+
+/// One query's page: the JSON array, the last sequence in it, the count.
+async fn fetch_page(
+    pool: &SqlitePool,
+    filter: &str,
+    a: i64,
+    b: i64,
+) -> Result<(String, Option<i64>, i64), StoreError> {
+    Ok(sqlx::query_as(&select_events_json(filter))
+        .bind(a)
+        .bind(b)
+        .fetch_one(pool)
+        .await?)
+}
+
+/// Feeds `tx` with every page after `after`, in order.
+async fn read_pages(pool: SqlitePool, after: u64, tx: tokio::sync::mpsc::Sender<Page>) {
+    // Sequences are gap-free, so the log up to its current end splits into
+    // ranges that can be read independently.
+    let end = match super::projection_reader::last_sequence(&pool).await {
+        Ok(end) => end,
+        Err(e) => {
+            let _ = tx.send(Err(e)).await;
+            return;
+        }
+    };
+    let page = REPLAY_PAGE as u64;
+    let ranges: Vec<(u64, u64)> = (after..end)
+        .step_by(page as usize)
+        .map(|lo| (lo, (lo + page).min(end)))
+        .collect();
+    let mut lanes = Vec::new();
+    for lane in 0..REPLAY_READERS {
+        let (lane_tx, lane_rx) = tokio::sync::mpsc::channel::<Page>(1);
+        let mine: Vec<(u64, u64)> = ranges
+            .iter()
+            .copied()
+            .skip(lane)
+            .step_by(REPLAY_READERS)
+            .collect();
+        let pool = pool.clone();
+        tokio::spawn(async move {
+            for (lo, hi) in mine {
+                let page = fetch_page(
+                    &pool,
+                    "sequence > ? AND sequence <= ? ORDER BY sequence",
+                    lo as i64,
+                    hi as i64,
+                )
+                .await
+                .map(|(json, _, _)| json);
+                if lane_tx.send(page).await.is_err() {
+                    return;
+                }
+            }
+        });
+        lanes.push(lane_rx);
+    }
+    for i in 0..ranges.len() {
+        let Some(page) = lanes[i % REPLAY_READERS].recv().await else {
+            return;
+        };
+        let failed = page.is_err();
+        if tx.send(page).await.is_err() || failed {
+            return;
+        }
+    }
+    // Whatever was appended since the replay began.
+    let mut after = end.max(after);
+    loop {
+        let (json, last, count) = match fetch_page(
+            &pool,
+            "sequence > ? ORDER BY sequence LIMIT ?",
+            after as i64,
+            REPLAY_PAGE,
+        )
+        .await
+        {
+            Ok(page) => page,
+            Err(e) => {
+                let _ = tx.send(Err(e)).await;
+                return;
+            }
+        };
+        if count == 0 || tx.send(Ok(json)).await.is_err() {
+            return;
+        }
+        after = last.unwrap_or_default() as u64;
+        if count < REPLAY_PAGE {
+            return;
+        }
+    }
 }
 
 /// Appends inside the caller's transaction.

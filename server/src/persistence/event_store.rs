@@ -4,8 +4,8 @@ use super::rows::{CorruptValue, parse_id, parse_json, time_text};
 use chrono::{DateTime, Utc};
 use futures::Stream;
 use peon_app::contracts::*;
+use sqlx::SqliteConnection;
 use sqlx::sqlite::SqlitePool;
-use sqlx::{Row, SqliteConnection};
 use std::collections::VecDeque;
 
 /// Events read per query while replaying, which bounds replay memory.
@@ -303,7 +303,7 @@ pub async fn append_in(
         let result = sqlx::query(
             "INSERT INTO events (event_id, stream_kind, stream_id, stream_version, event_type, \
              occurred_at, command_id, causation_event_id, correlation_id, actor, payload) \
-             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING sequence",
+             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
         )
         .bind(new.event_id.to_string())
         .bind(stream_kind.as_str())
@@ -316,10 +316,10 @@ pub async fn append_in(
         .bind(new.correlation_id.map(|c| c.to_string()))
         .bind(new.actor.as_str())
         .bind(payload)
-        .fetch_one(&mut *conn)
+        .execute(&mut *conn)
         .await;
-        let row = match result {
-            Ok(row) => row,
+        let done = match result {
+            Ok(done) => done,
             Err(sqlx::Error::Database(db)) if db.is_unique_violation() => {
                 return Err(StoreError::Conflict {
                     stream_kind,
@@ -329,7 +329,8 @@ pub async fn append_in(
             }
             Err(e) => return Err(e.into()),
         };
-        let sequence: i64 = row.try_get(0)?;
+        // The rowid is the sequence (INTEGER PRIMARY KEY).
+        let sequence = done.last_insert_rowid();
         stored.push(StoredEvent {
             sequence: sequence as u64,
             event_id: new.event_id,

@@ -148,17 +148,12 @@ async fn main() {
         .expect("project");
     let thread_id = ThreadId::new();
     engine
-        .dispatch(CommandEnvelope::new(Command::ThreadCreate {
+        .dispatch(CommandEnvelope::new(Command::new_thread(
             thread_id,
             project_id,
-            title: "bench".into(),
-            provider: Provider::Codex,
-            model: None,
-            runtime_mode: RuntimeMode::ApprovalRequired,
-            interaction_mode: InteractionMode::Default,
-            branch: None,
-            worktree_path: None,
-        }))
+            "bench",
+            Provider::Codex,
+        )))
         .await
         .expect("thread");
     let mut latencies = Vec::with_capacity(5_000);

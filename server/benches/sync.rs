@@ -17,17 +17,12 @@ use tokio::io::{AsyncReadExt, AsyncWriteExt};
 async fn seed_thread(engine: &Engine, project_id: ProjectId, turns: u32) -> ThreadId {
     let thread_id = ThreadId::new();
     let send = |c: Command| engine.dispatch_as(CommandEnvelope::new(c), Actor::Server, None);
-    send(Command::ThreadCreate {
+    send(Command::new_thread(
         thread_id,
         project_id,
-        title: format!("{turns} turns"),
-        provider: Provider::Codex,
-        model: None,
-        runtime_mode: RuntimeMode::ApprovalRequired,
-        interaction_mode: InteractionMode::Default,
-        branch: None,
-        worktree_path: None,
-    })
+        format!("{turns} turns"),
+        Provider::Codex,
+    ))
     .await
     .expect("thread");
     for n in 0..turns {

@@ -188,6 +188,27 @@ pub enum Command {
 }
 
 impl Command {
+    /// A new thread with the default modes (asks before acting, default
+    /// interaction), the agent's default model, and no branch or worktree.
+    pub fn new_thread(
+        thread_id: ThreadId,
+        project_id: ProjectId,
+        title: impl Into<String>,
+        provider: Provider,
+    ) -> Self {
+        Command::ThreadCreate {
+            thread_id,
+            project_id,
+            title: title.into(),
+            provider,
+            model: None,
+            runtime_mode: RuntimeMode::ApprovalRequired,
+            interaction_mode: InteractionMode::Default,
+            branch: None,
+            worktree_path: None,
+        }
+    }
+
     /// Commands only the server's own reactors may send; a browser sending
     /// one is refused at the edge.
     pub fn is_internal(&self) -> bool {

@@ -48,21 +48,18 @@ fn ProjectView(project: ProjectRow) -> impl IntoView {
     let create = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();
         let title = new_title.get_untracked().trim().to_string();
-        act.dispatch(CommandEnvelope::new(Command::ThreadCreate {
-            thread_id: ThreadId::new(),
+        let title = if title.is_empty() {
+            "New thread".to_string()
+        } else {
+            title
+        };
+        let provider = Provider::parse(&provider.get_untracked()).unwrap_or(Provider::Codex);
+        act.dispatch(CommandEnvelope::new(Command::new_thread(
+            ThreadId::new(),
             project_id,
-            title: if title.is_empty() {
-                "New thread".to_string()
-            } else {
-                title
-            },
-            provider: Provider::parse(&provider.get_untracked()).unwrap_or(Provider::Codex),
-            model: None,
-            runtime_mode: RuntimeMode::ApprovalRequired,
-            interaction_mode: InteractionMode::Default,
-            branch: None,
-            worktree_path: None,
-        }));
+            title,
+            provider,
+        )));
         new_title.set(String::new());
     };
     let navigate = use_navigate();

@@ -59,17 +59,12 @@ async fn seed(args: Args) -> Result<ThreadId, String> {
     })
     .await?;
     let thread_id = ThreadId::new();
-    send(Command::ThreadCreate {
+    send(Command::new_thread(
         thread_id,
         project_id,
-        title: format!("A thread of {} turns", args.turns),
-        provider: Provider::Codex,
-        model: None,
-        runtime_mode: RuntimeMode::ApprovalRequired,
-        interaction_mode: InteractionMode::Default,
-        branch: None,
-        worktree_path: None,
-    })
+        format!("A thread of {} turns", args.turns),
+        Provider::Codex,
+    ))
     .await?;
     for n in 1..=args.turns {
         let turn_id = TurnId::new();

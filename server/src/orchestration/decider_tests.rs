@@ -26,17 +26,7 @@ fn create_project() -> Command {
 }
 
 fn create_thread() -> Command {
-    Command::ThreadCreate {
-        thread_id: thread(),
-        project_id: project(),
-        title: "t".into(),
-        provider: Provider::Codex,
-        model: None,
-        runtime_mode: RuntimeMode::ApprovalRequired,
-        interaction_mode: InteractionMode::Default,
-        branch: None,
-        worktree_path: None,
-    }
+    Command::new_thread(thread(), project(), "t", Provider::Codex)
 }
 
 fn start_turn(n: u128) -> Command {

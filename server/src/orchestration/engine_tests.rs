@@ -29,17 +29,12 @@ fn create_thread(project_id: ProjectId) -> (ThreadId, CommandEnvelope) {
     let thread_id = ThreadId::new();
     (
         thread_id,
-        CommandEnvelope::new(Command::ThreadCreate {
+        CommandEnvelope::new(Command::new_thread(
             thread_id,
             project_id,
-            title: "work".into(),
-            provider: Provider::Claude,
-            model: None,
-            runtime_mode: RuntimeMode::ApprovalRequired,
-            interaction_mode: InteractionMode::Default,
-            branch: None,
-            worktree_path: None,
-        }),
+            "work",
+            Provider::Claude,
+        )),
     )
 }
 

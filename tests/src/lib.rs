@@ -161,3 +161,15 @@ pub fn take_frames(buffer: &mut String) -> Vec<SseFrame> {
     }
     frames
 }
+
+/// The server's snapshot (`/api/snapshot`) as JSON.
+pub async fn snapshot(client: &reqwest::Client, url: &str) -> serde_json::Value {
+    client
+        .post(format!("{url}/api/snapshot"))
+        .send()
+        .await
+        .expect("snapshot request")
+        .json()
+        .await
+        .expect("snapshot JSON")
+}

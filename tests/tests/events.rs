@@ -109,14 +109,7 @@ async fn fifty_churning_clients_each_see_the_exact_sequence() {
         reconnects as usize > CLIENTS,
         "clients really did reconnect ({reconnects})"
     );
-    let snapshot: serde_json::Value = reqwest::Client::new()
-        .post(format!("{}/api/snapshot", peon.url))
-        .send()
-        .await
-        .expect("snapshot")
-        .json()
-        .await
-        .expect("json");
+    let snapshot = peon_tests::snapshot(&reqwest::Client::new(), &peon.url).await;
     assert_eq!(snapshot["sequence"], EVENTS);
 }
 

@@ -101,14 +101,7 @@ async fn a_rejected_command_gets_a_clear_message_and_changes_nothing() {
     assert_eq!(response.status(), 422);
     let body = response.text().await.expect("body");
     assert!(body.contains("sent only by the server itself"), "{body}");
-    let snapshot: serde_json::Value = client
-        .post(format!("{}/api/snapshot", peon.url))
-        .send()
-        .await
-        .expect("snapshot")
-        .json()
-        .await
-        .expect("json");
+    let snapshot = peon_tests::snapshot(&client, &peon.url).await;
     assert_eq!(snapshot["sequence"], 0);
     assert_eq!(snapshot["projects"], json!([]));
 }

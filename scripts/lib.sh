@@ -3,7 +3,8 @@ set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$ROOT"
 export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$ROOT/target}"
-export PATH="$HOME/.cargo/bin:$ROOT/scripts/tools/node_modules/.bin:$PATH"
+# The pinned agent CLIs come last: an agent the user installed wins.
+export PATH="$HOME/.cargo/bin:$ROOT/scripts/tools/node_modules/.bin:$PATH:$ROOT/scripts/agents/node_modules/.bin"
 # Pinned tool versions: one place each.
 WASM_BINDGEN_VERSION="0.2.130"
 

@@ -48,6 +48,24 @@ pub struct ServerInfo {
     pub last_sequence: u64,
 }
 
+/// One agent CLI on the server's machine, for the settings page and the
+/// composer.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct AgentStatus {
+    pub provider: Provider,
+    pub found: bool,
+    pub path: Option<String>,
+    pub version: Option<String>,
+    /// Why it cannot be used, when it cannot.
+    pub problem: Option<String>,
+    /// The command that installs it.
+    pub install: String,
+    /// The environment variable that points peon at it.
+    pub env_var: String,
+    /// Models it reported when it last ran (empty before).
+    pub models: Vec<String>,
+}
+
 #[cfg(feature = "ssr")]
 pub mod backend {
     use super::*;
@@ -84,6 +102,7 @@ pub mod backend {
             limit: u32,
         ) -> BoxFuture<'_, Result<ThreadPageResponse, BackendError>>;
         fn server_info(&self) -> BoxFuture<'_, Result<ServerInfo, BackendError>>;
+        fn agents(&self) -> BoxFuture<'_, Result<Vec<AgentStatus>, BackendError>>;
     }
 
     pub type SharedBackend = Arc<dyn Backend>;
@@ -152,6 +171,14 @@ pub async fn get_thread_page(
 pub async fn get_server_info() -> Result<ServerInfo, ServerFnError> {
     backend::backend()?
         .server_info()
+        .await
+        .map_err(backend::to_server_error)
+}
+
+#[server(prefix = "/api", endpoint = "agents")]
+pub async fn get_agents() -> Result<Vec<AgentStatus>, ServerFnError> {
+    backend::backend()?
+        .agents()
         .await
         .map_err(backend::to_server_error)
 }

@@ -5,6 +5,8 @@
 pub mod api;
 pub mod components;
 pub mod contracts;
+pub mod highlight;
+pub mod markdown;
 pub mod pages;
 mod shell;
 

@@ -94,8 +94,16 @@ async fn main() {
         .await
         .expect("bind");
     let addr = listener.local_addr().expect("addr");
+    let agents = peon_server::providers::Agents::start(
+        engine.clone(),
+        db.pool.clone(),
+        peon_server::providers::DEFAULT_IDLE_TIMEOUT,
+    )
+    .await
+    .expect("agents");
     let backend = ServerBackend {
         engine: engine.clone(),
+        agents,
         db: db.clone(),
         data_dir: dir.path().to_path_buf(),
     };

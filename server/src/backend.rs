@@ -3,13 +3,15 @@
 
 use crate::orchestration::{DispatchError, Engine};
 use crate::persistence::{Database, EventStore, StoreError, projection_reader};
+use crate::providers::Agents;
 use peon_app::api::backend::{Backend, BackendError, BoxFuture};
-use peon_app::api::{DispatchOutcome, ServerInfo, Snapshot, ThreadPageResponse};
+use peon_app::api::{AgentStatus, DispatchOutcome, ServerInfo, Snapshot, ThreadPageResponse};
 use peon_app::contracts::*;
 use std::path::PathBuf;
 
 pub struct ServerBackend {
     pub engine: Engine,
+    pub agents: Agents,
     pub db: Database,
     pub data_dir: PathBuf,
 }
@@ -93,5 +95,9 @@ impl Backend for ServerBackend {
                 last_sequence: last,
             })
         })
+    }
+
+    fn agents(&self) -> BoxFuture<'_, Result<Vec<AgentStatus>, BackendError>> {
+        Box::pin(async move { Ok(self.agents.status().await) })
     }
 }

@@ -39,6 +39,10 @@ pub struct ServeArgs {
     /// Address to listen on
     #[arg(long, env = "PEON_HOST", default_value = "127.0.0.1")]
     pub host: IpAddr,
+    /// Seconds an agent process may sit without a turn before it is stopped
+    /// (its conversation resumes on the next turn)
+    #[arg(long, env = "PEON_AGENT_IDLE_SECS", default_value_t = 900)]
+    pub agent_idle_secs: u64,
 }
 
 #[derive(Debug, Subcommand)]

@@ -6,6 +6,7 @@ pub mod config;
 pub mod http;
 pub mod orchestration;
 pub mod persistence;
+pub mod providers;
 pub mod site;
 #[cfg(test)]
 mod testing;

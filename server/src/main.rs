@@ -5,6 +5,7 @@ use peon_server::backend::ServerBackend;
 use peon_server::config::{Cli, CliCommand};
 use peon_server::orchestration::Engine;
 use peon_server::persistence::{Database, EventStore, projector};
+use peon_server::providers::Agents;
 use peon_server::{http, site};
 use std::net::SocketAddr;
 use std::process::ExitCode;
@@ -67,8 +68,16 @@ async fn serve(cli: &Cli) -> Result<(), String> {
              build them with scripts/build-site or set PEON_SITE_ROOT"
         );
     }
+    let agents = Agents::start(
+        engine.clone(),
+        db.pool.clone(),
+        std::time::Duration::from_secs(cli.serve.agent_idle_secs),
+    )
+    .await
+    .map_err(|e| e.to_string())?;
     let backend = ServerBackend {
         engine,
+        agents,
         db,
         data_dir: data_dir.clone(),
     };

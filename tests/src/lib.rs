@@ -1,5 +1,8 @@
 //! Helpers for integration tests that run the real `peon` binary.
 
+pub mod agents;
+pub mod fake_model;
+
 use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
@@ -39,6 +42,12 @@ impl Peon {
     }
 
     pub fn start_with(dir: &Path, extra: &[&str]) -> Peon {
+        Self::start_with_env(dir, extra, &[])
+    }
+
+    /// Starts peon with extra arguments and environment variables (which
+    /// the agents it starts inherit).
+    pub fn start_with_env(dir: &Path, extra: &[&str], env: &[(String, String)]) -> Peon {
         let data_dir = dir.join("data");
         let mut child = Command::new(peon_bin())
             .arg("--data-dir")
@@ -46,6 +55,7 @@ impl Peon {
             .args(["--port", "0"])
             .args(extra)
             .env("PEON_LOG", "warn")
+            .envs(env.iter().map(|(k, v)| (k, v)))
             .stdout(Stdio::piped())
             .stderr(Stdio::inherit())
             .spawn()
@@ -73,6 +83,10 @@ impl Peon {
             data_dir,
             child,
         }
+    }
+
+    pub fn pid(&self) -> u32 {
+        self.child.id()
     }
 
     /// Stops peon the way a user would (SIGTERM) and waits for it.

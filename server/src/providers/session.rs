@@ -1,0 +1,451 @@
+//! One thread's agent session: owns the agent process, turns its runtime
+//! events into commands (coalescing text), and makes sure every turn ends
+//! in the log whatever the agent does.
+
+use super::agent::{self, Agent, RuntimeEvent, SessionConfig, TurnSettings};
+use super::coalesce::{Coalescer, Flush};
+use crate::orchestration::Engine;
+use peon_app::contracts::*;
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+use tokio::sync::mpsc;
+
+/// How long an interrupted agent may take to stop before it is killed.
+const INTERRUPT_GRACE: Duration = Duration::from_secs(5);
+
+pub enum Input {
+    Turn {
+        turn_id: TurnId,
+        text: String,
+        config: SessionConfig,
+        cause: EventId,
+    },
+    Interrupt {
+        turn_id: TurnId,
+    },
+    Approval {
+        approval_id: ApprovalId,
+        decision: ApprovalDecision,
+    },
+    Stop {
+        reason: &'static str,
+    },
+}
+
+/// Models each agent reported, for the composer and settings page.
+pub type ModelCache = Arc<Mutex<HashMap<Provider, Vec<String>>>>;
+
+struct Turn {
+    id: TurnId,
+    cause: EventId,
+    interrupt_deadline: Option<Instant>,
+}
+
+pub struct Session {
+    thread_id: ThreadId,
+    provider: Provider,
+    engine: Engine,
+    idle_timeout: Duration,
+    models: ModelCache,
+    agent: Option<Box<dyn Agent>>,
+    runtime: Option<mpsc::Receiver<RuntimeEvent>>,
+    turn: Option<Turn>,
+    text: Coalescer,
+    activities: HashMap<String, (ActivityId, ActivityKind, String)>,
+    approvals: HashMap<ApprovalId, String>,
+    idle_since: Instant,
+}
+
+impl Session {
+    pub fn spawn(
+        thread_id: ThreadId,
+        provider: Provider,
+        engine: Engine,
+        idle_timeout: Duration,
+        models: ModelCache,
+    ) -> mpsc::UnboundedSender<Input> {
+        let (tx, rx) = mpsc::unbounded_channel();
+        let session = Session {
+            thread_id,
+            provider,
+            engine,
+            idle_timeout,
+            models,
+            agent: None,
+            runtime: None,
+            turn: None,
+            text: Coalescer::default(),
+            activities: HashMap::new(),
+            approvals: HashMap::new(),
+            idle_since: Instant::now(),
+        };
+        tokio::spawn(session.run(rx));
+        tx
+    }
+
+    async fn run(mut self, mut inputs: mpsc::UnboundedReceiver<Input>) {
+        loop {
+            let deadline = self.next_deadline();
+            tokio::select! {
+                input = inputs.recv() => match input {
+                    Some(input) => self.on_input(input).await,
+                    None => break,
+                },
+                event = next_runtime(&mut self.runtime) => match event {
+                    Some(event) => self.on_runtime(event).await,
+                    None => self.runtime = None,
+                },
+                _ = sleep_until(deadline) => self.on_timer().await,
+            }
+        }
+        self.stop("the thread was deleted").await;
+    }
+
+    fn next_deadline(&self) -> Option<Instant> {
+        let idle = (self.agent.is_some() && self.turn.is_none())
+            .then(|| self.idle_since + self.idle_timeout);
+        let interrupt = self.turn.as_ref().and_then(|t| t.interrupt_deadline);
+        [self.text.next_deadline(), idle, interrupt]
+            .into_iter()
+            .flatten()
+            .min()
+    }
+
+    async fn on_input(&mut self, input: Input) {
+        match input {
+            Input::Turn {
+                turn_id,
+                text,
+                config,
+                cause,
+            } => self.start_turn(turn_id, text, config, cause).await,
+            Input::Interrupt { turn_id } => {
+                if self.turn.as_ref().is_none_or(|t| t.id != turn_id) {
+                    // Not a turn this session runs: settle it rather than
+                    // leave it waiting for an answer nobody will give.
+                    let command = Command::CompleteTurn {
+                        thread_id: self.thread_id,
+                        turn_id,
+                        status: TurnOutcome::Interrupted,
+                        error: None,
+                    };
+                    self.dispatch_caused(command, None).await;
+                    return;
+                }
+                let asked = match self.agent.as_mut() {
+                    Some(agent) => agent.interrupt().await.is_ok(),
+                    None => false,
+                };
+                if asked {
+                    if let Some(t) = self.turn.as_mut() {
+                        t.interrupt_deadline = Some(Instant::now() + INTERRUPT_GRACE);
+                    }
+                } else {
+                    self.kill_agent().await;
+                    self.end_turn(TurnOutcome::Interrupted, None).await;
+                    self.session(SessionStatus::Stopped, None, None).await;
+                }
+            }
+            Input::Approval {
+                approval_id,
+                decision,
+            } => {
+                let Some(request) = self.approvals.remove(&approval_id) else {
+                    return;
+                };
+                if let Some(agent) = self.agent.as_mut()
+                    && let Err(e) = agent.respond(&request, decision).await
+                {
+                    tracing::warn!(thread = %self.thread_id, "could not pass on a decision: {e}");
+                }
+            }
+            Input::Stop { reason } => self.stop(reason).await,
+        }
+    }
+
+    async fn start_turn(
+        &mut self,
+        id: TurnId,
+        text: String,
+        config: SessionConfig,
+        cause: EventId,
+    ) {
+        self.turn = Some(Turn {
+            id,
+            cause,
+            interrupt_deadline: None,
+        });
+        let settings: TurnSettings = config.settings.clone();
+        if self.agent.is_none() {
+            self.session(SessionStatus::Starting, None, None).await;
+            let (tx, rx) = mpsc::channel(256);
+            match agent::start(self.provider, config, tx).await {
+                Ok(agent) => {
+                    self.agent = Some(agent);
+                    self.runtime = Some(rx);
+                }
+                Err(e) => {
+                    let message = e.to_string();
+                    self.end_turn(TurnOutcome::Failed, Some(message.clone()))
+                        .await;
+                    self.session(SessionStatus::Error, None, Some(message))
+                        .await;
+                    return;
+                }
+            }
+        }
+        let sent = match self.agent.as_mut() {
+            Some(agent) => agent.send_turn(&text, &settings).await,
+            None => return,
+        };
+        match sent {
+            Ok(()) => {
+                self.dispatch(Command::MarkTurnStarted {
+                    thread_id: self.thread_id,
+                    turn_id: id,
+                })
+                .await;
+                self.session(SessionStatus::Running, None, None).await;
+            }
+            Err(e) => {
+                let message = e.to_string();
+                self.kill_agent().await;
+                self.end_turn(TurnOutcome::Failed, Some(message.clone()))
+                    .await;
+                self.session(SessionStatus::Error, None, Some(message))
+                    .await;
+            }
+        }
+    }
+
+    async fn on_runtime(&mut self, event: RuntimeEvent) {
+        match event {
+            RuntimeEvent::Ready {
+                provider_thread_id,
+                models,
+            } => {
+                if !models.is_empty()
+                    && let Ok(mut cache) = self.models.lock()
+                {
+                    cache.insert(self.provider, models);
+                }
+                let status = if self.turn.is_some() {
+                    SessionStatus::Running
+                } else {
+                    SessionStatus::Ready
+                };
+                self.session(status, Some(provider_thread_id), None).await;
+            }
+            // Marked when the turn was handed over.
+            RuntimeEvent::TurnStarted => {}
+            RuntimeEvent::TextDelta { item, text } => {
+                if let Some(flush) = self.text.push(&item, &text, Instant::now()) {
+                    self.write_text(flush).await;
+                }
+            }
+            RuntimeEvent::TextDone { item, text } => {
+                if let Some(flush) = self.text.finish(&item, text.as_deref()) {
+                    let id = flush.message_id;
+                    self.write_text(flush).await;
+                    self.complete_message(id).await;
+                }
+            }
+            RuntimeEvent::Activity {
+                item,
+                kind,
+                summary,
+                detail,
+                status,
+            } => {
+                // A result keeps the kind and summary its start announced.
+                let (activity_id, kind, summary) = match self.activities.get(&item) {
+                    Some((id, k, s)) if summary.is_empty() => (*id, *k, s.clone()),
+                    Some((id, _, _)) => (*id, kind, summary),
+                    None => (ActivityId::new(), kind, summary),
+                };
+                self.activities
+                    .insert(item, (activity_id, kind, summary.clone()));
+                self.dispatch(Command::RecordActivity {
+                    thread_id: self.thread_id,
+                    activity_id,
+                    kind,
+                    summary,
+                    detail,
+                    status,
+                })
+                .await;
+            }
+            RuntimeEvent::ApprovalRequested {
+                request,
+                kind,
+                detail,
+            } => {
+                let approval_id = ApprovalId::new();
+                self.approvals.insert(approval_id, request);
+                self.dispatch(Command::RequestApproval {
+                    thread_id: self.thread_id,
+                    approval_id,
+                    kind,
+                    detail,
+                })
+                .await;
+            }
+            RuntimeEvent::TurnCompleted { outcome, error } => {
+                self.end_turn(outcome, error).await;
+                self.session(SessionStatus::Ready, None, None).await;
+            }
+            RuntimeEvent::Exited { error } => {
+                self.agent = None;
+                self.runtime = None;
+                let message = error.unwrap_or_else(|| "the agent stopped".to_string());
+                self.end_turn(TurnOutcome::Failed, Some(message.clone()))
+                    .await;
+                self.session(SessionStatus::Error, None, Some(message))
+                    .await;
+            }
+        }
+    }
+
+    async fn on_timer(&mut self) {
+        let now = Instant::now();
+        for flush in self.text.due(now) {
+            self.write_text(flush).await;
+        }
+        if self
+            .turn
+            .as_ref()
+            .and_then(|t| t.interrupt_deadline)
+            .is_some_and(|d| d <= now)
+        {
+            self.kill_agent().await;
+            self.end_turn(
+                TurnOutcome::Interrupted,
+                Some("the agent did not stop when asked, so peon ended it".to_string()),
+            )
+            .await;
+            self.session(SessionStatus::Stopped, None, None).await;
+        }
+        if self.turn.is_none() && self.agent.is_some() && self.idle_since + self.idle_timeout <= now
+        {
+            self.kill_agent().await;
+            self.session(SessionStatus::Stopped, None, None).await;
+        }
+    }
+
+    async fn stop(&mut self, reason: &str) {
+        let had_agent = self.agent.is_some();
+        self.kill_agent().await;
+        if self.turn.is_some() {
+            self.end_turn(TurnOutcome::Interrupted, Some(reason.to_string()))
+                .await;
+        }
+        if had_agent {
+            self.session(SessionStatus::Stopped, None, None).await;
+        }
+    }
+
+    async fn kill_agent(&mut self) {
+        if let Some(mut agent) = self.agent.take() {
+            agent.stop().await;
+        }
+        self.runtime = None;
+        self.approvals.clear();
+    }
+
+    /// Settles the running turn (no-op when none runs): closes its messages
+    /// first so nothing streamed is left open.
+    async fn end_turn(&mut self, outcome: TurnOutcome, error: Option<String>) {
+        let Some(turn) = self.turn.take() else {
+            return;
+        };
+        for flush in self.text.finish_all() {
+            let id = flush.message_id;
+            self.write_text(flush).await;
+            self.complete_message(id).await;
+        }
+        self.activities.clear();
+        self.approvals.clear();
+        self.idle_since = Instant::now();
+        let command = Command::CompleteTurn {
+            thread_id: self.thread_id,
+            turn_id: turn.id,
+            status: outcome,
+            error,
+        };
+        self.dispatch_caused(command, Some(turn.cause)).await;
+    }
+
+    async fn write_text(&mut self, flush: Flush) {
+        if flush.text.is_empty() {
+            return;
+        }
+        self.dispatch(Command::MessageDelta {
+            thread_id: self.thread_id,
+            message_id: flush.message_id,
+            text: flush.text,
+        })
+        .await;
+    }
+
+    async fn complete_message(&mut self, message_id: MessageId) {
+        self.dispatch(Command::MessageComplete {
+            thread_id: self.thread_id,
+            message_id,
+        })
+        .await;
+    }
+
+    async fn session(
+        &mut self,
+        status: SessionStatus,
+        provider_thread_id: Option<String>,
+        last_error: Option<String>,
+    ) {
+        self.dispatch(Command::ChangeSession {
+            thread_id: self.thread_id,
+            status,
+            provider_thread_id,
+            last_error,
+        })
+        .await;
+    }
+
+    async fn dispatch(&self, command: Command) {
+        let cause = self.turn.as_ref().map(|t| t.cause);
+        self.dispatch_caused(command, cause).await;
+    }
+
+    async fn dispatch_caused(&self, command: Command, cause: Option<EventId>) {
+        let kind = command_name(&command);
+        if let Err(e) = self
+            .engine
+            .dispatch_as(CommandEnvelope::new(command), Actor::Provider, cause)
+            .await
+        {
+            // E.g. the thread was deleted while its agent was still talking.
+            tracing::debug!(thread = %self.thread_id, "{kind} refused: {e}");
+        }
+    }
+}
+
+fn command_name(command: &Command) -> String {
+    serde_json::to_value(command)
+        .ok()
+        .and_then(|v| v["type"].as_str().map(str::to_string))
+        .unwrap_or_default()
+}
+
+async fn next_runtime(rx: &mut Option<mpsc::Receiver<RuntimeEvent>>) -> Option<RuntimeEvent> {
+    match rx {
+        Some(rx) => rx.recv().await,
+        None => std::future::pending().await,
+    }
+}
+
+async fn sleep_until(deadline: Option<Instant>) {
+    match deadline {
+        Some(d) => tokio::time::sleep_until(d.into()).await,
+        None => std::future::pending().await,
+    }
+}

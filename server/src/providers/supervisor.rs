@@ -1,0 +1,254 @@
+//! The provider reactor: follows the log and drives one session per thread
+//! (start a turn, interrupt, pass on decisions, stop). It answers only by
+//! commands, through the sessions.
+
+use super::agent::{SessionConfig, TurnSettings};
+use super::binaries;
+use super::session::{Input, ModelCache, Session};
+use crate::orchestration::Engine;
+use crate::persistence::{EventStore, StoreError, projection_reader};
+use peon_app::contracts::*;
+use sqlx::SqlitePool;
+use std::collections::HashMap;
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::time::Duration;
+use tokio::sync::{broadcast, mpsc};
+
+/// An agent with no turn to run is stopped after this long by default.
+pub const DEFAULT_IDLE_TIMEOUT: Duration = Duration::from_secs(15 * 60);
+
+#[derive(Clone)]
+pub struct Agents {
+    models: ModelCache,
+}
+
+impl Agents {
+    /// Starts following the log. Call after `Engine::start`, which has
+    /// already settled whatever a previous run left running.
+    pub async fn start(
+        engine: Engine,
+        pool: SqlitePool,
+        idle_timeout: Duration,
+    ) -> Result<Self, StoreError> {
+        let events = engine.subscribe();
+        let model = projection_reader::load_summaries(&pool).await?;
+        let models = ModelCache::default();
+        let supervisor = Supervisor {
+            engine,
+            store: EventStore::new(pool),
+            model,
+            sessions: HashMap::new(),
+            idle_timeout,
+            models: models.clone(),
+        };
+        tokio::spawn(supervisor.run(events));
+        Ok(Self { models })
+    }
+
+    /// What each agent looks like on this machine, with the models it
+    /// reported when it last ran.
+    pub async fn status(&self) -> Vec<peon_app::api::AgentStatus> {
+        let mut out = Vec::new();
+        for provider in Provider::ALL {
+            let models = self
+                .models
+                .lock()
+                .ok()
+                .and_then(|m| m.get(provider).cloned())
+                .unwrap_or_default();
+            out.push(binaries::status(*provider, models).await);
+        }
+        out
+    }
+}
+
+struct Supervisor {
+    engine: Engine,
+    store: EventStore,
+    /// Summaries only, folded from the log like the engine's own.
+    model: ReadModel,
+    sessions: HashMap<ThreadId, mpsc::UnboundedSender<Input>>,
+    idle_timeout: Duration,
+    models: ModelCache,
+}
+
+impl Supervisor {
+    async fn run(mut self, mut events: broadcast::Receiver<Arc<StoredEvent>>) {
+        loop {
+            match events.recv().await {
+                Ok(event) => self.handle(&event).await,
+                Err(broadcast::error::RecvError::Lagged(_)) => self.catch_up().await,
+                Err(broadcast::error::RecvError::Closed) => break,
+            }
+        }
+    }
+
+    /// Reads what the broadcast dropped from the log, so no turn is missed.
+    async fn catch_up(&mut self) {
+        loop {
+            match self.store.read_page(self.model.sequence, 1_000).await {
+                Ok(page) if page.is_empty() => return,
+                Ok(page) => {
+                    for event in page {
+                        self.handle(&event).await;
+                    }
+                }
+                Err(e) => {
+                    tracing::error!("agents could not read the log: {e}");
+                    return;
+                }
+            }
+        }
+    }
+
+    async fn handle(&mut self, stored: &StoredEvent) {
+        if stored.sequence <= self.model.sequence {
+            return;
+        }
+        self.model.apply(stored);
+        use OrchestrationEvent as E;
+        match &stored.event {
+            E::MessageAdded(e) if e.role == Role::User => {
+                self.start_turn(e, stored.event_id).await;
+            }
+            E::TurnInterruptRequested(e) => {
+                let input = Input::Interrupt { turn_id: e.turn_id };
+                if !self.send(e.thread_id, input) {
+                    // No session holds this turn: settle it here.
+                    self.complete(e.thread_id, e.turn_id, TurnOutcome::Interrupted, None)
+                        .await;
+                }
+            }
+            E::ApprovalResolved(e) if stored.actor != Actor::Provider => {
+                self.send(
+                    e.thread_id,
+                    Input::Approval {
+                        approval_id: e.approval_id,
+                        decision: e.decision,
+                    },
+                );
+            }
+            E::SessionStopRequested(e) => {
+                self.send(
+                    e.thread_id,
+                    Input::Stop {
+                        reason: "the session was stopped",
+                    },
+                );
+            }
+            E::ThreadArchived(e) => {
+                self.send(
+                    e.thread_id,
+                    Input::Stop {
+                        reason: "the thread was archived",
+                    },
+                );
+            }
+            E::ThreadDeleted(e) => {
+                // Dropping the handle ends the session, which stops its agent.
+                self.sessions.remove(&e.thread_id);
+            }
+            _ => {}
+        }
+    }
+
+    async fn start_turn(&mut self, message: &event::MessageAdded, cause: EventId) {
+        let Some(thread) = self.model.threads.get(&message.thread_id).cloned() else {
+            return;
+        };
+        if thread
+            .active_turn
+            .as_ref()
+            .is_none_or(|t| t.id != message.turn_id)
+        {
+            return;
+        }
+        let binary = match binaries::locate(thread.provider) {
+            Ok(b) => b,
+            Err(e) => {
+                let text = e.to_string();
+                self.complete(
+                    thread.id,
+                    message.turn_id,
+                    TurnOutcome::Failed,
+                    Some(text.clone()),
+                )
+                .await;
+                self.dispatch(Command::ChangeSession {
+                    thread_id: thread.id,
+                    status: SessionStatus::Error,
+                    provider_thread_id: None,
+                    last_error: Some(text),
+                })
+                .await;
+                return;
+            }
+        };
+        let cwd = thread
+            .worktree_path
+            .clone()
+            .or_else(|| {
+                self.model
+                    .projects
+                    .get(&thread.project_id)
+                    .map(|p| p.workspace_root.clone())
+            })
+            .map(PathBuf::from)
+            .unwrap_or_else(|| PathBuf::from("."));
+        let config = SessionConfig {
+            binary,
+            cwd,
+            resume: thread.provider_thread_id.clone(),
+            settings: TurnSettings {
+                model: thread.model.clone(),
+                runtime_mode: thread.runtime_mode,
+                interaction_mode: thread.interaction_mode,
+            },
+        };
+        let input = Input::Turn {
+            turn_id: message.turn_id,
+            text: message.text.clone(),
+            config,
+            cause,
+        };
+        let (engine, idle, models) = (self.engine.clone(), self.idle_timeout, self.models.clone());
+        let session = self
+            .sessions
+            .entry(thread.id)
+            .or_insert_with(|| Session::spawn(thread.id, thread.provider, engine, idle, models));
+        let _ = session.send(input);
+    }
+
+    fn send(&mut self, thread_id: ThreadId, input: Input) -> bool {
+        self.sessions
+            .get(&thread_id)
+            .is_some_and(|s| s.send(input).is_ok())
+    }
+
+    async fn complete(
+        &self,
+        thread_id: ThreadId,
+        turn_id: TurnId,
+        status: TurnOutcome,
+        error: Option<String>,
+    ) {
+        self.dispatch(Command::CompleteTurn {
+            thread_id,
+            turn_id,
+            status,
+            error,
+        })
+        .await;
+    }
+
+    async fn dispatch(&self, command: Command) {
+        if let Err(e) = self
+            .engine
+            .dispatch_as(CommandEnvelope::new(command), Actor::Provider, None)
+            .await
+        {
+            tracing::debug!("agents: command refused: {e}");
+        }
+    }
+}

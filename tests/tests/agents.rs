@@ -1,0 +1,360 @@
+//! The real `codex` and `claude` CLIs under peon, against fake model servers
+//! on 127.0.0.1. Every way a turn can end is driven here and must leave the
+//! thread settled, idle and ready for the next turn.
+
+use peon_tests::agents::*;
+use peon_tests::take_frames;
+use serde_json::Value;
+
+/// The same scenario for both agents.
+macro_rules! both {
+    ($($name:ident),* $(,)?) => {
+        mod codex { $(#[tokio::test(flavor = "multi_thread")] async fn $name() { super::$name(super::Agent::Codex).await } )* }
+        mod claude { $(#[tokio::test(flavor = "multi_thread")] async fn $name() { super::$name(super::Agent::Claude).await } )* }
+    };
+}
+
+both!(
+    plain_answer,
+    command_accepted,
+    command_declined,
+    file_change_accepted,
+    interrupt_mid_stream,
+    model_server_error,
+    agent_killed_mid_turn,
+    two_threads_stream_at_once,
+    restart_mid_turn_then_resume,
+    streamed_text_is_coalesced,
+    missing_binary,
+);
+
+async fn assert_takes_a_new_turn(thread: &Thread) {
+    let turn = thread.send("are you there").await;
+    let done = thread.settled(&turn).await;
+    assert_eq!(done["status"], "completed", "{done:#}");
+    let page = thread.page().await;
+    assert_eq!(answer(&page, &turn), "You said: are you there");
+}
+
+async fn idle(thread: &Thread) {
+    let page = thread.page().await;
+    assert!(page["thread"]["active_turn"].is_null(), "{page:#}");
+    assert!(
+        page["thread"]["pending_approvals"]
+            .as_object()
+            .is_none_or(|m| m.is_empty())
+    );
+}
+
+async fn plain_answer(agent: Agent) {
+    let world = AgentWorld::new(agent).await;
+    let peon = world.start_peon();
+    let thread = Thread::create(&peon, &world, "approval-required").await;
+    let turn = thread.send("hello there").await;
+    let done = thread.settled(&turn).await;
+    assert_eq!(done["status"], "completed", "{done:#}");
+    let page = thread.page().await;
+    assert_eq!(answer(&page, &turn), "You said: hello there");
+    assert!(page["thread"]["provider_thread_id"].is_string(), "{page:#}");
+    let messages = items(&page, &turn, "message");
+    assert!(messages.iter().all(|m| m["streaming"] == false));
+    idle(&thread).await;
+    assert_takes_a_new_turn(&thread).await;
+}
+
+async fn command_accepted(agent: Agent) {
+    let world = AgentWorld::new(agent).await;
+    let peon = world.start_peon();
+    let thread = Thread::create(&peon, &world, "approval-required").await;
+    let turn = thread
+        .send("RUN touch made_by_agent.txt && echo made")
+        .await;
+    let approval = thread.approval(&turn).await;
+    assert_eq!(approval["kind"], "command");
+    assert!(
+        approval["detail"]
+            .as_str()
+            .unwrap_or_default()
+            .contains("touch made_by_agent.txt"),
+        "{approval:#}"
+    );
+    assert!(
+        !world.workspace().join("made_by_agent.txt").exists(),
+        "ran before it was approved"
+    );
+    thread.decide(&approval, "accept").await;
+    let done = thread.settled(&turn).await;
+    assert_eq!(done["status"], "completed", "{done:#}");
+    assert!(world.workspace().join("made_by_agent.txt").exists());
+    let page = thread.page().await;
+    assert!(answer(&page, &turn).starts_with("Tool said:"), "{page:#}");
+    assert!(answer(&page, &turn).contains("made"), "{page:#}");
+    let commands: Vec<Value> = items(&page, &turn, "activity")
+        .into_iter()
+        .filter(|a| a["kind"] == "command")
+        .collect();
+    assert_eq!(commands.len(), 1, "{page:#}");
+    assert_eq!(commands[0]["status"], "completed");
+    assert!(
+        commands[0]["detail"]
+            .as_str()
+            .unwrap_or_default()
+            .contains("made"),
+        "{page:#}"
+    );
+    idle(&thread).await;
+}
+
+async fn command_declined(agent: Agent) {
+    let world = AgentWorld::new(agent).await;
+    let peon = world.start_peon();
+    let thread = Thread::create(&peon, &world, "approval-required").await;
+    let turn = thread.send("RUN touch never_made.txt").await;
+    let approval = thread.approval(&turn).await;
+    thread.decide(&approval, "decline").await;
+    let done = thread.settled(&turn).await;
+    assert!(
+        matches!(done["status"].as_str(), Some("completed" | "interrupted")),
+        "{done:#}"
+    );
+    assert!(!world.workspace().join("never_made.txt").exists());
+    let page = thread.page().await;
+    let approvals = items(&page, &turn, "approval");
+    assert_eq!(approvals[0]["decision"], "decline");
+    idle(&thread).await;
+    assert_takes_a_new_turn(&thread).await;
+}
+
+async fn file_change_accepted(agent: Agent) {
+    let world = AgentWorld::new(agent).await;
+    let peon = world.start_peon();
+    let thread = Thread::create(&peon, &world, "approval-required").await;
+    let path = world.workspace().join("notes.txt");
+    let turn = thread
+        .send(&format!("WRITE {} hello from the agent", path.display()))
+        .await;
+    let approval = thread.approval(&turn).await;
+    assert_eq!(approval["kind"], "file_change", "{approval:#}");
+    let detail = approval["detail"].as_str().unwrap_or_default();
+    assert!(
+        detail.contains("notes.txt") && detail.contains("hello from the agent"),
+        "{approval:#}"
+    );
+    assert!(!path.exists());
+    thread.decide(&approval, "accept").await;
+    let done = thread.settled(&turn).await;
+    assert_eq!(done["status"], "completed", "{done:#}");
+    let written = std::fs::read_to_string(&path).expect("the file was written");
+    assert_eq!(written.trim_end(), "hello from the agent");
+    let page = thread.page().await;
+    assert!(
+        items(&page, &turn, "activity")
+            .iter()
+            .any(|a| a["kind"] == "file_change"),
+        "{page:#}"
+    );
+}
+
+async fn interrupt_mid_stream(agent: Agent) {
+    let world = AgentWorld::new(agent).await;
+    let peon = world.start_peon();
+    let thread = Thread::create(&peon, &world, "approval-required").await;
+    let turn = thread.send("HANG").await;
+    thread
+        .wait_for("streaming text", |p| {
+            answer(p, &turn).contains("Working").then_some(())
+        })
+        .await;
+    thread.interrupt().await;
+    let done = thread.settled(&turn).await;
+    assert_eq!(done["status"], "interrupted", "{done:#}");
+    let page = thread.page().await;
+    assert!(
+        answer(&page, &turn).starts_with("Working"),
+        "what streamed is kept: {page:#}"
+    );
+    assert!(
+        items(&page, &turn, "message")
+            .iter()
+            .all(|m| m["streaming"] == false)
+    );
+    idle(&thread).await;
+    assert_takes_a_new_turn(&thread).await;
+}
+
+async fn model_server_error(agent: Agent) {
+    let world = AgentWorld::new(agent).await;
+    let peon = world.start_peon();
+    let thread = Thread::create(&peon, &world, "approval-required").await;
+    let turn = thread.send("FAIL").await;
+    let done = thread.settled(&turn).await;
+    assert_eq!(done["status"], "failed", "{done:#}");
+    let error = done["error"].as_str().unwrap_or_default().to_lowercase();
+    assert!(
+        error.contains("500") || error.contains("fake model failure") || error.contains("error"),
+        "{done:#}"
+    );
+    idle(&thread).await;
+    assert_takes_a_new_turn(&thread).await;
+}
+
+async fn agent_killed_mid_turn(agent: Agent) {
+    let world = AgentWorld::new(agent).await;
+    let peon = world.start_peon();
+    let thread = Thread::create(&peon, &world, "approval-required").await;
+    let turn = thread.send("HANG").await;
+    thread
+        .wait_for("streaming text", |p| {
+            answer(p, &turn).contains("Working").then_some(())
+        })
+        .await;
+    kill_agents(&peon);
+    let done = thread.settled(&turn).await;
+    assert_eq!(done["status"], "failed", "{done:#}");
+    assert!(
+        done["error"]
+            .as_str()
+            .unwrap_or_default()
+            .contains("exited unexpectedly"),
+        "{done:#}"
+    );
+    let page = thread.page().await;
+    assert_eq!(page["thread"]["session_status"], "error");
+    idle(&thread).await;
+    assert_takes_a_new_turn(&thread).await;
+}
+
+async fn two_threads_stream_at_once(agent: Agent) {
+    let world = AgentWorld::new(agent).await;
+    let peon = world.start_peon();
+    let a = Thread::create(&peon, &world, "approval-required").await;
+    let project = a.page().await["thread"]["project_id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let b = Thread::create_in(&peon, &project, agent, "approval-required").await;
+    let (ta, tb) = (a.send("STREAM 40 20").await, b.send("STREAM 40 20").await);
+    // Both stream at the same time: each shows text before either ends.
+    a.wait_for("text in a", |p| (!answer(p, &ta).is_empty()).then_some(()))
+        .await;
+    b.wait_for("text in b", |p| (!answer(p, &tb).is_empty()).then_some(()))
+        .await;
+    let expected: String = (0..40).map(|i| format!("t{i} ")).collect();
+    for (thread, turn) in [(&a, &ta), (&b, &tb)] {
+        let done = thread.settled(turn).await;
+        assert_eq!(done["status"], "completed", "{done:#}");
+        assert_eq!(answer(&thread.page().await, turn), expected);
+    }
+}
+
+async fn restart_mid_turn_then_resume(agent: Agent) {
+    let world = AgentWorld::new(agent).await;
+    let peon = world.start_peon();
+    let thread = Thread::create(&peon, &world, "approval-required").await;
+    let first = thread.send("remember the word pineapple").await;
+    thread.settled(&first).await;
+    let provider_thread = thread.page().await["thread"]["provider_thread_id"].clone();
+    let turn = thread.send("HANG").await;
+    thread
+        .wait_for("streaming text", |p| {
+            answer(p, &turn).contains("Working").then_some(())
+        })
+        .await;
+    peon.stop();
+
+    let peon = world.start_peon();
+    let thread = thread.reconnect(&peon);
+    let page = thread.page().await;
+    let settled = turn_of(&page, &turn).expect("turn");
+    assert_eq!(settled["status"], "interrupted", "{page:#}");
+    assert!(
+        settled["error"]
+            .as_str()
+            .unwrap_or_default()
+            .contains("peon stopped"),
+        "{page:#}"
+    );
+    idle(&thread).await;
+    assert_takes_a_new_turn(&thread).await;
+    // The agent resumed its own conversation: the model saw the first turn.
+    let last = world
+        .fake
+        .requests()
+        .last()
+        .cloned()
+        .expect("a model request");
+    assert!(
+        last.to_string().contains("remember the word pineapple"),
+        "history lost after restart"
+    );
+    assert_eq!(
+        thread.page().await["thread"]["provider_thread_id"],
+        provider_thread
+    );
+}
+
+async fn streamed_text_is_coalesced(agent: Agent) {
+    let world = AgentWorld::new(agent).await;
+    let peon = world.start_peon();
+    let thread = Thread::create(&peon, &world, "approval-required").await;
+    let before = thread.page().await["sequence"].as_u64().unwrap_or(0);
+    let turn = thread.send("STREAM 2000 0").await;
+    let done = thread.settled(&turn).await;
+    assert_eq!(done["status"], "completed", "{done:#}");
+    let expected: String = (0..2000).map(|i| format!("t{i} ")).collect();
+    assert_eq!(answer(&thread.page().await, &turn), expected);
+    // Count what the log holds for the answer.
+    let body = reqwest::Client::new()
+        .get(format!("{}/api/events?after={before}", thread.url))
+        .send()
+        .await
+        .expect("events");
+    let mut stream = body.bytes_stream();
+    let mut buffer = String::new();
+    let mut message_events = 0;
+    use futures::StreamExt;
+    'read: while let Some(chunk) = stream.next().await {
+        buffer.push_str(&String::from_utf8_lossy(&chunk.expect("chunk")));
+        for frame in take_frames(&mut buffer) {
+            if frame.event != "event" {
+                continue;
+            }
+            let event: Value = serde_json::from_str(&frame.data).expect("event JSON");
+            let kind = event["event"]["type"].as_str().unwrap_or_default();
+            if kind.starts_with("message.") {
+                message_events += 1;
+            }
+            if kind == "turn.completed" {
+                break 'read;
+            }
+        }
+    }
+    // The user's message, the start, the end, and ~10 per second between.
+    assert!(
+        (3..=40).contains(&message_events),
+        "{message_events} message events for 2,000 deltas"
+    );
+}
+
+async fn missing_binary(agent: Agent) {
+    let world = AgentWorld::new(agent).await;
+    let mut env = world.env();
+    let var = match agent {
+        Agent::Codex => "PEON_CODEX_BIN",
+        Agent::Claude => "PEON_CLAUDE_BIN",
+    };
+    env.retain(|(k, _)| k != var);
+    env.push((var.to_string(), "/nonexistent/agent".to_string()));
+    let peon = peon_tests::Peon::start_with_env(world.dir.path(), &[], &env);
+    let thread = Thread::create(&peon, &world, "approval-required").await;
+    let turn = thread.send("hello").await;
+    let done = thread.settled(&turn).await;
+    assert_eq!(done["status"], "failed");
+    let error = done["error"].as_str().unwrap_or_default();
+    let package = match agent {
+        Agent::Codex => "npm install -g @openai/codex",
+        Agent::Claude => "npm install -g @anthropic-ai/claude-code",
+    };
+    assert!(error.contains(package) && error.contains(var), "{error}");
+    idle(&thread).await;
+}

@@ -23,10 +23,11 @@ export interface Peon {
   stop(): Promise<void>;
 }
 
-export async function startPeon(dataDir?: string, port = 0): Promise<Peon> {
+export async function startPeon(dataDir?: string, port = 0, env: Record<string, string> = {}): Promise<Peon> {
   const dir = dataDir ?? mkdtempSync(path.join(tmpdir(), 'peon-e2e-'));
   const child: ChildProcess = spawn(PEON_BIN, ['--data-dir', dir, '--port', String(port)], {
     stdio: ['ignore', 'pipe', 'pipe'],
+    env: { ...process.env, ...env },
   });
   const url = await new Promise<string>((resolve, reject) => {
     let out = '';

@@ -163,6 +163,7 @@ async fn main() {
             title: Some(format!("title {i}")),
             model: None,
             branch: None,
+            provider: None,
         });
         let started = Instant::now();
         engine.dispatch(envelope).await.expect("dispatch");

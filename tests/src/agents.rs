@@ -98,6 +98,10 @@ impl AgentWorld {
                     "CLAUDE_CODE_DISABLE_NONESSENTIAL_TRAFFIC".into(),
                     "1".into(),
                 ));
+                // claude refuses to skip permission prompts (full access)
+                // as root unless told it runs in a sandbox; tests may run
+                // as root in a container.
+                env.push(("IS_SANDBOX".into(), "1".into()));
                 env.push((
                     "PEON_CLAUDE_BIN".into(),
                     self.agent.binary().display().to_string(),
@@ -108,7 +112,11 @@ impl AgentWorld {
     }
 
     pub fn start_peon(&self) -> Peon {
-        Peon::start_with_env(self.dir.path(), &[], &self.env())
+        self.start_peon_with(&[])
+    }
+
+    pub fn start_peon_with(&self, args: &[&str]) -> Peon {
+        Peon::start_with_env(self.dir.path(), args, &self.env())
     }
 }
 
@@ -296,14 +304,22 @@ pub fn answer(page: &Value, turn: &str) -> String {
         .join("")
 }
 
-/// Kills every agent process peon started (their whole process groups), as
-/// a crash would.
-pub fn kill_agents(peon: &Peon) {
+/// Processes peon started (the agents).
+pub fn agent_pids(peon: &Peon) -> Vec<String> {
     let out = std::process::Command::new("pgrep")
         .args(["-P", &peon.pid().to_string()])
         .output()
         .expect("pgrep");
-    for pid in String::from_utf8_lossy(&out.stdout).split_whitespace() {
+    String::from_utf8_lossy(&out.stdout)
+        .split_whitespace()
+        .map(str::to_string)
+        .collect()
+}
+
+/// Kills every agent process peon started (their whole process groups), as
+/// a crash would.
+pub fn kill_agents(peon: &Peon) {
+    for pid in agent_pids(peon) {
         let _ = std::process::Command::new("kill")
             .args(["-s", "KILL", "--", &format!("-{pid}")])
             .status();

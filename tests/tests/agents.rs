@@ -26,6 +26,10 @@ both!(
     restart_mid_turn_then_resume,
     streamed_text_is_coalesced,
     missing_binary,
+    full_access_runs_without_asking,
+    idle_agent_stops_and_resumes,
+    archiving_stops_a_running_turn,
+    pending_approval_across_restart,
 );
 
 async fn assert_takes_a_new_turn(thread: &Thread) {
@@ -218,8 +222,12 @@ async fn agent_killed_mid_turn(agent: Agent) {
             .contains("exited unexpectedly"),
         "{done:#}"
     );
-    let page = thread.page().await;
-    assert_eq!(page["thread"]["session_status"], "error");
+    // The session's state follows the turn's end.
+    thread
+        .wait_for("the session to show the error", |p| {
+            (p["thread"]["session_status"] == "error").then_some(())
+        })
+        .await;
     idle(&thread).await;
     assert_takes_a_new_turn(&thread).await;
 }
@@ -357,4 +365,199 @@ async fn missing_binary(agent: Agent) {
     };
     assert!(error.contains(package) && error.contains(var), "{error}");
     idle(&thread).await;
+}
+
+async fn full_access_runs_without_asking(agent: Agent) {
+    let world = AgentWorld::new(agent).await;
+    let peon = world.start_peon();
+    let thread = Thread::create(&peon, &world, "full-access").await;
+    let turn = thread.send("RUN touch unasked.txt && echo done").await;
+    let done = thread.settled(&turn).await;
+    assert_eq!(done["status"], "completed", "{done:#}");
+    assert!(world.workspace().join("unasked.txt").exists());
+    let page = thread.page().await;
+    assert!(
+        items(&page, &turn, "approval").is_empty(),
+        "full access asked: {page:#}"
+    );
+    assert!(answer(&page, &turn).starts_with("Tool said:"), "{page:#}");
+}
+
+async fn idle_agent_stops_and_resumes(agent: Agent) {
+    let world = AgentWorld::new(agent).await;
+    let peon = world.start_peon_with(&["--agent-idle-secs", "1"]);
+    let thread = Thread::create(&peon, &world, "approval-required").await;
+    let first = thread.send("remember the word mango").await;
+    thread.settled(&first).await;
+    let conversation = thread.page().await["thread"]["provider_thread_id"].clone();
+    assert!(conversation.is_string());
+    thread
+        .wait_for("the idle agent to stop", |p| {
+            (p["thread"]["session_status"] == "stopped").then_some(())
+        })
+        .await;
+    assert!(
+        peon_tests::agents::agent_pids(&peon).is_empty(),
+        "the agent process is still running"
+    );
+    assert_takes_a_new_turn(&thread).await;
+    let last = world
+        .fake
+        .requests()
+        .last()
+        .cloned()
+        .expect("a model request");
+    assert!(
+        last.to_string().contains("remember the word mango"),
+        "the conversation did not resume"
+    );
+    assert_eq!(
+        thread.page().await["thread"]["provider_thread_id"],
+        conversation
+    );
+}
+
+async fn archiving_stops_a_running_turn(agent: Agent) {
+    let world = AgentWorld::new(agent).await;
+    let peon = world.start_peon();
+    let thread = Thread::create(&peon, &world, "approval-required").await;
+    let turn = thread.send("HANG").await;
+    thread
+        .wait_for("streaming text", |p| {
+            answer(p, &turn).contains("Working").then_some(())
+        })
+        .await;
+    let r = thread
+        .command(serde_json::json!({"type": "thread.archive", "thread_id": thread.id}))
+        .await;
+    assert!(r.status().is_success());
+    let done = thread.settled(&turn).await;
+    assert_eq!(done["status"], "interrupted", "{done:#}");
+    assert!(
+        done["error"]
+            .as_str()
+            .unwrap_or_default()
+            .contains("archived"),
+        "{done:#}"
+    );
+    thread
+        .wait_for("the session to stop", |p| {
+            (p["thread"]["session_status"] == "stopped").then_some(())
+        })
+        .await;
+    assert!(
+        peon_tests::agents::agent_pids(&peon).is_empty(),
+        "the agent process is still running"
+    );
+}
+
+async fn pending_approval_across_restart(agent: Agent) {
+    let world = AgentWorld::new(agent).await;
+    let peon = world.start_peon();
+    let thread = Thread::create(&peon, &world, "approval-required").await;
+    let turn = thread.send("RUN touch after_restart.txt").await;
+    let approval = thread.approval(&turn).await;
+    // A reload shows it, waiting.
+    assert!(thread.reconnect(&peon).approval(&turn).await["id"] == approval["id"]);
+    peon.stop();
+
+    let peon = world.start_peon();
+    let thread = thread.reconnect(&peon);
+    let page = thread.page().await;
+    // The request is still on record; the agent that asked is gone, so the
+    // turn is settled and a late answer is refused with a reason.
+    let kept = items(&page, &turn, "approval");
+    assert_eq!(kept.len(), 1, "{page:#}");
+    assert_eq!(kept[0]["detail"], approval["detail"]);
+    assert_eq!(
+        turn_of(&page, &turn).expect("turn")["status"],
+        "interrupted"
+    );
+    let r = thread
+        .command(
+            serde_json::json!({"type": "approval.respond", "thread_id": thread.id,
+            "approval_id": approval["id"], "decision": "accept"}),
+        )
+        .await;
+    assert_eq!(r.status(), 422);
+    assert!(
+        r.text()
+            .await
+            .unwrap_or_default()
+            .contains("already answered")
+    );
+    assert!(!world.workspace().join("after_restart.txt").exists());
+    idle(&thread).await;
+    assert_takes_a_new_turn(&thread).await;
+}
+
+/// The settings page's facts about each agent.
+#[tokio::test(flavor = "multi_thread")]
+async fn agent_status_names_versions_and_install_commands() {
+    let world = AgentWorld::new(Agent::Codex).await;
+    let mut env = world.env();
+    env.push(("PEON_CLAUDE_BIN".into(), "/nonexistent/claude".into()));
+    let peon = peon_tests::Peon::start_with_env(world.dir.path(), &[], &env);
+    let agents: Value = reqwest::Client::new()
+        .post(format!("{}/api/agents", peon.url))
+        .send()
+        .await
+        .expect("agents")
+        .json()
+        .await
+        .expect("agents JSON");
+    let codex = &agents[0];
+    assert_eq!(codex["provider"], "codex");
+    assert_eq!(codex["found"], true);
+    assert_eq!(codex["version"], "codex-cli 0.171.0");
+    let claude = &agents[1];
+    assert_eq!(claude["found"], false);
+    assert!(
+        claude["install"]
+            .as_str()
+            .unwrap_or_default()
+            .contains("@anthropic-ai/claude-code@2.1.332")
+    );
+    assert!(
+        claude["problem"]
+            .as_str()
+            .unwrap_or_default()
+            .contains("/nonexistent/claude"),
+        "{claude:#}"
+    );
+}
+
+/// An agent that dies while starting: the turn fails with how it died.
+#[tokio::test(flavor = "multi_thread")]
+async fn an_agent_that_dies_at_start_says_why() {
+    let world = AgentWorld::new(Agent::Codex).await;
+    let script = world.dir.path().join("broken-codex");
+    std::fs::write(
+        &script,
+        "#!/bin/sh\necho 'boom: no config here' >&2\nexit 3\n",
+    )
+    .expect("script");
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::set_permissions(&script, std::fs::Permissions::from_mode(0o755)).expect("chmod");
+    let mut env = world.env();
+    env.retain(|(k, _)| k != "PEON_CODEX_BIN");
+    env.push(("PEON_CODEX_BIN".into(), script.display().to_string()));
+    let peon = peon_tests::Peon::start_with_env(world.dir.path(), &[], &env);
+    let thread = Thread::create(&peon, &world, "approval-required").await;
+    let turn = thread.send("hello").await;
+    let done = thread.settled(&turn).await;
+    assert_eq!(done["status"], "failed");
+    let error = done["error"].as_str().unwrap_or_default();
+    assert!(
+        error.contains("exit code 3") && error.contains("boom: no config here"),
+        "{error}"
+    );
+    let error = error.to_string();
+    thread
+        .wait_for("the session to show the error", |p| {
+            (p["thread"]["session_status"] == "error"
+                && p["thread"]["last_error"] == error.as_str())
+            .then_some(())
+        })
+        .await;
 }

@@ -1,13 +1,17 @@
 //! Reusable pieces of the UI.
 
+mod composer;
 mod live;
 #[cfg(feature = "hydrate")]
 mod offline_cache;
 mod sidebar;
 mod store;
+mod timeline;
 
+pub use composer::{Composer, ComposerState, agent_name};
 pub use live::{ConnectionBanner, LiveUpdates};
 pub use sidebar::Sidebar;
 pub use store::{
     Connection, PageMerge, ProjectRow, Store, ThreadRow, dispatch_action, rows_of, use_store,
 };
+pub use timeline::Turn;

@@ -69,6 +69,9 @@ pub enum Command {
         model: Option<String>,
         #[serde(default)]
         branch: Option<String>,
+        /// The agent; only before the thread's first turn.
+        #[serde(default)]
+        provider: Option<Provider>,
     },
     #[serde(rename = "thread.archive")]
     ThreadArchive { thread_id: ThreadId },

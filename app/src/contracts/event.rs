@@ -100,6 +100,24 @@ pub struct ThreadUpdated {
     pub runtime_mode: Option<RuntimeMode>,
     pub interaction_mode: Option<InteractionMode>,
     pub branch: Option<String>,
+    /// Only before the thread's first turn.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub provider: Option<Provider>,
+}
+
+impl ThreadUpdated {
+    /// An update of `thread_id` that changes nothing yet.
+    pub fn of(thread_id: ThreadId) -> Self {
+        Self {
+            thread_id,
+            title: None,
+            model: None,
+            runtime_mode: None,
+            interaction_mode: None,
+            branch: None,
+            provider: None,
+        }
+    }
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]

@@ -315,6 +315,9 @@ fn apply_to_summary(s: &mut ThreadSummary, event: &OrchestrationEvent) {
             if let Some(v) = &e.branch {
                 s.branch = Some(v.clone());
             }
+            if let Some(v) = e.provider {
+                s.provider = v;
+            }
         }
         E::ThreadArchived(_) => s.archived = true,
         E::ThreadUnarchived(_) => s.archived = false,

@@ -46,6 +46,7 @@ fn samples() -> Vec<OrchestrationEvent> {
             runtime_mode: Some(RuntimeMode::ApprovalRequired),
             interaction_mode: None,
             branch: None,
+            provider: Some(Provider::Claude),
         }
         .into(),
         ThreadArchived { thread_id: t() }.into(),

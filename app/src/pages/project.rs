@@ -107,6 +107,7 @@ fn ProjectView(project: ProjectRow) -> impl IntoView {
                                             title: Some(title),
                                             model: None,
                                             branch: None,
+                                            provider: None,
                                         }),
                                     );
                                 }

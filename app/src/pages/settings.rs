@@ -1,11 +1,13 @@
 use super::error_text;
-use crate::api::get_server_info;
+use crate::api::{AgentStatus, get_agents, get_server_info};
+use crate::components::agent_name;
 use leptos::prelude::*;
 
 #[component]
 pub fn SettingsPage() -> impl IntoView {
     let refresh = RwSignal::new(0u32);
     let info = Resource::new(move || refresh.get(), |_| get_server_info());
+    let agents = Resource::new(move || refresh.get(), |_| get_agents());
     view! {
         <section class="page settings" data-testid="settings-page">
             <header class="page-header">
@@ -39,9 +41,50 @@ pub fn SettingsPage() -> impl IntoView {
                     }}
                 </Transition>
                 <button data-testid="refresh-info" on:click=move |_| refresh.update(|r| *r += 1)>
-                    "Check database"
+                    "Check again"
                 </button>
             </div>
+            <div class="card">
+                <h2>"Agents"</h2>
+                <Transition fallback=|| view! { <p class="muted">"Looking for agents…"</p> }>
+                    {move || {
+                        agents.get()
+                            .map(|r| match r {
+                                Ok(list) => view! {
+                                    <ul class="agents" data-testid="agents">
+                                        {list.into_iter().map(|a| view! { <AgentCard a /> }).collect_view()}
+                                    </ul>
+                                }
+                                    .into_any(),
+                                Err(e) => view! { <p class="error">{error_text(&e)}</p> }.into_any(),
+                            })
+                    }}
+                </Transition>
+            </div>
         </section>
+    }
+}
+
+#[component]
+fn AgentCard(a: AgentStatus) -> impl IntoView {
+    let usable = a.found && a.problem.is_none();
+    view! {
+        <li data-testid="agent" data-provider=a.provider.as_str() data-found=a.found.to_string()>
+            <strong>{agent_name(a.provider)}</strong>
+            " "
+            <span class=if usable { "badge completed" } else { "badge failed" }>
+                {if usable { "ready" } else if a.found { "not working" } else { "not found" }}
+            </span>
+            <dl class="facts">
+                <dt>"Version"</dt>
+                <dd data-testid="agent-version">{a.version.unwrap_or_else(|| "unknown".to_string())}</dd>
+                <dt>"Path"</dt>
+                <dd><code>{a.path.unwrap_or_else(|| "not found".to_string())}</code></dd>
+                {a.problem.map(|p| view! { <dt>"Problem"</dt><dd class="error" data-testid="agent-problem">{p}</dd> })}
+                <dt>"Install"</dt>
+                <dd><span class="install">{a.install}</span>" or point "<code>{a.env_var}</code>" at it"</dd>
+                {(!a.models.is_empty()).then(|| view! { <dt>"Models"</dt><dd>{a.models.join(", ")}</dd> })}
+            </dl>
+        </li>
     }
 }

@@ -1,6 +1,6 @@
 use super::{NotFound, error_text};
 use crate::api::{ThreadPageResponse, get_thread_page};
-use crate::components::{PageMerge, Store, use_store};
+use crate::components::{Composer, ComposerState, PageMerge, Store, Turn, agent_name, use_store};
 use crate::contracts::*;
 use leptos::prelude::*;
 use leptos_router::hooks::use_params_map;
@@ -89,13 +89,20 @@ fn ThreadView(response: ThreadPageResponse) -> impl IntoView {
                 state: t.state(),
                 facts: format!(
                     "{} · {} · {}",
-                    t.provider, t.runtime_mode, t.interaction_mode
+                    agent_name(t.provider),
+                    t.model.as_deref().unwrap_or("default model"),
+                    t.runtime_mode
                 ),
+                error: (t.state() == ThreadState::Error)
+                    .then(|| t.last_error.clone())
+                    .flatten(),
                 empty: t.turn_count == 0,
                 has_older: p.has_older(),
             })
         })
     });
+    let composer =
+        Memo::new(move |_| current.with(|c| c.as_ref().map(|(t, _)| ComposerState::of(t))));
     let turns = Memo::new(move |_| {
         current.with(|c| c.as_ref().map(|(_, p)| p.turns.clone()).unwrap_or_default())
     });
@@ -162,8 +169,11 @@ fn ThreadView(response: ThreadPageResponse) -> impl IntoView {
                     >
                         {field(|h| h.state.as_str().to_string())}
                     </span>
-                    <span class="muted">{field(|h| h.facts.clone())}</span>
+                    <span class="muted" data-testid="thread-facts">{field(|h| h.facts.clone())}</span>
                 </header>
+                {move || header.with(|h| h.as_ref().and_then(|h| h.error.clone())).map(|e| view! {
+                    <p class="error" data-testid="thread-error">{e}</p>
+                })}
                 <Show when=move || header.with(|h| h.as_ref().is_some_and(|h| h.has_older))>
                     <button
                         class="link older"
@@ -176,12 +186,13 @@ fn ThreadView(response: ThreadPageResponse) -> impl IntoView {
                 </Show>
                 <ol class="timeline" data-testid="timeline">
                     <For each=move || turns.get() key=turn_key let:turn>
-                        <Turn turn />
+                        <Turn thread_id=id turn />
                     </For>
                 </ol>
                 <Show when=move || header.with(|h| h.as_ref().is_some_and(|h| h.empty))>
                     <p class="muted" data-testid="empty-thread">"No turns yet."</p>
                 </Show>
+                <Composer thread_id=id state=composer />
             </section>
         }
         .into_any()
@@ -193,6 +204,7 @@ struct Header {
     title: String,
     state: ThreadState,
     facts: String,
+    error: Option<String>,
     empty: bool,
     has_older: bool,
 }
@@ -244,49 +256,5 @@ fn scroll_to_bottom() {
             .and_then(|d| d.document_element())
             .map_or(0, |e| e.scroll_height());
         w.scroll_to_with_x_and_y(0.0, f64::from(height));
-    }
-}
-
-#[component]
-fn Turn(turn: TurnView) -> impl IntoView {
-    let items = turn
-        .items
-        .into_iter()
-        .map(|item| match item {
-            TimelineItem::Message(m) => view! {
-                <div class=format!("message {}", m.role) data-testid="message" data-role=m.role.as_str()>
-                    <div class="role">{m.role.as_str()}</div>
-                    <div class="text">{m.text}</div>
-                </div>
-            }
-            .into_any(),
-            TimelineItem::Activity(a) => view! {
-                <details class=format!("activity {}", a.kind) data-testid="activity">
-                    <summary>{format!("{} · {}", a.summary, a.status)}</summary>
-                    <pre>{a.detail.unwrap_or_default()}</pre>
-                </details>
-            }
-            .into_any(),
-            TimelineItem::Approval(a) => view! {
-                <div class="approval" data-testid="approval">
-                    <div class="role">{format!("approval · {}", a.kind)}</div>
-                    <pre>{a.detail}</pre>
-                    <div class="muted">
-                        {a.decision.map(|d| d.to_string()).unwrap_or_else(|| "pending".to_string())}
-                    </div>
-                </div>
-            }
-            .into_any(),
-        })
-        .collect_view();
-    view! {
-        <li class="turn" data-testid="turn" data-turn=turn.number data-status=turn.status.as_str()>
-            <div class="turn-header">
-                <span>{format!("Turn {}", turn.number)}</span>
-                <span class=format!("badge {}", turn.status)>{turn.status.as_str()}</span>
-            </div>
-            {items}
-            {turn.error.map(|e| view! { <p class="error">{e}</p> })}
-        </li>
     }
 }

@@ -41,6 +41,8 @@ pub enum Rejection {
     EmptySettingKey,
     #[error("nothing to change")]
     NothingToChange,
+    #[error("the agent of a thread can only be changed before its first turn")]
+    AgentFixed,
     #[error("the workspace {path} cannot be used: {reason}")]
     InvalidWorkspace { path: String, reason: String },
     #[error("command id {0} was already used for a different command")]
@@ -146,19 +148,23 @@ pub fn decide(model: &ReadModel, command: &Command) -> Decision {
             title,
             model: agent_model,
             branch,
+            provider,
         } => {
-            thread(model, *thread_id)?;
-            if title.is_none() && agent_model.is_none() && branch.is_none() {
+            let t = thread(model, *thread_id)?;
+            if title.is_none() && agent_model.is_none() && branch.is_none() && provider.is_none() {
                 return Err(Rejection::NothingToChange);
+            }
+            // The agent's conversation belongs to one agent.
+            if provider.is_some_and(|p| p != t.provider) && t.turn_count > 0 {
+                return Err(Rejection::AgentFixed);
             }
             Ok(vec![
                 ev::ThreadUpdated {
-                    thread_id: *thread_id,
                     title: title.as_deref().map(non_empty).transpose()?,
                     model: agent_model.clone(),
-                    runtime_mode: None,
-                    interaction_mode: None,
                     branch: branch.clone(),
+                    provider: *provider,
+                    ..ev::ThreadUpdated::of(*thread_id)
                 }
                 .into(),
             ])
@@ -170,12 +176,8 @@ pub fn decide(model: &ReadModel, command: &Command) -> Decision {
             thread(model, *thread_id)?;
             Ok(vec![
                 ev::ThreadUpdated {
-                    thread_id: *thread_id,
-                    title: None,
-                    model: None,
                     runtime_mode: Some(*runtime_mode),
-                    interaction_mode: None,
-                    branch: None,
+                    ..ev::ThreadUpdated::of(*thread_id)
                 }
                 .into(),
             ])
@@ -187,12 +189,8 @@ pub fn decide(model: &ReadModel, command: &Command) -> Decision {
             thread(model, *thread_id)?;
             Ok(vec![
                 ev::ThreadUpdated {
-                    thread_id: *thread_id,
-                    title: None,
-                    model: None,
-                    runtime_mode: None,
                     interaction_mode: Some(*interaction_mode),
-                    branch: None,
+                    ..ev::ThreadUpdated::of(*thread_id)
                 }
                 .into(),
             ])

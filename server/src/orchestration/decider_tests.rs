@@ -306,3 +306,28 @@ fn a_turn_start_records_the_request_and_the_user_message() {
     let types: Vec<_> = events.iter().map(|e| e.event_type()).collect();
     assert_eq!(types, vec!["turn.requested", "message.added"]);
 }
+
+#[test]
+fn the_agent_is_chosen_before_the_first_turn_only() {
+    let mut sim = with_thread();
+    let switch = Command::ThreadUpdate {
+        thread_id: thread(),
+        title: None,
+        model: None,
+        branch: None,
+        provider: Some(Provider::Claude),
+    };
+    assert!(sim.submit(&switch), "a new thread may change its agent");
+    assert_eq!(sim.model.threads[&thread()].provider, Provider::Claude);
+    assert!(sim.submit(&start_turn(TURN)));
+    let back = Command::ThreadUpdate {
+        thread_id: thread(),
+        title: None,
+        model: None,
+        branch: None,
+        provider: Some(Provider::Codex),
+    };
+    let r = rejected(&sim, back);
+    assert_eq!(r, Rejection::AgentFixed);
+    assert!(r.to_string().contains("before its first turn"));
+}

@@ -189,6 +189,7 @@ impl Simulation {
                 title: Some(r.words(3)),
                 model: None,
                 branch: r.chance(50).then(|| "feature/x".to_string()),
+                provider: None,
             },
             6 => Command::ThreadArchive { thread_id },
             7 => Command::ThreadUnarchive { thread_id },

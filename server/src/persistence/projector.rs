@@ -143,14 +143,15 @@ async fn project(conn: &mut SqliteConnection, stored: &StoredEvent) -> Result<()
                 sqlx::query(
                     "UPDATE projection_threads SET title = COALESCE(?, title), \
                      model = COALESCE(?, model), runtime_mode = COALESCE(?, runtime_mode), \
-                     interaction_mode = COALESCE(?, interaction_mode), branch = COALESCE(?, branch) \
-                     WHERE id = ?",
+                     interaction_mode = COALESCE(?, interaction_mode), branch = COALESCE(?, branch), \
+                     provider = COALESCE(?, provider) WHERE id = ?",
                 )
                 .bind(&e.title)
                 .bind(&e.model)
                 .bind(e.runtime_mode.map(|m| m.as_str()))
                 .bind(e.interaction_mode.map(|m| m.as_str()))
                 .bind(&e.branch)
+                .bind(e.provider.map(|p| p.as_str()))
                 .bind(e.thread_id.to_string()),
             )
             .await

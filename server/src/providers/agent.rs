@@ -95,6 +95,9 @@ pub enum AgentError {
     },
     #[error("{agent} has exited")]
     Gone { agent: &'static str },
+    /// It exited while starting; `reason` says how, with its last words.
+    #[error("{reason}")]
+    Exited { reason: String },
 }
 
 /// One running agent process, owned by one thread's session.

@@ -91,6 +91,7 @@ impl Claude {
                 Ok(claude)
             }
             Err(e) => {
+                let e = claude.process.explain(e).await;
                 claude.stop().await;
                 Err(e)
             }
@@ -262,4 +263,34 @@ async fn read_loop(
         Some(process.exit_reason().await)
     };
     let _ = events.send(RuntimeEvent::Exited { error }).await;
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn settings(runtime_mode: RuntimeMode, interaction_mode: InteractionMode) -> TurnSettings {
+        TurnSettings {
+            model: None,
+            runtime_mode,
+            interaction_mode,
+        }
+    }
+
+    #[test]
+    fn modes_map_to_claude_permission_modes() {
+        use InteractionMode::*;
+        use RuntimeMode::*;
+        assert_eq!(
+            permission_mode(&settings(ApprovalRequired, Default)),
+            "default"
+        );
+        assert_eq!(
+            permission_mode(&settings(FullAccess, Default)),
+            "bypassPermissions"
+        );
+        // Planning never acts, whatever the access.
+        assert_eq!(permission_mode(&settings(FullAccess, Plan)), "plan");
+        assert_eq!(permission_mode(&settings(ApprovalRequired, Plan)), "plan");
+    }
 }

@@ -67,6 +67,7 @@ impl Codex {
                 Ok(codex)
             }
             Err(e) => {
+                let e = codex.process.explain(e).await;
                 codex.stop().await;
                 Err(e)
             }
@@ -267,4 +268,21 @@ async fn read_loop(
         Some(process.exit_reason().await)
     };
     let _ = events.send(RuntimeEvent::Exited { error }).await;
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn modes_map_to_codex_approval_and_sandbox() {
+        assert_eq!(
+            policy(RuntimeMode::ApprovalRequired),
+            ("untrusted", "workspace-write")
+        );
+        assert_eq!(
+            policy(RuntimeMode::FullAccess),
+            ("never", "danger-full-access")
+        );
+    }
 }

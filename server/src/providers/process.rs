@@ -22,6 +22,8 @@ pub struct AgentProcess {
     child: Arc<tokio::sync::Mutex<Child>>,
     stdin: mpsc::UnboundedSender<String>,
     stderr: Arc<Mutex<VecDeque<String>>>,
+    /// Turns true once stderr has been read to its end.
+    stderr_done: tokio::sync::watch::Receiver<bool>,
 }
 
 impl AgentProcess {
@@ -75,6 +77,7 @@ impl AgentProcess {
 
         let tail = Arc::new(Mutex::new(VecDeque::new()));
         let tail_w = tail.clone();
+        let (done_tx, stderr_done) = tokio::sync::watch::channel(false);
         tokio::spawn(async move {
             let mut lines = BufReader::new(stderr).lines();
             while let Ok(Some(line)) = lines.next_line().await {
@@ -86,6 +89,7 @@ impl AgentProcess {
                     t.push_back(line);
                 }
             }
+            let _ = done_tx.send(true);
         });
 
         let (stdin_tx, mut stdin_rx) = mpsc::unbounded_channel::<String>();
@@ -104,6 +108,7 @@ impl AgentProcess {
                 child: Arc::new(tokio::sync::Mutex::new(child)),
                 stdin: stdin_tx,
                 stderr: tail,
+                stderr_done,
             },
             lines,
         ))
@@ -115,6 +120,25 @@ impl AgentProcess {
             .map_err(|_| AgentError::Gone { agent: self.agent })
     }
 
+    /// Whether the process has ended (waiting briefly for it to).
+    pub async fn has_exited(&self) -> bool {
+        let wait = async { self.child.lock().await.wait().await.is_ok() };
+        tokio::time::timeout(std::time::Duration::from_secs(2), wait)
+            .await
+            .unwrap_or(false)
+    }
+
+    /// Explains a failed start: how the process ended, if it did.
+    pub async fn explain(&self, error: AgentError) -> AgentError {
+        if self.has_exited().await {
+            AgentError::Exited {
+                reason: self.exit_reason().await,
+            }
+        } else {
+            error
+        }
+    }
+
     /// A one-line explanation of why the process ended.
     pub async fn exit_reason(&self) -> String {
         let mut child = self.child.lock().await;
@@ -122,6 +146,10 @@ impl AgentProcess {
             .await
             .ok()
             .and_then(|r| r.ok());
+        // Its last words may still be in the pipe.
+        let mut done = self.stderr_done.clone();
+        let _ =
+            tokio::time::timeout(std::time::Duration::from_secs(1), done.wait_for(|d| *d)).await;
         let stderr: Vec<String> = self
             .stderr
             .lock()

@@ -1,0 +1,246 @@
+//! The message box under a thread: what to say, which agent and model, how
+//! much it may do without asking, and Send / Stop.
+
+use super::{dispatch_action, use_store};
+use crate::api::{dispatch_command, get_agents};
+use crate::contracts::*;
+use crate::pages::error_text;
+use leptos::prelude::*;
+
+/// The thread facts the composer shows.
+#[derive(Clone, Debug, PartialEq)]
+pub struct ComposerState {
+    pub provider: Provider,
+    pub model: Option<String>,
+    pub runtime_mode: RuntimeMode,
+    pub interaction_mode: InteractionMode,
+    pub running: bool,
+    pub stopping: bool,
+    /// The agent can change only before the first turn.
+    pub new_thread: bool,
+    pub archived: bool,
+}
+
+impl ComposerState {
+    pub fn of(t: &ThreadSummary) -> Self {
+        Self {
+            provider: t.provider,
+            model: t.model.clone(),
+            runtime_mode: t.runtime_mode,
+            interaction_mode: t.interaction_mode,
+            running: t.active_turn.is_some(),
+            stopping: t
+                .active_turn
+                .as_ref()
+                .is_some_and(|a| a.interrupt_requested),
+            new_thread: t.turn_count == 0,
+            archived: t.archived,
+        }
+    }
+}
+
+#[component]
+pub fn Composer(thread_id: ThreadId, state: Memo<Option<ComposerState>>) -> impl IntoView {
+    let store = use_store();
+    let draft = RwSignal::new(String::new());
+    // Sending keeps the draft until the server has accepted the turn, so a
+    // refused or failed send loses nothing.
+    let send_act = Action::new(|envelope: &CommandEnvelope| {
+        let envelope = envelope.clone();
+        async move { dispatch_command(envelope).await }
+    });
+    let settings = dispatch_action();
+    let stop = dispatch_action();
+    let agents = LocalResource::new(get_agents);
+
+    let get =
+        move |f: fn(&ComposerState) -> bool| move || state.with(|s| s.as_ref().is_some_and(f));
+    let running = get(|s| s.running);
+    let blocked = move || {
+        store
+            .unavailable()
+            .or_else(|| get(|s| s.archived)().then_some("This thread is archived."))
+    };
+    let send = move || {
+        let text = draft.get_untracked();
+        if text.trim().is_empty()
+            || running()
+            || blocked().is_some()
+            || send_act.pending().get_untracked()
+        {
+            return;
+        }
+        send_act.dispatch(CommandEnvelope::new(Command::TurnStart {
+            thread_id,
+            turn_id: TurnId::new(),
+            message_id: MessageId::new(),
+            text,
+            attachments: Vec::new(),
+        }));
+    };
+    Effect::new(move |_| {
+        if send_act.value().with(|v| matches!(v, Some(Ok(_)))) {
+            draft.set(String::new());
+        }
+    });
+    let send_error = move || {
+        send_act
+            .value()
+            .with(|v| v.as_ref().and_then(|r| r.as_ref().err()).map(error_text))
+    };
+    let settings_error = move || {
+        settings
+            .value()
+            .with(|v| v.as_ref().and_then(|r| r.as_ref().err()).map(error_text))
+    };
+    let update = move |command: Command| {
+        settings.dispatch(CommandEnvelope::new(command));
+    };
+    let models = move || {
+        let provider = state.with(|s| s.as_ref().map(|s| s.provider));
+        agents
+            .get()
+            .and_then(|r| r.ok())
+            .and_then(|list| list.into_iter().find(|a| Some(a.provider) == provider))
+            .map(|a| a.models)
+            .unwrap_or_default()
+    };
+    let models_id = format!("models-{thread_id}");
+    let value = move |f: fn(&ComposerState) -> String| {
+        move || state.with(|s| s.as_ref().map(f).unwrap_or_default())
+    };
+
+    view! {
+        <form
+            class="composer"
+            data-testid="composer"
+            on:submit=move |ev| {
+                ev.prevent_default();
+                send();
+            }
+        >
+            <textarea
+                data-testid="composer-input"
+                rows="3"
+                placeholder="Ask the agent… (Enter sends, Shift+Enter for a new line)"
+                prop:value=move || draft.get()
+                on:input=move |ev| draft.set(event_target_value(&ev))
+                on:keydown=move |ev| {
+                    if ev.key() == "Enter" && !ev.shift_key() && !ev.is_composing() {
+                        ev.prevent_default();
+                        send();
+                    }
+                }
+            ></textarea>
+            <div class="composer-bar">
+                <label class="field">
+                    "Agent"
+                    <select
+                        data-testid="composer-agent"
+                        disabled=move || !get(|s| s.new_thread)() || blocked().is_some()
+                        title=move || (!get(|s| s.new_thread)()).then_some("The agent is chosen before the first turn")
+                        prop:value=value(|s| s.provider.as_str().to_string())
+                        on:change=move |ev| {
+                            if let Some(provider) = Provider::parse(&event_target_value(&ev)) {
+                                update(Command::ThreadUpdate { thread_id, title: None, model: None, branch: None, provider: Some(provider) });
+                            }
+                        }
+                    >
+                        {Provider::ALL.iter().map(|p| view! { <option value=p.as_str()>{agent_name(*p)}</option> }).collect_view()}
+                    </select>
+                </label>
+                <label class="field">
+                    "Model"
+                    <input
+                        data-testid="composer-model"
+                        list=models_id.clone()
+                        placeholder="agent's default"
+                        disabled=move || blocked().is_some()
+                        prop:value=value(|s| s.model.clone().unwrap_or_default())
+                        on:change=move |ev| {
+                            let model = event_target_value(&ev).trim().to_string();
+                            if !model.is_empty() {
+                                update(Command::ThreadUpdate { thread_id, title: None, model: Some(model), branch: None, provider: None });
+                            }
+                        }
+                    />
+                    <datalist id=models_id>
+                        {move || models().into_iter().map(|m| view! { <option value=m.clone()></option> }).collect_view()}
+                    </datalist>
+                </label>
+                <label class="field">
+                    "Access"
+                    <select
+                        data-testid="composer-runtime"
+                        disabled=move || blocked().is_some()
+                        prop:value=value(|s| s.runtime_mode.as_str().to_string())
+                        on:change=move |ev| {
+                            if let Some(runtime_mode) = RuntimeMode::parse(&event_target_value(&ev)) {
+                                update(Command::ThreadSetRuntimeMode { thread_id, runtime_mode });
+                            }
+                        }
+                    >
+                        <option value=RuntimeMode::ApprovalRequired.as_str()>"Ask before acting"</option>
+                        <option value=RuntimeMode::FullAccess.as_str()>"Full access"</option>
+                    </select>
+                </label>
+                <label class="field">
+                    "Mode"
+                    <select
+                        data-testid="composer-interaction"
+                        disabled=move || blocked().is_some()
+                        prop:value=value(|s| s.interaction_mode.as_str().to_string())
+                        on:change=move |ev| {
+                            if let Some(interaction_mode) = InteractionMode::parse(&event_target_value(&ev)) {
+                                update(Command::ThreadSetInteractionMode { thread_id, interaction_mode });
+                            }
+                        }
+                    >
+                        <option value=InteractionMode::Default.as_str()>"Default"</option>
+                        <option
+                            value=InteractionMode::Plan.as_str()
+                            disabled=move || state.with(|s| s.as_ref().is_some_and(|s| s.provider == Provider::Codex))
+                            title="Plan mode needs an agent that has one (Claude Code)"
+                        >
+                            "Plan"
+                        </option>
+                    </select>
+                </label>
+                <span class="spacer"></span>
+                {move || if running() {
+                    view! {
+                        <button
+                            type="button"
+                            class="danger"
+                            data-testid="composer-stop"
+                            disabled=move || get(|s| s.stopping)() || store.unavailable().is_some()
+                            on:click=move |_| { stop.dispatch(CommandEnvelope::new(Command::TurnInterrupt { thread_id })); }
+                        >
+                            {move || if get(|s| s.stopping)() { "Stopping…" } else { "Stop" }}
+                        </button>
+                    }.into_any()
+                } else {
+                    view! {
+                        <button
+                            type="submit"
+                            class="primary"
+                            data-testid="composer-send"
+                            title=blocked
+                            disabled=move || blocked().is_some() || send_act.pending().get() || draft.with(|d| d.trim().is_empty())
+                        >
+                            "Send"
+                        </button>
+                    }.into_any()
+                }}
+            </div>
+            {move || send_error().or_else(settings_error).map(|e| view! { <p class="error" data-testid="composer-error">{e}</p> })}
+        </form>
+    }
+}
+
+pub fn agent_name(provider: Provider) -> &'static str {
+    match provider {
+        Provider::Codex => "Codex",
+        Provider::Claude => "Claude Code",
+    }
+}

@@ -1,0 +1,170 @@
+//! One turn of a thread: the user's message, the agent's answer (Markdown),
+//! its work log (collapsed) and its approval requests.
+
+use super::{dispatch_action, use_store};
+use crate::contracts::*;
+use crate::markdown;
+use leptos::prelude::*;
+
+#[component]
+pub fn Turn(thread_id: ThreadId, turn: TurnView) -> impl IntoView {
+    let open = matches!(turn.status, TurnStatus::Requested | TurnStatus::Running);
+    let items = turn
+        .items
+        .into_iter()
+        .map(|item| match item {
+            TimelineItem::Message(m) => view! { <Message m /> }.into_any(),
+            TimelineItem::Activity(a) => view! { <Activity a /> }.into_any(),
+            TimelineItem::Approval(a) => view! { <Approval thread_id a open /> }.into_any(),
+        })
+        .collect_view();
+    view! {
+        <li class="turn" data-testid="turn" data-turn=turn.number data-status=turn.status.as_str()>
+            <div class="turn-header">
+                <span>{format!("Turn {}", turn.number)}</span>
+                <span class=format!("badge {}", turn.status)>{turn.status.as_str()}</span>
+            </div>
+            {items}
+            {turn.error.map(|e| view! { <p class="error" data-testid="turn-error">{e}</p> })}
+        </li>
+    }
+}
+
+#[component]
+fn Message(m: MessageView) -> impl IntoView {
+    let class = format!(
+        "message {}{}",
+        m.role,
+        if m.streaming { " streaming" } else { "" }
+    );
+    // The user's words are shown as typed; the agent's as Markdown (the
+    // renderer escapes any HTML in it).
+    let body = match m.role {
+        Role::Assistant => view! {
+            <div class="text markdown" data-testid="message-text" inner_html=markdown::to_html(&m.text)></div>
+        }
+        .into_any(),
+        _ => view! { <div class="text" data-testid="message-text">{m.text}</div> }.into_any(),
+    };
+    view! {
+        <div class=class data-testid="message" data-role=m.role.as_str() data-streaming=m.streaming.to_string()>
+            <div class="role">{m.role.as_str()}</div>
+            {body}
+        </div>
+    }
+}
+
+#[component]
+fn Activity(a: ActivityView) -> impl IntoView {
+    let label = match a.kind {
+        ActivityKind::Command => format!("$ {}", a.summary),
+        ActivityKind::FileChange => format!("Edited {}", a.summary),
+        ActivityKind::Reasoning => format!("Thought: {}", a.summary),
+        ActivityKind::Warning => format!("Warning: {}", a.summary),
+        ActivityKind::Error => format!("Error: {}", a.summary),
+        ActivityKind::Tool | ActivityKind::Other => a.summary.clone(),
+    };
+    let detail = a.detail.filter(|d| !d.trim().is_empty());
+    view! {
+        <details
+            class=format!("activity {} {}", a.kind, a.status)
+            data-testid="activity"
+            data-kind=a.kind.as_str()
+            data-status=a.status.as_str()
+        >
+            <summary>
+                <span class="activity-label">{label}</span>
+                <span class=format!("badge {}", a.status)>{a.status.as_str()}</span>
+            </summary>
+            {match detail {
+                Some(d) => view! { <Diffish text=d /> }.into_any(),
+                None => view! { <p class="muted">"No output."</p> }.into_any(),
+            }}
+        </details>
+    }
+}
+
+/// Preformatted text with added and removed lines coloured.
+#[component]
+fn Diffish(text: String) -> impl IntoView {
+    let lines = text
+        .lines()
+        .map(|line| {
+            let class = if line.starts_with('+') && !line.starts_with("+++") {
+                "add"
+            } else if line.starts_with('-') && !line.starts_with("---") {
+                "del"
+            } else {
+                ""
+            };
+            view! { <span class=class>{format!("{line}\n")}</span> }
+        })
+        .collect_view();
+    view! { <pre class="diff">{lines}</pre> }
+}
+
+#[component]
+fn Approval(thread_id: ThreadId, a: ApprovalView, open: bool) -> impl IntoView {
+    let store = use_store();
+    let act = dispatch_action();
+    let approval_id = a.id;
+    let decide = move |decision: ApprovalDecision| {
+        act.dispatch(CommandEnvelope::new(Command::ApprovalRespond {
+            thread_id,
+            approval_id,
+            decision,
+        }));
+    };
+    let sent =
+        move || act.pending().get() || act.value().with(|v| v.as_ref().is_some_and(Result::is_ok));
+    let disabled = move || store.unavailable().is_some() || sent();
+    let error = move || {
+        act.value().with(|v| {
+            v.as_ref()
+                .and_then(|r| r.as_ref().err())
+                .map(crate::pages::error_text)
+        })
+    };
+    let title = match a.kind {
+        ApprovalKind::Command => "Run this command?",
+        ApprovalKind::FileChange => "Apply this change?",
+        ApprovalKind::Other => "Allow this?",
+    };
+    let state = match (a.decision, open) {
+        (Some(d), _) => Some(match d {
+            ApprovalDecision::Accept => "Accepted",
+            ApprovalDecision::AcceptForSession => "Accepted for the session",
+            ApprovalDecision::Decline => "Declined",
+            ApprovalDecision::Cancel => "Cancelled",
+        }),
+        (None, false) => Some("Not answered: the turn ended first"),
+        (None, true) => None,
+    };
+    let pending = state.is_none();
+    view! {
+        <div
+            class=if pending { "approval pending" } else { "approval" }
+            data-testid="approval"
+            data-kind=a.kind.as_str()
+            data-decision=a.decision.map(|d| d.as_str()).unwrap_or("pending")
+        >
+            <div class="role">{title}</div>
+            <Diffish text=a.detail />
+            {match state {
+                Some(s) => view! { <p class="muted" data-testid="approval-state">{s}</p> }.into_any(),
+                None => view! {
+                    <div class="actions">
+                        <button class="primary" data-testid="approve" disabled=disabled title=move || store.unavailable()
+                            on:click=move |_| decide(ApprovalDecision::Accept)>"Accept"</button>
+                        <button data-testid="approve-session" disabled=disabled title=move || store.unavailable()
+                            on:click=move |_| decide(ApprovalDecision::AcceptForSession)>"Accept for session"</button>
+                        <button class="danger" data-testid="decline" disabled=disabled title=move || store.unavailable()
+                            on:click=move |_| decide(ApprovalDecision::Decline)>"Decline"</button>
+                    </div>
+                    {move || error().map(|e| view! { <p class="error">{e}</p> })}
+                }
+                .into_any(),
+            }}
+        </div>
+    }
+}

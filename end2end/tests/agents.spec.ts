@@ -1,0 +1,114 @@
+// A real agent (codex, pinned npm version) under peon, against the fake
+// OpenAI Responses server from tests/: streaming, an approval, completion.
+import { test, expect } from '@playwright/test';
+import { spawn, ChildProcess } from 'node:child_process';
+import { existsSync, mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { startPeon } from './peon';
+
+const ROOT = path.resolve(__dirname, '../..');
+const FAKE_MODEL =
+  process.env.FAKE_MODEL_BIN ?? path.join(process.env.CARGO_TARGET_DIR ?? path.join(ROOT, 'target'), 'debug/fake-model');
+const CODEX = path.join(ROOT, 'scripts/agents/node_modules/.bin/codex');
+
+async function startFakeModel(): Promise<{ url: string; child: ChildProcess }> {
+  const child = spawn(FAKE_MODEL, ['openai'], { stdio: ['ignore', 'pipe', 'inherit'] });
+  const url = await new Promise<string>((resolve, reject) => {
+    let out = '';
+    child.stdout!.on('data', (chunk) => {
+      out += chunk.toString();
+      const m = out.match(/listening on (http:\/\/\S+)/);
+      if (m) resolve(m[1]);
+    });
+    child.on('exit', (code) => reject(new Error(`fake-model exited with ${code}`)));
+  });
+  return { url, child };
+}
+
+test('a message streams in, asks to run a command, and completes once accepted', async ({ browser }) => {
+  expect(existsSync(FAKE_MODEL), `${FAKE_MODEL} (cargo build -p peon-tests --bins)`).toBe(true);
+  expect(existsSync(CODEX), `${CODEX} (scripts/setup --test)`).toBe(true);
+  const fake = await startFakeModel();
+  // Codex's home outside /tmp (it warns about helper binaries there).
+  const base = path.join(ROOT, 'end2end/test-results');
+  mkdirSync(base, { recursive: true });
+  const home = mkdtempSync(path.join(base, 'codex-home-'));
+  writeFileSync(
+    path.join(home, 'config.toml'),
+    [
+      'model_provider = "mock"',
+      'model = "gpt-5.5"',
+      'check_for_update_on_startup = false',
+      '[model_providers.mock]',
+      'name = "mock"',
+      `base_url = "${fake.url}/v1"`,
+      'wire_api = "responses"',
+      'env_key = "MOCK_API_KEY"',
+      'request_max_retries = 0',
+      'stream_max_retries = 0',
+      '[analytics]',
+      'enabled = false',
+      '[features]',
+      'plugins = false',
+    ].join('\n'),
+  );
+  const peon = await startPeon(undefined, 0, { CODEX_HOME: home, MOCK_API_KEY: 'dummy', PEON_CODEX_BIN: CODEX });
+  try {
+    const context = await browser.newContext();
+    const page = await context.newPage();
+    await page.goto(peon.url + '/');
+    await expect(page.locator('body')).toHaveAttribute('data-hydrated', 'true');
+    const folder = mkdtempSync(path.join(tmpdir(), 'peon-agent-'));
+    await page.getByTestId('project-path').fill(folder);
+    await page.getByTestId('project-title').fill('Agent project');
+    await page.getByTestId('add-project').click();
+    await page.getByTestId('project-card').getByRole('link').click();
+    await page.getByTestId('thread-title').fill('Talk to codex');
+    await page.getByTestId('add-thread').click();
+    await page.getByTestId('thread-row').getByRole('link').first().click();
+    await expect(page.getByTestId('composer')).toBeVisible();
+    await expect(page.locator('body')).toHaveAttribute('data-hydrated', 'true');
+
+    // A second tab on the same thread sees the same stream.
+    const other = await context.newPage();
+    await other.goto(page.url());
+    await expect(other.locator('body')).toHaveAttribute('data-hydrated', 'true');
+
+    // 1. The answer streams in (visible while still streaming), then completes.
+    await page.getByTestId('composer-input').fill('STREAM 40 40');
+    await page.getByTestId('composer-input').press('Enter');
+    const answer = page.locator('[data-testid="message"][data-role="assistant"]').last();
+    await expect(answer).toHaveAttribute('data-streaming', 'true');
+    await expect(answer.getByTestId('message-text')).toContainText('t0');
+    const expected = Array.from({ length: 40 }, (_, i) => `t${i}`).join(' ');
+    await expect(page.getByTestId('turn').last()).toHaveAttribute('data-status', 'completed', { timeout: 30_000 });
+    await expect(answer.getByTestId('message-text')).toHaveText(expected);
+    await expect(answer).toHaveAttribute('data-streaming', 'false');
+    await expect(page.getByTestId('composer-input')).toHaveValue('');
+    await expect(other.locator('[data-testid="message"][data-role="assistant"]').last()).toHaveText(new RegExp(expected));
+
+    // 2. A command waits for approval; accepting it runs it.
+    await page.getByTestId('composer-input').fill('RUN touch e2e_marker.txt && echo marked');
+    await page.getByTestId('composer-send').click();
+    const approval = page.getByTestId('approval').last();
+    await expect(approval).toHaveAttribute('data-decision', 'pending', { timeout: 30_000 });
+    await expect(approval).toContainText('touch e2e_marker.txt');
+    await expect(other.getByTestId('approval').last()).toHaveAttribute('data-decision', 'pending');
+    await page.screenshot({ path: 'test-results/agent-approval.png', fullPage: true });
+    expect(existsSync(path.join(folder, 'e2e_marker.txt'))).toBe(false);
+    await approval.getByTestId('approve').click();
+    await expect(page.getByTestId('turn').last()).toHaveAttribute('data-status', 'completed', { timeout: 30_000 });
+    await expect(approval).toHaveAttribute('data-decision', 'accept');
+    expect(existsSync(path.join(folder, 'e2e_marker.txt'))).toBe(true);
+    await expect(page.locator('[data-testid="message"][data-role="assistant"]').last()).toContainText('Tool said:');
+    const command = page.locator('[data-testid="activity"][data-kind="command"]').last();
+    await expect(command).toHaveAttribute('data-status', 'completed');
+    await command.locator('summary').click();
+    await expect(command).toContainText('marked');
+    await page.screenshot({ path: 'test-results/agent-completed.png', fullPage: true });
+  } finally {
+    await peon.stop();
+    fake.child.kill();
+  }
+});

@@ -107,6 +107,31 @@ test('a message streams in, asks to run a command, and completes once accepted',
     await command.locator('summary').click();
     await expect(command).toContainText('marked');
     await page.screenshot({ path: 'test-results/agent-completed.png', fullPage: true });
+
+    // 3. Markdown renders live; HTML in an answer stays text.
+    await page.getByTestId('composer-input').fill('hi');
+    await page.getByTestId('composer-input').press('Shift+Enter');
+    await page.getByTestId('composer-input').press('Shift+Enter');
+    await page.getByTestId('composer-input').pressSequentially('## Heading');
+    await page.getByTestId('composer-input').press('Shift+Enter');
+    await page.getByTestId('composer-input').press('Shift+Enter');
+    await page.getByTestId('composer-input').pressSequentially('<img src=x onerror="window.__pwned=1">');
+    await expect(page.getByTestId('composer-input')).toHaveValue(/hi\n\n## Heading\n\n<img/);
+    await page.getByTestId('composer-input').press('Enter');
+    const md = page.locator('[data-testid="message"][data-role="assistant"]').last();
+    await expect(md.locator('h2')).toHaveText('Heading', { timeout: 30_000 });
+    await expect(md).toContainText('<img src=x');
+    expect(await page.evaluate(() => (window as any).__pwned)).toBeUndefined();
+
+    // 4. Stop ends a running turn.
+    await page.getByTestId('composer-input').fill('HANG');
+    await page.getByTestId('composer-input').press('Enter');
+    await expect(page.locator('[data-testid="message"][data-role="assistant"]').last()).toContainText('Working', {
+      timeout: 30_000,
+    });
+    await page.getByTestId('composer-stop').click();
+    await expect(page.getByTestId('turn').last()).toHaveAttribute('data-status', 'interrupted', { timeout: 30_000 });
+    await expect(page.getByTestId('composer-send')).toBeVisible();
   } finally {
     await peon.stop();
     fake.child.kill();

@@ -561,3 +561,37 @@ async fn an_agent_that_dies_at_start_says_why() {
         })
         .await;
 }
+
+/// Answers are Markdown on the server-rendered page; HTML in them is text.
+#[tokio::test(flavor = "multi_thread")]
+async fn answers_render_as_markdown_without_raw_html() {
+    let world = AgentWorld::new(Agent::Codex).await;
+    let peon = world.start_peon();
+    let thread = Thread::create(&peon, &world, "approval-required").await;
+    let text = "hi\n\n## Plan\n\n- first step\n\n| a | b |\n|---|---|\n| 1 | 2 |\n\n```rust\nfn main() {}\n```\n\n<script>alert(1)</script> [x](javascript:alert(1))";
+    let turn = thread.send(text).await;
+    thread.settled(&turn).await;
+    let html = reqwest::get(format!("{}/threads/{}", peon.url, thread.id))
+        .await
+        .expect("page")
+        .text()
+        .await
+        .expect("html");
+    for expected in [
+        "<h2>Plan</h2>",
+        "<li>first step</li>",
+        "<td>1</td>",
+        "hl-kw",
+        "&lt;script&gt;alert(1)&lt;/script&gt;",
+    ] {
+        assert!(html.contains(expected), "missing {expected}");
+    }
+    assert!(
+        !html.contains("<script>alert(1)"),
+        "raw HTML from the model reached the page"
+    );
+    assert!(
+        !html.contains("href=\"javascript:"),
+        "a javascript: link reached the page"
+    );
+}

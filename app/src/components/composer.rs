@@ -51,7 +51,16 @@ pub fn Composer(thread_id: ThreadId, state: Memo<Option<ComposerState>>) -> impl
     });
     let settings = dispatch_action();
     let stop = dispatch_action();
-    let agents = LocalResource::new(get_agents);
+    // Fetched in the browser only (effects never run on the server), so
+    // the server-rendered page never waits for the agents' `--version`.
+    let agents = RwSignal::new(Vec::<crate::api::AgentStatus>::new());
+    Effect::new(move |_| {
+        leptos::task::spawn_local(async move {
+            if let Ok(list) = get_agents().await {
+                agents.set(list);
+            }
+        });
+    });
 
     let get =
         move |f: fn(&ComposerState) -> bool| move || state.with(|s| s.as_ref().is_some_and(f));
@@ -98,12 +107,12 @@ pub fn Composer(thread_id: ThreadId, state: Memo<Option<ComposerState>>) -> impl
     };
     let models = move || {
         let provider = state.with(|s| s.as_ref().map(|s| s.provider));
-        agents
-            .get()
-            .and_then(|r| r.ok())
-            .and_then(|list| list.into_iter().find(|a| Some(a.provider) == provider))
-            .map(|a| a.models)
-            .unwrap_or_default()
+        agents.with(|list| {
+            list.iter()
+                .find(|a| Some(a.provider) == provider)
+                .map(|a| a.models.clone())
+                .unwrap_or_default()
+        })
     };
     let models_id = format!("models-{thread_id}");
     let value = move |f: fn(&ComposerState) -> String| {

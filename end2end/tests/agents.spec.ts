@@ -57,6 +57,11 @@ test('a message streams in, asks to run a command, and completes once accepted',
   try {
     const context = await browser.newContext();
     const page = await context.newPage();
+    // The settings page says which agents peon found, and their versions.
+    await page.goto(peon.url + '/settings');
+    const codex = page.locator('[data-testid="agent"][data-provider="codex"]');
+    await expect(codex).toHaveAttribute('data-found', 'true');
+    await expect(codex.getByTestId('agent-version')).toHaveText('codex-cli 0.171.0');
     await page.goto(peon.url + '/');
     await expect(page.locator('body')).toHaveAttribute('data-hydrated', 'true');
     const folder = mkdtempSync(path.join(tmpdir(), 'peon-agent-'));

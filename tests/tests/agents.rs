@@ -595,3 +595,44 @@ async fn answers_render_as_markdown_without_raw_html() {
         "a javascript: link reached the page"
     );
 }
+
+/// Stopping the session or deleting the thread ends the agent process.
+#[tokio::test(flavor = "multi_thread")]
+async fn stop_and_delete_end_the_agent_process() {
+    let world = AgentWorld::new(Agent::Codex).await;
+    let peon = world.start_peon();
+    let thread = Thread::create(&peon, &world, "approval-required").await;
+    let turn = thread.send("hello").await;
+    thread.settled(&turn).await;
+    assert_eq!(agent_pids(&peon).len(), 1, "one agent for the thread");
+    let r = thread
+        .command(serde_json::json!({"type": "session.stop", "thread_id": thread.id}))
+        .await;
+    assert!(r.status().is_success());
+    thread
+        .wait_for("the session to stop", |p| {
+            (p["thread"]["session_status"] == "stopped").then_some(())
+        })
+        .await;
+    assert!(agent_pids(&peon).is_empty());
+
+    let turn = thread.send("HANG").await;
+    thread
+        .wait_for("streaming text", |p| {
+            answer(p, &turn).contains("Working").then_some(())
+        })
+        .await;
+    assert_eq!(agent_pids(&peon).len(), 1);
+    let r = thread
+        .command(serde_json::json!({"type": "thread.delete", "thread_id": thread.id}))
+        .await;
+    assert!(r.status().is_success());
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+    while !agent_pids(&peon).is_empty() {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the deleted thread's agent is still running"
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+}

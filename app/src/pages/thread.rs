@@ -93,6 +93,10 @@ fn ThreadView(response: ThreadPageResponse) -> impl IntoView {
                     t.model.as_deref().unwrap_or("default model"),
                     t.runtime_mode
                 ),
+                agent_up: matches!(
+                    t.session_status,
+                    SessionStatus::Starting | SessionStatus::Ready | SessionStatus::Running
+                ),
                 error: (t.state() == ThreadState::Error)
                     .then(|| t.last_error.clone())
                     .flatten(),
@@ -116,6 +120,7 @@ fn ThreadView(response: ThreadPageResponse) -> impl IntoView {
     });
     on_cleanup(move || store.drop_page(id));
 
+    let stop_session = crate::components::dispatch_action();
     let loading_older = RwSignal::new(false);
     let load_older = move || {
         if loading_older.get_untracked() || !store.has_page(id) {
@@ -170,6 +175,19 @@ fn ThreadView(response: ThreadPageResponse) -> impl IntoView {
                         {field(|h| h.state.as_str().to_string())}
                     </span>
                     <span class="muted" data-testid="thread-facts">{field(|h| h.facts.clone())}</span>
+                    <Show when=move || header.with(|h| h.as_ref().is_some_and(|h| h.agent_up))>
+                        <button
+                            class="link"
+                            data-testid="stop-session"
+                            title="Stop the agent process; its conversation resumes on the next turn"
+                            disabled=move || store.unavailable().is_some()
+                            on:click=move |_| {
+                                stop_session.dispatch(CommandEnvelope::new(Command::SessionStop { thread_id: id }));
+                            }
+                        >
+                            "Stop agent"
+                        </button>
+                    </Show>
                 </header>
                 {move || header.with(|h| h.as_ref().and_then(|h| h.error.clone())).map(|e| view! {
                     <p class="error" data-testid="thread-error">{e}</p>
@@ -205,6 +223,8 @@ struct Header {
     state: ThreadState,
     facts: String,
     error: Option<String>,
+    /// The agent process is up (so it can be stopped).
+    agent_up: bool,
     empty: bool,
     has_older: bool,
 }

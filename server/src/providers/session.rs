@@ -13,6 +13,9 @@ use tokio::sync::mpsc;
 
 /// How long an interrupted agent may take to stop before it is killed.
 const INTERRUPT_GRACE: Duration = Duration::from_secs(5);
+/// Most of a command's output or a diff kept in the log; the agent keeps
+/// the whole of it.
+pub const MAX_DETAIL: usize = 64 * 1024;
 
 pub enum Input {
     Turn {
@@ -270,8 +273,8 @@ impl Session {
                     thread_id: self.thread_id,
                     activity_id,
                     kind,
-                    summary,
-                    detail,
+                    summary: clip(summary, 500),
+                    detail: detail.map(|d| clip(d, MAX_DETAIL)),
                     status,
                 })
                 .await;
@@ -287,7 +290,7 @@ impl Session {
                     thread_id: self.thread_id,
                     approval_id,
                     kind,
-                    detail,
+                    detail: clip(detail, MAX_DETAIL),
                 })
                 .await;
             }
@@ -429,6 +432,23 @@ impl Session {
     }
 }
 
+/// At most `max` bytes of `text` (on a character boundary), saying how much
+/// was left out.
+fn clip(text: String, max: usize) -> String {
+    if text.len() <= max {
+        return text;
+    }
+    let mut end = max;
+    while !text.is_char_boundary(end) {
+        end -= 1;
+    }
+    format!(
+        "{}\n… ({} more bytes not kept)",
+        &text[..end],
+        text.len() - end
+    )
+}
+
 fn command_name(command: &Command) -> String {
     serde_json::to_value(command)
         .ok()
@@ -447,5 +467,19 @@ async fn sleep_until(deadline: Option<Instant>) {
     match deadline {
         Some(d) => tokio::time::sleep_until(d.into()).await,
         None => std::future::pending().await,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::clip;
+
+    #[test]
+    fn long_details_are_clipped_on_a_character_boundary() {
+        assert_eq!(clip("short".into(), 10), "short");
+        let long = "é".repeat(10); // 20 bytes
+        let clipped = clip(long, 5);
+        assert!(clipped.starts_with("éé\n"), "{clipped}");
+        assert!(clipped.ends_with("(16 more bytes not kept)"), "{clipped}");
     }
 }

@@ -326,6 +326,34 @@ mod tests {
     }
 
     #[test]
+    fn thinking_becomes_reasoning_and_tools_become_activities() {
+        let mut t = Translator::default();
+        let events = t.message(&serde_json::json!({
+            "type": "assistant",
+            "message": {"id": "m1", "content": [
+                {"type": "thinking", "thinking": "Check the config\nthen edit"},
+                {"type": "tool_use", "id": "tu1", "name": "Edit",
+                 "input": {"file_path": "/w/a.rs", "old_string": "a", "new_string": "b"}},
+            ]}
+        }));
+        assert!(
+            matches!(&events[0], RuntimeEvent::Activity { kind: ActivityKind::Reasoning, summary, .. } if summary == "Check the config")
+        );
+        assert!(
+            matches!(&events[1], RuntimeEvent::Activity { kind: ActivityKind::FileChange, summary, detail: Some(d), .. }
+            if summary == "edit /w/a.rs" && d == "/w/a.rs\n-a\n+b\n")
+        );
+        // Its result keeps the id, so the session updates the same entry.
+        let result = t.message(&serde_json::json!({
+            "type": "user",
+            "message": {"content": [{"type": "tool_result", "tool_use_id": "tu1", "content": "ok", "is_error": false}]}
+        }));
+        assert!(
+            matches!(&result[..], [RuntimeEvent::Activity { item, status: ActivityStatus::Completed, .. }] if item == "tu1")
+        );
+    }
+
+    #[test]
     fn an_error_result_fails_the_turn_with_its_message() {
         let mut t = Translator::default();
         let events = t.message(&serde_json::json!({

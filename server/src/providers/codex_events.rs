@@ -288,6 +288,38 @@ mod tests {
     }
 
     #[test]
+    fn reasoning_summaries_and_warnings_join_the_work_log() {
+        let mut t = Translator::default();
+        let reasoning = t.notification(
+            "item/completed",
+            &serde_json::json!({"item": {"type": "reasoning", "id": "r1",
+                "summary": ["Look at the parser first", "then the tests"]}}),
+        );
+        assert_eq!(
+            reasoning,
+            vec![RuntimeEvent::Activity {
+                item: "r1".into(),
+                kind: ActivityKind::Reasoning,
+                summary: "Look at the parser first".into(),
+                detail: Some("Look at the parser first\nthen the tests".into()),
+                status: ActivityStatus::Completed,
+            }]
+        );
+        let empty = t.notification(
+            "item/completed",
+            &serde_json::json!({"item": {"type": "reasoning", "id": "r2", "summary": []}}),
+        );
+        assert!(
+            empty.is_empty(),
+            "no activity for reasoning without a summary"
+        );
+        let warning = t.notification("warning", &serde_json::json!({"message": "low disk"}));
+        assert!(
+            matches!(&warning[..], [RuntimeEvent::Activity { kind: ActivityKind::Warning, summary, .. }] if summary == "low disk")
+        );
+    }
+
+    #[test]
     fn a_failed_turn_carries_codex_error_message() {
         let mut t = Translator::default();
         let events = t.notification(

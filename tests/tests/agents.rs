@@ -32,6 +32,36 @@ both!(
     pending_approval_across_restart,
 );
 
+/// Starts a turn the model never finishes; returns once its text streams.
+async fn hang(thread: &Thread) -> String {
+    let turn = thread.send("HANG").await;
+    thread
+        .wait_for("streaming text", |p| {
+            answer(p, &turn).contains("Working").then_some(())
+        })
+        .await;
+    turn
+}
+
+/// The agent went on with its own conversation: the model saw `words` from
+/// an earlier turn, and the conversation id did not change.
+async fn assert_resumed(world: &AgentWorld, thread: &Thread, words: &str, conversation: &Value) {
+    let last = world
+        .fake
+        .requests()
+        .last()
+        .cloned()
+        .expect("a model request");
+    assert!(
+        last.to_string().contains(words),
+        "the conversation did not resume"
+    );
+    assert_eq!(
+        &thread.page().await["thread"]["provider_thread_id"],
+        conversation
+    );
+}
+
 async fn assert_takes_a_new_turn(thread: &Thread) {
     let turn = thread.send("are you there").await;
     let done = thread.settled(&turn).await;
@@ -163,12 +193,7 @@ async fn interrupt_mid_stream(agent: Agent) {
     let world = AgentWorld::new(agent).await;
     let peon = world.start_peon();
     let thread = Thread::create(&peon, &world, "approval-required").await;
-    let turn = thread.send("HANG").await;
-    thread
-        .wait_for("streaming text", |p| {
-            answer(p, &turn).contains("Working").then_some(())
-        })
-        .await;
+    let turn = hang(&thread).await;
     thread.interrupt().await;
     let done = thread.settled(&turn).await;
     assert_eq!(done["status"], "interrupted", "{done:#}");
@@ -206,12 +231,7 @@ async fn agent_killed_mid_turn(agent: Agent) {
     let world = AgentWorld::new(agent).await;
     let peon = world.start_peon();
     let thread = Thread::create(&peon, &world, "approval-required").await;
-    let turn = thread.send("HANG").await;
-    thread
-        .wait_for("streaming text", |p| {
-            answer(p, &turn).contains("Working").then_some(())
-        })
-        .await;
+    let turn = hang(&thread).await;
     kill_agents(&peon);
     let done = thread.settled(&turn).await;
     assert_eq!(done["status"], "failed", "{done:#}");
@@ -262,12 +282,7 @@ async fn restart_mid_turn_then_resume(agent: Agent) {
     let first = thread.send("remember the word pineapple").await;
     thread.settled(&first).await;
     let provider_thread = thread.page().await["thread"]["provider_thread_id"].clone();
-    let turn = thread.send("HANG").await;
-    thread
-        .wait_for("streaming text", |p| {
-            answer(p, &turn).contains("Working").then_some(())
-        })
-        .await;
+    let turn = hang(&thread).await;
     peon.stop();
 
     let peon = world.start_peon();
@@ -285,20 +300,13 @@ async fn restart_mid_turn_then_resume(agent: Agent) {
     idle(&thread).await;
     assert_takes_a_new_turn(&thread).await;
     // The agent resumed its own conversation: the model saw the first turn.
-    let last = world
-        .fake
-        .requests()
-        .last()
-        .cloned()
-        .expect("a model request");
-    assert!(
-        last.to_string().contains("remember the word pineapple"),
-        "history lost after restart"
-    );
-    assert_eq!(
-        thread.page().await["thread"]["provider_thread_id"],
-        provider_thread
-    );
+    assert_resumed(
+        &world,
+        &thread,
+        "remember the word pineapple",
+        &provider_thread,
+    )
+    .await;
 }
 
 async fn streamed_text_is_coalesced(agent: Agent) {
@@ -401,32 +409,14 @@ async fn idle_agent_stops_and_resumes(agent: Agent) {
         "the agent process is still running"
     );
     assert_takes_a_new_turn(&thread).await;
-    let last = world
-        .fake
-        .requests()
-        .last()
-        .cloned()
-        .expect("a model request");
-    assert!(
-        last.to_string().contains("remember the word mango"),
-        "the conversation did not resume"
-    );
-    assert_eq!(
-        thread.page().await["thread"]["provider_thread_id"],
-        conversation
-    );
+    assert_resumed(&world, &thread, "remember the word mango", &conversation).await;
 }
 
 async fn archiving_stops_a_running_turn(agent: Agent) {
     let world = AgentWorld::new(agent).await;
     let peon = world.start_peon();
     let thread = Thread::create(&peon, &world, "approval-required").await;
-    let turn = thread.send("HANG").await;
-    thread
-        .wait_for("streaming text", |p| {
-            answer(p, &turn).contains("Working").then_some(())
-        })
-        .await;
+    let turn = hang(&thread).await;
     let r = thread
         .command(serde_json::json!({"type": "thread.archive", "thread_id": thread.id}))
         .await;
@@ -616,12 +606,7 @@ async fn stop_and_delete_end_the_agent_process() {
         .await;
     assert!(agent_pids(&peon).is_empty());
 
-    let turn = thread.send("HANG").await;
-    thread
-        .wait_for("streaming text", |p| {
-            answer(p, &turn).contains("Working").then_some(())
-        })
-        .await;
+    hang(&thread).await;
     assert_eq!(agent_pids(&peon).len(), 1);
     let r = thread
         .command(serde_json::json!({"type": "thread.delete", "thread_id": thread.id}))

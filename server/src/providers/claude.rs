@@ -8,7 +8,7 @@ use super::replies::Replies;
 use futures::future::BoxFuture;
 use peon_app::contracts::*;
 use serde_json::{Value, json};
-use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 
 const AGENT: &str = "claude";
@@ -18,7 +18,6 @@ pub struct Claude {
     replies: Arc<Replies>,
     next_id: AtomicU64,
     translator: Arc<Mutex<Translator>>,
-    stopping: Arc<AtomicBool>,
     /// What the process was last told, so a change is sent only once.
     current: TurnSettings,
 }
@@ -55,13 +54,11 @@ impl Claude {
         let (process, lines) = AgentProcess::spawn(AGENT, &config.binary, &args, &config.cwd)?;
         let replies = Arc::new(Replies::default());
         let translator = Arc::new(Mutex::new(Translator::default()));
-        let stopping = Arc::new(AtomicBool::new(false));
         tokio::spawn(read_loop(
             lines,
             process.clone(),
             replies.clone(),
             translator.clone(),
-            stopping.clone(),
             events,
         ));
         let mut claude = Self {
@@ -69,7 +66,6 @@ impl Claude {
             replies,
             next_id: AtomicU64::new(1),
             translator,
-            stopping,
             current: config.settings.clone(),
         };
         match claude
@@ -210,8 +206,7 @@ impl Agent for Claude {
 
     fn stop(&mut self) -> BoxFuture<'_, ()> {
         Box::pin(async move {
-            self.stopping.store(true, Ordering::SeqCst);
-            self.process.kill().await;
+            self.process.stop().await;
         })
     }
 }
@@ -221,7 +216,6 @@ async fn read_loop(
     process: AgentProcess,
     replies: Arc<Replies>,
     translator: Arc<Mutex<Translator>>,
-    stopping: Arc<AtomicBool>,
     events: RuntimeSender,
 ) {
     while let Some(line) = lines.recv().await {
@@ -256,13 +250,7 @@ async fn read_loop(
             let _ = events.send(event).await;
         }
     }
-    replies.fail_all();
-    let error = if stopping.load(Ordering::SeqCst) {
-        None
-    } else {
-        Some(process.exit_reason().await)
-    };
-    let _ = events.send(RuntimeEvent::Exited { error }).await;
+    process.report_exit(&replies, &events).await;
 }
 
 #[cfg(test)]

@@ -1,6 +1,7 @@
 //! Claude Code stream-json messages, in peon's terms.
 
 use super::agent::RuntimeEvent;
+use super::wire::{first_line, text};
 use peon_app::contracts::*;
 use serde_json::Value;
 use std::collections::{HashMap, HashSet};
@@ -257,19 +258,6 @@ fn result_text(content: &Value) -> String {
             .join("\n"),
         _ => String::new(),
     }
-}
-
-fn first_line(s: &str) -> String {
-    s.lines()
-        .next()
-        .unwrap_or_default()
-        .chars()
-        .take(200)
-        .collect()
-}
-
-fn text(v: &Value) -> String {
-    v.as_str().unwrap_or_default().to_string()
 }
 
 #[cfg(test)]

@@ -8,7 +8,7 @@ use super::replies::Replies;
 use futures::future::BoxFuture;
 use peon_app::contracts::*;
 use serde_json::{Value, json};
-use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 
 const AGENT: &str = "codex";
@@ -20,7 +20,6 @@ pub struct Codex {
     thread_id: String,
     /// The codex turn running now, for `turn/interrupt`.
     turn: Arc<Mutex<Option<String>>>,
-    stopping: Arc<AtomicBool>,
 }
 
 /// Codex's approval policy and sandbox for a runtime mode. Asking before
@@ -38,13 +37,11 @@ impl Codex {
             AgentProcess::spawn(AGENT, &config.binary, &["app-server"], &config.cwd)?;
         let replies = Arc::new(Replies::default());
         let turn = Arc::new(Mutex::new(None));
-        let stopping = Arc::new(AtomicBool::new(false));
         tokio::spawn(read_loop(
             lines,
             process.clone(),
             replies.clone(),
             turn.clone(),
-            stopping.clone(),
             events.clone(),
         ));
         let mut codex = Self {
@@ -53,7 +50,6 @@ impl Codex {
             next_id: AtomicU64::new(1),
             thread_id: String::new(),
             turn,
-            stopping,
         };
         let started = codex.handshake(&config).await;
         match started {
@@ -200,8 +196,7 @@ impl Agent for Codex {
 
     fn stop(&mut self) -> BoxFuture<'_, ()> {
         Box::pin(async move {
-            self.stopping.store(true, Ordering::SeqCst);
-            self.process.kill().await;
+            self.process.stop().await;
         })
     }
 }
@@ -211,7 +206,6 @@ async fn read_loop(
     process: AgentProcess,
     replies: Arc<Replies>,
     turn: Arc<Mutex<Option<String>>>,
-    stopping: Arc<AtomicBool>,
     events: RuntimeSender,
 ) {
     let mut translator = Translator::default();
@@ -261,13 +255,7 @@ async fn read_loop(
             (None, None) => {}
         }
     }
-    replies.fail_all();
-    let error = if stopping.load(Ordering::SeqCst) {
-        None
-    } else {
-        Some(process.exit_reason().await)
-    };
-    let _ = events.send(RuntimeEvent::Exited { error }).await;
+    process.report_exit(&replies, &events).await;
 }
 
 #[cfg(test)]

@@ -1,6 +1,7 @@
 //! Codex app-server notifications and requests, in peon's terms.
 
 use super::agent::RuntimeEvent;
+use super::wire::{first_line, text};
 use peon_app::contracts::*;
 use serde_json::Value;
 use std::collections::HashMap;
@@ -204,19 +205,6 @@ fn note(kind: ActivityKind, message: &str, status: ActivityStatus) -> RuntimeEve
         detail: Some(message.to_string()).filter(|m| m.contains('\n')),
         status,
     }
-}
-
-fn first_line(s: &str) -> String {
-    s.lines()
-        .next()
-        .unwrap_or_default()
-        .chars()
-        .take(200)
-        .collect()
-}
-
-fn text(v: &Value) -> String {
-    v.as_str().unwrap_or_default().to_string()
 }
 
 #[cfg(test)]

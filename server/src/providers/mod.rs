@@ -13,5 +13,6 @@ mod process;
 mod replies;
 mod session;
 mod supervisor;
+mod wire;
 
 pub use supervisor::{Agents, DEFAULT_IDLE_TIMEOUT};

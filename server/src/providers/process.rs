@@ -1,9 +1,11 @@
 //! A child process spoken to in newline-delimited JSON over stdio.
 
-use super::agent::AgentError;
+use super::agent::{AgentError, RuntimeEvent, RuntimeSender};
+use super::replies::Replies;
 use std::collections::VecDeque;
 use std::path::Path;
 use std::process::Stdio;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 use tokio::io::{AsyncBufReadExt, AsyncWriteExt, BufReader};
 use tokio::process::{Child, Command};
@@ -24,6 +26,8 @@ pub struct AgentProcess {
     stderr: Arc<Mutex<VecDeque<String>>>,
     /// Turns true once stderr has been read to its end.
     stderr_done: tokio::sync::watch::Receiver<bool>,
+    /// Set when peon ends it, so the exit is not reported as a failure.
+    stopping: Arc<AtomicBool>,
 }
 
 impl AgentProcess {
@@ -109,6 +113,7 @@ impl AgentProcess {
                 stdin: stdin_tx,
                 stderr: tail,
                 stderr_done,
+                stopping: Arc::new(AtomicBool::new(false)),
             },
             lines,
         ))
@@ -170,7 +175,25 @@ impl AgentProcess {
         }
     }
 
-    pub async fn kill(&self) {
+    /// Ends it on purpose: no failure is reported for it.
+    pub async fn stop(&self) {
+        self.stopping.store(true, Ordering::SeqCst);
+        self.kill().await;
+    }
+
+    /// Once its output has closed: fails what still waits for an answer and
+    /// reports the exit (with why, unless peon stopped it).
+    pub async fn report_exit(&self, replies: &Replies, events: &RuntimeSender) {
+        replies.fail_all();
+        let error = if self.stopping.load(Ordering::SeqCst) {
+            None
+        } else {
+            Some(self.exit_reason().await)
+        };
+        let _ = events.send(RuntimeEvent::Exited { error }).await;
+    }
+
+    async fn kill(&self) {
         let mut child = self.child.lock().await;
         #[cfg(unix)]
         if let Some(pid) = child.id() {

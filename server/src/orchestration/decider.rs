@@ -43,6 +43,8 @@ pub enum Rejection {
     NothingToChange,
     #[error("the agent of a thread can only be changed before its first turn")]
     AgentFixed,
+    #[error("{0} has no plan mode")]
+    NoPlanMode(&'static str),
     #[error("the workspace {path} cannot be used: {reason}")]
     InvalidWorkspace { path: String, reason: String },
     #[error("command id {0} was already used for a different command")]
@@ -128,6 +130,7 @@ pub fn decide(model: &ReadModel, command: &Command) -> Decision {
             if model.threads.contains_key(thread_id) {
                 return Err(Rejection::DuplicateThread(*thread_id));
             }
+            plan_mode_allowed(*provider, *interaction_mode)?;
             Ok(vec![
                 ev::ThreadCreated {
                     thread_id: *thread_id,
@@ -158,6 +161,9 @@ pub fn decide(model: &ReadModel, command: &Command) -> Decision {
             if provider.is_some_and(|p| p != t.provider) && t.turn_count > 0 {
                 return Err(Rejection::AgentFixed);
             }
+            if let Some(p) = provider {
+                plan_mode_allowed(*p, t.interaction_mode)?;
+            }
             Ok(vec![
                 ev::ThreadUpdated {
                     title: title.as_deref().map(non_empty).transpose()?,
@@ -186,7 +192,7 @@ pub fn decide(model: &ReadModel, command: &Command) -> Decision {
             thread_id,
             interaction_mode,
         } => {
-            thread(model, *thread_id)?;
+            plan_mode_allowed(thread(model, *thread_id)?.provider, *interaction_mode)?;
             Ok(vec![
                 ev::ThreadUpdated {
                     interaction_mode: Some(*interaction_mode),
@@ -511,6 +517,14 @@ fn thread(model: &ReadModel, id: ThreadId) -> Result<&ThreadSummary, Rejection> 
 
 fn running(t: &ThreadSummary) -> Result<&ActiveTurn, Rejection> {
     t.active_turn.as_ref().ok_or(Rejection::NothingRunning)
+}
+
+/// Plan mode exists only for agents that have one (Claude Code).
+fn plan_mode_allowed(provider: Provider, mode: InteractionMode) -> Result<(), Rejection> {
+    match (provider, mode) {
+        (Provider::Codex, InteractionMode::Plan) => Err(Rejection::NoPlanMode("Codex")),
+        _ => Ok(()),
+    }
 }
 
 fn non_empty(text: &str) -> Result<String, Rejection> {

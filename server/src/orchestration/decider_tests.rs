@@ -331,3 +331,32 @@ fn the_agent_is_chosen_before_the_first_turn_only() {
     assert_eq!(r, Rejection::AgentFixed);
     assert!(r.to_string().contains("before its first turn"));
 }
+
+#[test]
+fn plan_mode_needs_an_agent_that_has_one() {
+    let mut sim = with_thread();
+    let plan = Command::ThreadSetInteractionMode {
+        thread_id: thread(),
+        interaction_mode: InteractionMode::Plan,
+    };
+    let r = rejected(&sim, plan.clone());
+    assert_eq!(r, Rejection::NoPlanMode("Codex"));
+    assert_eq!(r.to_string(), "Codex has no plan mode");
+    let to_claude = Command::ThreadUpdate {
+        thread_id: thread(),
+        title: None,
+        model: None,
+        branch: None,
+        provider: Some(Provider::Claude),
+    };
+    assert!(sim.submit(&to_claude));
+    assert!(sim.submit(&plan), "Claude Code plans");
+    let back = Command::ThreadUpdate {
+        thread_id: thread(),
+        title: None,
+        model: None,
+        branch: None,
+        provider: Some(Provider::Codex),
+    };
+    assert_eq!(rejected(&sim, back), Rejection::NoPlanMode("Codex"));
+}

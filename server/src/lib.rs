@@ -3,6 +3,7 @@
 
 pub mod backend;
 pub mod config;
+pub mod git;
 pub mod http;
 pub mod orchestration;
 pub mod persistence;

@@ -1,0 +1,82 @@
+//! The change between two checkpoints: per-file stats and a unified patch.
+
+use super::{GitError, open, tree_of};
+use peon_app::contracts::{FileChangeKind, FileStat, ThreadId};
+use std::path::Path;
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct CheckpointDiff {
+    pub files: Vec<FileStat>,
+    /// The unified patch (binary files are named, not dumped).
+    pub patch: String,
+}
+
+/// From checkpoint `from` to checkpoint `to` of a thread (a turn's own
+/// change is `n - 1 → n`; the whole thread's is `0 → n`).
+pub fn diff(
+    workdir: &Path,
+    thread: ThreadId,
+    from: u32,
+    to: u32,
+) -> Result<CheckpointDiff, GitError> {
+    let repo = open(workdir)?;
+    let old = tree_of(&repo, thread, from)?;
+    let new = tree_of(&repo, thread, to)?;
+    trees(&repo, &old, &new)
+}
+
+pub(super) fn trees(
+    repo: &git2::Repository,
+    old: &git2::Tree,
+    new: &git2::Tree,
+) -> Result<CheckpointDiff, GitError> {
+    let mut options = git2::DiffOptions::new();
+    options.include_typechange(true);
+    let mut diff = repo.diff_tree_to_tree(Some(old), Some(new), Some(&mut options))?;
+    let mut find = git2::DiffFindOptions::new();
+    find.renames(true);
+    diff.find_similar(Some(&mut find))?;
+    let mut files = Vec::new();
+    for index in 0..diff.deltas().len() {
+        let Some(delta) = diff.get_delta(index) else {
+            continue;
+        };
+        let kind = match delta.status() {
+            git2::Delta::Added | git2::Delta::Copied => FileChangeKind::Added,
+            git2::Delta::Deleted => FileChangeKind::Deleted,
+            git2::Delta::Renamed => FileChangeKind::Renamed,
+            _ => FileChangeKind::Modified,
+        };
+        let path = delta
+            .new_file()
+            .path()
+            .or_else(|| delta.old_file().path())
+            .map(|p| p.display().to_string())
+            .unwrap_or_default();
+        let (additions, deletions) = match git2::Patch::from_diff(&diff, index)? {
+            Some(patch) => {
+                let (_, add, del) = patch.line_stats()?;
+                (add as u32, del as u32)
+            }
+            None => (0, 0),
+        };
+        files.push(FileStat {
+            path,
+            kind,
+            additions,
+            deletions,
+        });
+    }
+    let mut patch = Vec::new();
+    diff.print(git2::DiffFormat::Patch, |_, _, line| {
+        if matches!(line.origin(), '+' | '-' | ' ') {
+            patch.push(line.origin() as u8);
+        }
+        patch.extend_from_slice(line.content());
+        true
+    })?;
+    Ok(CheckpointDiff {
+        files,
+        patch: String::from_utf8_lossy(&patch).into_owned(),
+    })
+}

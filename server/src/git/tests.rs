@@ -1,0 +1,300 @@
+//! Checkpoints on real temporary repositories (set up with the `git` CLI).
+
+use super::*;
+use peon_app::contracts::ThreadId;
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+fn git(dir: &Path, args: &[&str]) {
+    let out = Command::new("git")
+        .args([
+            "-c",
+            "user.name=t",
+            "-c",
+            "user.email=t@t",
+            "-c",
+            "commit.gpgsign=false",
+        ])
+        .args(args)
+        .current_dir(dir)
+        .output()
+        .expect("git");
+    assert!(
+        out.status.success(),
+        "git {args:?}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
+fn repo() -> tempfile::TempDir {
+    let dir = tempfile::tempdir().expect("temp dir");
+    git(dir.path(), &["init", "-q", "-b", "main"]);
+    dir
+}
+
+fn write(dir: &Path, path: &str, content: &[u8]) {
+    let full = dir.join(path);
+    std::fs::create_dir_all(full.parent().expect("parent")).expect("mkdir");
+    std::fs::write(full, content).expect("write");
+}
+
+/// Every file and symlink below `dir` (but `.git`), with its content.
+fn files(dir: &Path) -> BTreeMap<PathBuf, Vec<u8>> {
+    let mut out = BTreeMap::new();
+    let mut stack = vec![dir.to_path_buf()];
+    while let Some(d) = stack.pop() {
+        for entry in std::fs::read_dir(&d).expect("read_dir") {
+            let path = entry.expect("entry").path();
+            let rel = path.strip_prefix(dir).expect("relative").to_path_buf();
+            if rel.starts_with(".git") {
+                continue;
+            }
+            let meta = std::fs::symlink_metadata(&path).expect("meta");
+            if meta.file_type().is_symlink() {
+                let target = std::fs::read_link(&path).expect("link");
+                out.insert(
+                    rel,
+                    [b"link:".as_slice(), target.as_os_str().as_encoded_bytes()].concat(),
+                );
+            } else if meta.is_dir() {
+                stack.push(path);
+            } else {
+                out.insert(rel, std::fs::read(&path).expect("read"));
+            }
+        }
+    }
+    out
+}
+
+/// What the user's git state is: index file, HEAD, branches, stash.
+fn user_state(dir: &Path) -> Vec<Vec<u8>> {
+    let read = |p: &str| std::fs::read(dir.join(".git").join(p)).unwrap_or_default();
+    let heads = Command::new("git")
+        .args(["for-each-ref", "refs/heads", "refs/stash", "refs/tags"])
+        .current_dir(dir)
+        .output()
+        .expect("git")
+        .stdout;
+    vec![read("index"), read("HEAD"), heads]
+}
+
+fn thread() -> ThreadId {
+    ThreadId::from_u128(42)
+}
+
+/// A repository with a commit, a staged change, an unstaged change, an
+/// untracked file and an ignored one.
+fn busy_repo() -> tempfile::TempDir {
+    let dir = repo();
+    let d = dir.path();
+    write(d, ".gitignore", b"*.log\nbuild/\n");
+    write(d, "src/main.rs", b"fn main() {}\n");
+    write(d, "README.md", b"hello\n");
+    git(d, &["add", "."]);
+    git(d, &["commit", "-q", "-m", "first"]);
+    write(d, "README.md", b"hello\nstaged\n");
+    git(d, &["add", "README.md"]);
+    write(d, "README.md", b"hello\nstaged\nunstaged\n");
+    write(d, "notes.txt", b"untracked\n");
+    write(d, "debug.log", b"ignored\n");
+    write(d, "build/out.bin", b"\x00\x01ignored");
+    dir
+}
+
+#[test]
+fn capture_changes_nothing_the_user_owns() {
+    let dir = busy_repo();
+    let (before_files, before_git) = (files(dir.path()), user_state(dir.path()));
+    let capture = capture(dir.path(), thread(), 0, &Limits::default()).expect("capture");
+    assert_eq!(files(dir.path()), before_files, "the files changed");
+    assert_eq!(
+        user_state(dir.path()),
+        before_git,
+        "index, HEAD or branches changed"
+    );
+    assert_eq!(
+        capture.git_ref,
+        format!("refs/peon/checkpoints/{}/0", thread())
+    );
+
+    let repo = git2::Repository::open(dir.path()).expect("open");
+    let tree = tree_of(&repo, thread(), 0).expect("tree");
+    let blob = |p: &str| {
+        tree.get_path(Path::new(p))
+            .ok()
+            .and_then(|e| repo.find_blob(e.id()).ok())
+            .map(|b| b.content().to_vec())
+    };
+    assert_eq!(
+        blob("README.md").as_deref(),
+        Some(b"hello\nstaged\nunstaged\n".as_slice())
+    );
+    assert_eq!(
+        blob("notes.txt").as_deref(),
+        Some(b"untracked\n".as_slice())
+    );
+    assert_eq!(
+        blob("src/main.rs").as_deref(),
+        Some(b"fn main() {}\n".as_slice())
+    );
+    assert_eq!(blob("debug.log"), None, "ignored files are not captured");
+    assert_eq!(blob("build/out.bin"), None);
+}
+
+#[test]
+fn a_folder_without_git_says_how_to_turn_checkpoints_on() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let e = capture(dir.path(), thread(), 0, &Limits::default()).expect_err("no repo");
+    assert!(matches!(e, GitError::NotARepository(_)));
+    assert!(e.to_string().contains("git init"), "{e}");
+}
+
+#[test]
+fn huge_untracked_files_are_skipped_and_named() {
+    let dir = busy_repo();
+    write(dir.path(), "data/dump.bin", &vec![7u8; 4096]);
+    let limits = Limits {
+        max_file_bytes: 1024,
+    };
+    let c = capture(dir.path(), thread(), 0, &limits).expect("capture");
+    assert_eq!(c.skipped, vec!["data/dump.bin".to_string()]);
+    // Still there after a revert: it was never in a snapshot.
+    write(dir.path(), "notes.txt", b"changed\n");
+    revert(dir.path(), thread(), 0, &limits).expect("revert");
+    assert_eq!(
+        std::fs::read(dir.path().join("data/dump.bin"))
+            .expect("kept")
+            .len(),
+        4096
+    );
+    assert_eq!(
+        std::fs::read(dir.path().join("notes.txt")).expect("notes"),
+        b"untracked\n"
+    );
+}
+
+#[test]
+fn a_turns_diff_has_per_file_stats_and_a_patch() {
+    let dir = busy_repo();
+    let d = dir.path();
+    capture(d, thread(), 0, &Limits::default()).expect("baseline");
+    write(d, "src/main.rs", b"fn main() {\n    println!(\"hi\");\n}\n");
+    write(d, "src/lib.rs", b"pub fn f() {}\n");
+    std::fs::remove_file(d.join("notes.txt")).expect("rm");
+    capture(d, thread(), 1, &Limits::default()).expect("turn 1");
+    let diff = diff(d, thread(), 0, 1).expect("diff");
+    let by_path: BTreeMap<&str, &FileStat> =
+        diff.files.iter().map(|f| (f.path.as_str(), f)).collect();
+    use peon_app::contracts::{FileChangeKind as K, FileStat};
+    assert_eq!(by_path["src/main.rs"].kind, K::Modified);
+    assert_eq!(
+        (
+            by_path["src/main.rs"].additions,
+            by_path["src/main.rs"].deletions
+        ),
+        (3, 1)
+    );
+    assert_eq!(by_path["src/lib.rs"].kind, K::Added);
+    assert_eq!(by_path["notes.txt"].kind, K::Deleted);
+    assert_eq!(by_path.len(), 3);
+    assert!(
+        diff.patch.contains("+    println!(\"hi\");"),
+        "{}",
+        diff.patch
+    );
+    assert!(diff.patch.contains("-untracked"), "{}", diff.patch);
+    let missing = super::diff(d, thread(), 0, 7).expect_err("no checkpoint 7");
+    assert!(matches!(missing, GitError::NoCheckpoint { turn_count: 7 }));
+}
+
+#[test]
+fn revert_makes_the_folder_exactly_the_checkpoint() {
+    let dir = busy_repo();
+    let d = dir.path();
+    let at_zero = files(d);
+    let git_before = user_state(d);
+    capture(d, thread(), 0, &Limits::default()).expect("baseline");
+    // Turn 1: change, delete, create; an ignored file changes too.
+    write(d, "README.md", b"rewritten\n");
+    std::fs::remove_file(d.join("notes.txt")).expect("rm");
+    write(d, "new/deep/file.txt", b"created\n");
+    write(d, "debug.log", b"ignored, changed later\n");
+    capture(d, thread(), 1, &Limits::default()).expect("turn 1");
+    write(d, "src/main.rs", b"// turn 2\n");
+    capture(d, thread(), 2, &Limits::default()).expect("turn 2");
+
+    revert(d, thread(), 0, &Limits::default()).expect("revert");
+    let mut expected = at_zero;
+    // Ignored files are never touched by a revert.
+    expected.insert(
+        PathBuf::from("debug.log"),
+        b"ignored, changed later\n".to_vec(),
+    );
+    assert_eq!(files(d), expected);
+    assert!(!d.join("new").exists(), "emptied folders are removed");
+    assert_eq!(user_state(d), git_before, "index, HEAD or branches changed");
+    let repo = git2::Repository::open(d).expect("open");
+    assert!(repo.find_reference(&checkpoint_ref(thread(), 0)).is_ok());
+    for later in [1, 2] {
+        assert!(
+            repo.find_reference(&checkpoint_ref(thread(), later))
+                .is_err(),
+            "checkpoint {later} kept"
+        );
+    }
+    // What was there before the revert can still be recovered.
+    let kept = repo
+        .find_reference(&format!("{}pre-revert", thread_refs(thread())))
+        .expect("pre-revert ref")
+        .peel_to_tree()
+        .expect("tree");
+    assert!(kept.get_path(Path::new("new/deep/file.txt")).is_ok());
+}
+
+#[test]
+fn odd_repositories_lose_nothing() {
+    // No commits, a detached HEAD, symlinks, binary files, spaces and
+    // non-ASCII names, an executable.
+    for detached in [false, true] {
+        let dir = repo();
+        let d = dir.path();
+        if detached {
+            write(d, "a.txt", b"a\n");
+            git(d, &["add", "."]);
+            git(d, &["commit", "-q", "-m", "a"]);
+            git(d, &["checkout", "-q", "--detach"]);
+        }
+        write(d, "with space/naïve 日本.txt", "héllo\n".as_bytes());
+        write(d, "bin.dat", &[0, 159, 146, 150, 0, 255]);
+        write(d, "run.sh", b"#!/bin/sh\necho hi\n");
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt;
+            std::fs::set_permissions(d.join("run.sh"), std::fs::Permissions::from_mode(0o755))
+                .expect("chmod");
+            std::os::unix::fs::symlink("bin.dat", d.join("link")).expect("symlink");
+        }
+        let at_zero = files(d);
+        let git_before = user_state(d);
+        capture(d, thread(), 0, &Limits::default()).expect("baseline");
+        write(d, "with space/naïve 日本.txt", b"changed\n");
+        std::fs::remove_file(d.join("bin.dat")).expect("rm");
+        std::fs::remove_file(d.join("link")).expect("rm link");
+        write(d, "link", b"now a file");
+        write(d, "extra ü.txt", b"new\n");
+        capture(d, thread(), 1, &Limits::default()).expect("turn 1");
+        revert(d, thread(), 0, &Limits::default()).expect("revert");
+        assert_eq!(files(d), at_zero, "detached: {detached}");
+        assert_eq!(user_state(d), git_before);
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt;
+            let mode = std::fs::metadata(d.join("run.sh"))
+                .expect("meta")
+                .permissions()
+                .mode();
+            assert_eq!(mode & 0o111, 0o111, "still executable");
+        }
+    }
+}

@@ -621,3 +621,70 @@ async fn stop_and_delete_end_the_agent_process() {
         tokio::time::sleep(std::time::Duration::from_millis(50)).await;
     }
 }
+
+/// In a git repository each turn leaves a checkpoint with its changes; the
+/// user's index and branch are left alone.
+#[tokio::test(flavor = "multi_thread")]
+async fn turns_in_a_git_repository_leave_checkpoints() {
+    let world = AgentWorld::new(Agent::Codex).await;
+    let work = world.workspace();
+    let git = |args: &[&str]| {
+        let out = std::process::Command::new("git")
+            .args(["-c", "user.name=t", "-c", "user.email=t@t"])
+            .args(args)
+            .current_dir(&work)
+            .output()
+            .expect("git");
+        assert!(out.status.success(), "git {args:?}");
+        String::from_utf8_lossy(&out.stdout).into_owned()
+    };
+    git(&["init", "-q", "-b", "main"]);
+    std::fs::write(work.join("README.md"), "hello\n").expect("write");
+    git(&["add", "."]);
+    git(&["commit", "-q", "-m", "first"]);
+    let head = git(&["rev-parse", "HEAD"]);
+    let peon = world.start_peon();
+    let thread = Thread::create(&peon, &world, "full-access").await;
+    let path = work.join("notes.txt");
+    let turn = thread
+        .send(&format!("WRITE {} one line", path.display()))
+        .await;
+    let done = thread.settled(&turn).await;
+    assert_eq!(done["status"], "completed", "{done:#}");
+    let checkpoint = thread
+        .wait_for("the turn's checkpoint", |p| {
+            turn_of(p, &turn)
+                .and_then(|t| (!t["checkpoint"].is_null()).then(|| t["checkpoint"].clone()))
+        })
+        .await;
+    let files = checkpoint["files"].as_array().cloned().unwrap_or_default();
+    assert_eq!(files.len(), 1, "{checkpoint:#}");
+    assert_eq!(files[0]["path"], "notes.txt");
+    assert_eq!(files[0]["kind"], "added");
+    assert_eq!(files[0]["additions"], 1);
+    let refs = git(&["for-each-ref", "--format=%(refname)", "refs/peon"]);
+    assert!(
+        refs.contains(&format!("refs/peon/checkpoints/{}/0", thread.id)),
+        "{refs}"
+    );
+    assert!(
+        refs.contains(&format!("refs/peon/checkpoints/{}/1", thread.id)),
+        "{refs}"
+    );
+    assert_eq!(git(&["rev-parse", "HEAD"]), head, "HEAD moved");
+    assert_eq!(
+        git(&["status", "--porcelain"]),
+        "?? notes.txt\n",
+        "the index changed"
+    );
+    let html = reqwest::get(format!("{}/threads/{}", peon.url, thread.id))
+        .await
+        .expect("page")
+        .text()
+        .await
+        .expect("html");
+    assert!(
+        html.contains("1 file changed, +1 −0"),
+        "the turn does not show its change"
+    );
+}

@@ -26,6 +26,7 @@ pub fn Turn(thread_id: ThreadId, turn: TurnView) -> impl IntoView {
             </div>
             {items}
             {turn.error.map(|e| view! { <p class="error" data-testid="turn-error">{e}</p> })}
+            {turn.checkpoint.filter(|c| !c.files.is_empty()).map(|c| view! { <Changes files=c.files /> })}
         </li>
     }
 }
@@ -166,5 +167,39 @@ fn Approval(thread_id: ThreadId, a: ApprovalView, open: bool) -> impl IntoView {
                 .into_any(),
             }}
         </div>
+    }
+}
+
+/// What the turn changed in the folder, from its checkpoint.
+#[component]
+fn Changes(files: Vec<FileStat>) -> impl IntoView {
+    let added: u32 = files.iter().map(|f| f.additions).sum();
+    let removed: u32 = files.iter().map(|f| f.deletions).sum();
+    let count = files.len();
+    let summary = format!(
+        "{count} file{} changed, +{added} −{removed}",
+        if count == 1 { "" } else { "s" }
+    );
+    let rows = files
+        .into_iter()
+        .map(|f| {
+            view! {
+                <li data-testid="changed-file" data-kind=f.kind.as_str()>
+                    <code>{f.path}</code>
+                    " "
+                    <span class="muted">{f.kind.as_str()}</span>
+                    " "
+                    <span class="add">{format!("+{}", f.additions)}</span>
+                    " "
+                    <span class="del">{format!("−{}", f.deletions)}</span>
+                </li>
+            }
+        })
+        .collect_view();
+    view! {
+        <details class="changes" data-testid="turn-changes">
+            <summary>{summary}</summary>
+            <ul>{rows}</ul>
+        </details>
     }
 }

@@ -5,6 +5,7 @@
 
 mod capture;
 mod diff;
+pub mod recorder;
 mod revert;
 
 pub use capture::{Capture, Limits, capture};

@@ -20,6 +20,8 @@ pub const MAX_DETAIL: usize = 64 * 1024;
 pub enum Input {
     Turn {
         turn_id: TurnId,
+        /// Its position in the thread: checkpoints are numbered by it.
+        number: u32,
         text: String,
         config: SessionConfig,
         cause: EventId,
@@ -41,6 +43,8 @@ pub type ModelCache = Arc<Mutex<HashMap<Provider, Vec<String>>>>;
 
 struct Turn {
     id: TurnId,
+    number: u32,
+    cwd: std::path::PathBuf,
     cause: EventId,
     interrupt_deadline: Option<Instant>,
 }
@@ -119,10 +123,11 @@ impl Session {
         match input {
             Input::Turn {
                 turn_id,
+                number,
                 text,
                 config,
                 cause,
-            } => self.start_turn(turn_id, text, config, cause).await,
+            } => self.start_turn(turn_id, number, text, config, cause).await,
             Input::Interrupt { turn_id } => {
                 if self.turn.as_ref().is_none_or(|t| t.id != turn_id) {
                     // Not a turn this session runs: settle it rather than
@@ -170,12 +175,18 @@ impl Session {
     async fn start_turn(
         &mut self,
         id: TurnId,
+        number: u32,
         text: String,
         config: SessionConfig,
         cause: EventId,
     ) {
+        // The folder as it was before the agent touches it.
+        crate::git::recorder::before_turn(&self.engine, self.thread_id, config.cwd.clone(), number)
+            .await;
         self.turn = Some(Turn {
             id,
+            number,
+            cwd: config.cwd.clone(),
             cause,
             interrupt_deadline: None,
         });
@@ -377,6 +388,14 @@ impl Session {
             error,
         };
         self.dispatch_caused(command, Some(turn.cause)).await;
+        crate::git::recorder::after_turn(
+            &self.engine,
+            self.thread_id,
+            turn.cwd,
+            turn.id,
+            turn.number,
+        )
+        .await;
     }
 
     async fn write_text(&mut self, flush: Flush) {

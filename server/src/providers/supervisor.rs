@@ -206,8 +206,10 @@ impl Supervisor {
                 interaction_mode: thread.interaction_mode,
             },
         };
+        let number = thread.active_turn.as_ref().map_or(1, |t| t.number);
         let input = Input::Turn {
             turn_id: message.turn_id,
+            number,
             text: message.text.clone(),
             config,
             cause,

@@ -1,0 +1,88 @@
+//! Checkpoints around a turn: the folder before it (when the previous
+//! checkpoint is missing, e.g. before the first turn) and after it, each
+//! recorded in the log with the turn's per-file stats.
+
+use super::{GitError, Limits, capture, diff, open};
+use crate::orchestration::Engine;
+use peon_app::contracts::*;
+use std::path::PathBuf;
+
+/// Makes sure the checkpoint before turn `number` exists.
+pub async fn before_turn(engine: &Engine, thread: ThreadId, cwd: PathBuf, number: u32) {
+    let previous = number.saturating_sub(1);
+    let dir = cwd.clone();
+    let exists = tokio::task::spawn_blocking(move || {
+        open(&dir).is_ok_and(|repo| {
+            repo.find_reference(&super::checkpoint_ref(thread, previous))
+                .is_ok()
+        })
+    })
+    .await
+    .unwrap_or(false);
+    if !exists {
+        record(engine, thread, cwd, None, previous).await;
+    }
+}
+
+/// Captures the folder after turn `number` and records it with the turn's
+/// change against the checkpoint before it.
+pub async fn after_turn(
+    engine: &Engine,
+    thread: ThreadId,
+    cwd: PathBuf,
+    turn: TurnId,
+    number: u32,
+) {
+    record(engine, thread, cwd, Some(turn), number).await;
+}
+
+async fn record(
+    engine: &Engine,
+    thread: ThreadId,
+    cwd: PathBuf,
+    turn_id: Option<TurnId>,
+    turn_count: u32,
+) {
+    let taken = tokio::task::spawn_blocking(move || -> Result<_, GitError> {
+        let c = capture(&cwd, thread, turn_count, &Limits::default())?;
+        let files = if turn_count == 0 {
+            Vec::new()
+        } else {
+            // No earlier checkpoint (git came later): no stats to show.
+            diff(&cwd, thread, turn_count - 1, turn_count)
+                .map(|d| d.files)
+                .unwrap_or_default()
+        };
+        Ok((c, files))
+    })
+    .await;
+    let (c, files) = match taken {
+        Ok(Ok(taken)) => taken,
+        // Checkpoints are simply off for folders without git.
+        Ok(Err(GitError::NotARepository(_))) => return,
+        Ok(Err(e)) => {
+            tracing::warn!(%thread, "no checkpoint after turn {turn_count}: {e}");
+            return;
+        }
+        Err(e) => {
+            tracing::warn!(%thread, "checkpoint task failed: {e}");
+            return;
+        }
+    };
+    if !c.skipped.is_empty() {
+        tracing::warn!(%thread, "checkpoint {turn_count} skipped large untracked files: {}", c.skipped.join(", "));
+    }
+    let command = Command::RecordCheckpoint {
+        thread_id: thread,
+        turn_id,
+        turn_count,
+        git_ref: c.git_ref,
+        files,
+    };
+    if let Err(e) = engine
+        .dispatch_as(CommandEnvelope::new(command), Actor::Server, None)
+        .await
+    {
+        tracing::debug!(%thread, "checkpoint not recorded: {e}");
+    }
+}

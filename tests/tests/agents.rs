@@ -628,20 +628,8 @@ async fn stop_and_delete_end_the_agent_process() {
 async fn turns_in_a_git_repository_leave_checkpoints() {
     let world = AgentWorld::new(Agent::Codex).await;
     let work = world.workspace();
-    let git = |args: &[&str]| {
-        let out = std::process::Command::new("git")
-            .args(["-c", "user.name=t", "-c", "user.email=t@t"])
-            .args(args)
-            .current_dir(&work)
-            .output()
-            .expect("git");
-        assert!(out.status.success(), "git {args:?}");
-        String::from_utf8_lossy(&out.stdout).into_owned()
-    };
-    git(&["init", "-q", "-b", "main"]);
-    std::fs::write(work.join("README.md"), "hello\n").expect("write");
-    git(&["add", "."]);
-    git(&["commit", "-q", "-m", "first"]);
+    let git = |args: &[&str]| git_in(&work, args);
+    git_repo(&work);
     let head = git(&["rev-parse", "HEAD"]);
     let peon = world.start_peon();
     let thread = Thread::create(&peon, &world, "full-access").await;
@@ -687,4 +675,117 @@ async fn turns_in_a_git_repository_leave_checkpoints() {
         html.contains("1 file changed, +1 −0"),
         "the turn does not show its change"
     );
+}
+
+fn git_in(dir: &std::path::Path, args: &[&str]) -> String {
+    let out = std::process::Command::new("git")
+        .args(["-c", "user.name=t", "-c", "user.email=t@t"])
+        .args(args)
+        .current_dir(dir)
+        .output()
+        .expect("git");
+    assert!(out.status.success(), "git {args:?}");
+    String::from_utf8_lossy(&out.stdout).into_owned()
+}
+
+/// A repository with one commit.
+fn git_repo(dir: &std::path::Path) {
+    git_in(dir, &["init", "-q", "-b", "main"]);
+    std::fs::write(dir.join("README.md"), "hello\n").expect("write");
+    git_in(dir, &["add", "."]);
+    git_in(dir, &["commit", "-q", "-m", "first"]);
+}
+
+/// Reverting to turn 1 restores the folder, drops turn 2 from the thread,
+/// and the next turn starts a new conversation told what remains.
+#[tokio::test(flavor = "multi_thread")]
+async fn revert_restores_the_folder_and_the_conversation() {
+    let world = AgentWorld::new(Agent::Codex).await;
+    let work = world.workspace();
+    git_repo(&work);
+    let peon = world.start_peon();
+    let thread = Thread::create(&peon, &world, "full-access").await;
+    let mut turns = Vec::new();
+    for file in ["first.txt", "second.txt"] {
+        let turn = thread
+            .send(&format!("WRITE {} from {file}", work.join(file).display()))
+            .await;
+        assert_eq!(thread.settled(&turn).await["status"], "completed");
+        thread
+            .wait_for("the checkpoint", |p| {
+                turn_of(p, &turn).and_then(|t| (!t["checkpoint"].is_null()).then_some(()))
+            })
+            .await;
+        turns.push(turn);
+    }
+    assert!(work.join("second.txt").exists());
+    let r = thread
+        .command(serde_json::json!({"type": "checkpoint.revert", "thread_id": thread.id, "turn_count": 1}))
+        .await;
+    assert!(
+        r.status().is_success(),
+        "{}",
+        r.text().await.unwrap_or_default()
+    );
+    let page = thread
+        .wait_for("the revert", |p| {
+            (p["thread"]["turn_count"] == 1 && p["thread"]["revert_requested"].is_null())
+                .then(|| p.clone())
+        })
+        .await;
+    assert_eq!(
+        page["page"]["turns"].as_array().map(Vec::len),
+        Some(1),
+        "{page:#}"
+    );
+    assert!(page["thread"]["provider_thread_id"].is_null());
+    assert!(work.join("first.txt").exists());
+    assert!(
+        !work.join("second.txt").exists(),
+        "turn 2's file is still there"
+    );
+
+    let next = thread.send("what is left").await;
+    assert_eq!(thread.settled(&next).await["status"], "completed");
+    let request = world
+        .fake
+        .requests()
+        .last()
+        .cloned()
+        .expect("request")
+        .to_string();
+    assert!(
+        request.contains("rolled back"),
+        "the new conversation was not primed"
+    );
+    assert!(
+        request.contains("first.txt") && !request.contains("second.txt"),
+        "{request}"
+    );
+
+    // A revert that cannot be done says why and changes nothing.
+    git_in(
+        &work,
+        &[
+            "update-ref",
+            "-d",
+            &format!("refs/peon/checkpoints/{}/1", thread.id),
+        ],
+    );
+    let r = thread
+        .command(serde_json::json!({"type": "checkpoint.revert", "thread_id": thread.id, "turn_count": 1}))
+        .await;
+    assert!(r.status().is_success());
+    let page = thread
+        .wait_for("the failed revert", |p| {
+            p["thread"]["revert_requested"].is_null().then(|| p.clone())
+        })
+        .await;
+    let error = page["thread"]["last_error"].as_str().unwrap_or_default();
+    assert!(
+        error.contains("could not revert to turn 1") && error.contains("no checkpoint 1"),
+        "{page:#}"
+    );
+    assert_eq!(page["thread"]["turn_count"], 2);
+    assert!(work.join("first.txt").exists());
 }

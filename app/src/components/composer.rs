@@ -245,6 +245,7 @@ pub fn Composer(thread_id: ThreadId, state: Memo<Option<ComposerState>>) -> impl
             {move || send_error().or_else(settings_error).map(|e| view! { <p class="error" data-testid="composer-error">{e}</p> })}
         </form>
     }
+    .into_any()
 }
 
 pub fn agent_name(provider: Provider) -> &'static str {

@@ -1,6 +1,7 @@
 //! Reusable pieces of the UI.
 
 mod composer;
+mod dialogs;
 mod live;
 #[cfg(feature = "hydrate")]
 mod offline_cache;
@@ -9,6 +10,7 @@ mod store;
 mod timeline;
 
 pub use composer::{Composer, ComposerState, agent_name};
+pub use dialogs::{confirm, prompt};
 pub use live::{ConnectionBanner, LiveUpdates};
 pub use sidebar::Sidebar;
 pub use store::{

@@ -26,9 +26,12 @@ pub fn Turn(thread_id: ThreadId, turn: TurnView) -> impl IntoView {
             </div>
             {items}
             {turn.error.map(|e| view! { <p class="error" data-testid="turn-error">{e}</p> })}
-            {turn.checkpoint.filter(|c| !c.files.is_empty()).map(|c| view! { <Changes files=c.files /> })}
+            {turn.checkpoint.as_ref().filter(|c| !c.files.is_empty()).map(|c| view! { <Changes files=c.files.clone() /> })}
+            {turn.checkpoint.is_some().then(|| view! { <RevertButton thread_id turn_count=turn.number /> })}
         </li>
     }
+    // Erased, so the thread page's view type stays shallow enough to build.
+    .into_any()
 }
 
 #[component]
@@ -201,5 +204,49 @@ fn Changes(files: Vec<FileStat>) -> impl IntoView {
             <summary>{summary}</summary>
             <ul>{rows}</ul>
         </details>
+    }
+}
+
+/// Puts the folder and the conversation back to the end of this turn.
+#[component]
+fn RevertButton(thread_id: ThreadId, turn_count: u32) -> impl IntoView {
+    let store = use_store();
+    let act = dispatch_action();
+    // Read live, so the button follows the thread without redrawing the turn.
+    let busy = move || {
+        store.live.with(|m| {
+            m.as_ref()
+                .and_then(|m| m.threads.get(&thread_id))
+                .is_some_and(|t| t.active_turn.is_some() || t.revert_requested.is_some())
+        })
+    };
+    let revert = move |_| {
+        let question = format!(
+            "Revert the folder and the conversation to the end of turn {turn_count}? \
+             Later turns and their changes are removed (the folder as it is now stays \
+             recoverable under refs/peon in git)."
+        );
+        if super::confirm(&question) {
+            act.dispatch(CommandEnvelope::new(Command::CheckpointRevert {
+                thread_id,
+                turn_count,
+            }));
+        }
+    };
+    view! {
+        <button
+            class="link revert"
+            data-testid="revert-to-turn"
+            disabled=move || busy() || store.unavailable().is_some()
+            title=move || store.unavailable()
+            on:click=revert
+        >
+            "Revert to here"
+        </button>
+        {move || {
+            act.value()
+                .with(|v| v.as_ref().and_then(|r| r.as_ref().err()).map(crate::pages::error_text))
+                .map(|e| view! { <p class="error">{e}</p> })
+        }}
     }
 }

@@ -188,6 +188,12 @@ pub enum Command {
         thread_id: ThreadId,
         turn_count: u32,
     },
+    #[serde(rename = "internal.revert-fail")]
+    FailRevert {
+        thread_id: ThreadId,
+        turn_count: u32,
+        error: String,
+    },
 }
 
 impl Command {
@@ -227,6 +233,7 @@ impl Command {
                 | C::CompleteTurn { .. }
                 | C::RecordCheckpoint { .. }
                 | C::CompleteRevert { .. }
+                | C::FailRevert { .. }
         )
     }
 }

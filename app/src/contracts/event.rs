@@ -55,6 +55,7 @@ events! {
     CheckpointCreated = "checkpoint.created",
     RevertRequested = "thread.revert-requested",
     ThreadReverted = "thread.reverted",
+    RevertFailed = "thread.revert-failed",
     SettingsUpdated = "settings.updated",
 }
 
@@ -255,6 +256,15 @@ pub struct ThreadReverted {
     pub turn_count: u32,
 }
 
+/// A requested revert could not be carried out; the folder and timeline
+/// are as they were.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct RevertFailed {
+    pub thread_id: ThreadId,
+    pub turn_count: u32,
+    pub error: String,
+}
+
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct SettingsUpdated {
     pub key: String,
@@ -303,6 +313,7 @@ impl OrchestrationEvent {
             E::CheckpointCreated(e) => e.thread_id,
             E::RevertRequested(e) => e.thread_id,
             E::ThreadReverted(e) => e.thread_id,
+            E::RevertFailed(e) => e.thread_id,
         })
     }
 }

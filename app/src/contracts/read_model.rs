@@ -383,6 +383,13 @@ fn apply_to_summary(s: &mut ThreadSummary, event: &OrchestrationEvent) {
             s.revert_requested = None;
             s.turn_count = e.turn_count;
             s.checkpoint_turn_count = Some(e.turn_count);
+            // The agent's conversation went further than the thread now
+            // does: the next turn starts a new one.
+            s.provider_thread_id = None;
+        }
+        E::RevertFailed(e) => {
+            s.revert_requested = None;
+            s.last_error = Some(e.error.clone());
         }
         E::MessageDelta(_)
         | E::ActivityRecorded(_)

@@ -159,6 +159,12 @@ fn samples() -> Vec<OrchestrationEvent> {
             turn_count: 0,
         }
         .into(),
+        RevertFailed {
+            thread_id: t(),
+            turn_count: 0,
+            error: "no checkpoint".into(),
+        }
+        .into(),
         SettingsUpdated {
             key: "theme".into(),
             value: serde_json::json!("dark"),

@@ -1,5 +1,5 @@
 use super::{NotFound, error_text};
-use crate::components::{ProjectRow, dispatch_action, use_store};
+use crate::components::{ProjectRow, confirm, dispatch_action, prompt, use_store};
 use crate::contracts::*;
 use leptos::prelude::*;
 use leptos_router::components::A;
@@ -190,35 +190,5 @@ fn ProjectView(project: ProjectRow) -> impl IntoView {
             }}
             <ul class="cards" data-testid="threads">{rows}</ul>
         </section>
-    }
-}
-
-fn confirm(message: &str) -> bool {
-    #[cfg(feature = "hydrate")]
-    {
-        web_sys::window()
-            .and_then(|w| w.confirm_with_message(message).ok())
-            .unwrap_or(false)
-    }
-    #[cfg(not(feature = "hydrate"))]
-    {
-        let _ = message;
-        false
-    }
-}
-
-fn prompt(message: &str) -> Option<String> {
-    #[cfg(feature = "hydrate")]
-    {
-        web_sys::window()
-            .and_then(|w| w.prompt_with_message(message).ok())
-            .flatten()
-            .map(|s| s.trim().to_string())
-            .filter(|s| !s.is_empty())
-    }
-    #[cfg(not(feature = "hydrate"))]
-    {
-        let _ = message;
-        None
     }
 }

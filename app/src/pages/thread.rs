@@ -97,9 +97,13 @@ fn ThreadView(response: ThreadPageResponse) -> impl IntoView {
                     t.session_status,
                     SessionStatus::Starting | SessionStatus::Ready | SessionStatus::Running
                 ),
-                error: (t.state() == ThreadState::Error)
+                // Why the last turn, the agent or a revert failed.
+                error: t
+                    .active_turn
+                    .is_none()
                     .then(|| t.last_error.clone())
                     .flatten(),
+                reverting: t.revert_requested,
                 empty: t.turn_count == 0,
                 has_older: p.has_older(),
             })
@@ -192,6 +196,9 @@ fn ThreadView(response: ThreadPageResponse) -> impl IntoView {
                 {move || header.with(|h| h.as_ref().and_then(|h| h.error.clone())).map(|e| view! {
                     <p class="error" data-testid="thread-error">{e}</p>
                 })}
+                {move || header.with(|h| h.as_ref().and_then(|h| h.reverting)).map(|n| view! {
+                    <p class="muted" data-testid="reverting">{format!("Reverting to turn {n}…")}</p>
+                })}
                 <Show when=move || header.with(|h| h.as_ref().is_some_and(|h| h.has_older))>
                     <button
                         class="link older"
@@ -223,6 +230,7 @@ struct Header {
     state: ThreadState,
     facts: String,
     error: Option<String>,
+    reverting: Option<u32>,
     /// The agent process is up (so it can be stopped).
     agent_up: bool,
     empty: bool,

@@ -45,6 +45,8 @@ pub enum Rejection {
     AgentFixed,
     #[error("{0} has no plan mode")]
     NoPlanMode(&'static str),
+    #[error("no revert to that turn is under way")]
+    NoRevertPending,
     #[error("the workspace {path} cannot be used: {reason}")]
     InvalidWorkspace { path: String, reason: String },
     #[error("command id {0} was already used for a different command")]
@@ -490,6 +492,11 @@ pub fn decide(model: &ReadModel, command: &Command) -> Decision {
                 .into(),
             ])
         }
+        C::FailRevert {
+            thread_id,
+            turn_count,
+            error,
+        } => revert_failed(model, *thread_id, *turn_count, error),
         C::CompleteRevert {
             thread_id,
             turn_count,
@@ -505,6 +512,20 @@ pub fn decide(model: &ReadModel, command: &Command) -> Decision {
             ])
         }
     }
+}
+
+fn revert_failed(model: &ReadModel, thread_id: ThreadId, turn_count: u32, error: &str) -> Decision {
+    if thread(model, thread_id)?.revert_requested != Some(turn_count) {
+        return Err(Rejection::NoRevertPending);
+    }
+    Ok(vec![
+        ev::RevertFailed {
+            thread_id,
+            turn_count,
+            error: error.to_string(),
+        }
+        .into(),
+    ])
 }
 
 fn project(model: &ReadModel, id: ProjectId) -> Result<&Project, Rejection> {

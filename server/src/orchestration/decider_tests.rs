@@ -360,3 +360,16 @@ fn plan_mode_needs_an_agent_that_has_one() {
     };
     assert_eq!(rejected(&sim, back), Rejection::NoPlanMode("Codex"));
 }
+
+#[test]
+fn a_revert_can_fail_only_while_requested() {
+    let sim = with_thread();
+    let fail = Command::FailRevert {
+        thread_id: thread(),
+        turn_count: 0,
+        error: "boom".into(),
+    };
+    let r = rejected(&sim, fail);
+    assert_eq!(r, Rejection::NoRevertPending);
+    assert_eq!(r.to_string(), "no revert to that turn is under way");
+}

@@ -205,10 +205,18 @@ impl Simulation {
                     .checkpoint_turn_count
                     .map(|c| r.below(c as usize + 1) as u32)
                     .unwrap_or(0);
-                if thread.revert_requested.is_some() {
-                    Command::CompleteRevert {
-                        thread_id,
-                        turn_count: target,
+                if let Some(requested) = thread.revert_requested {
+                    if r.chance(20) {
+                        Command::FailRevert {
+                            thread_id,
+                            turn_count: requested,
+                            error: "could not revert".to_string(),
+                        }
+                    } else {
+                        Command::CompleteRevert {
+                            thread_id,
+                            turn_count: target,
+                        }
                     }
                 } else {
                     Command::CheckpointRevert {

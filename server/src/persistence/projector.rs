@@ -456,6 +456,25 @@ async fn project(conn: &mut SqliteConnection, stored: &StoredEvent) -> Result<()
                 .bind(n)
                 .bind(&id),
             )
+            .await?;
+            exec(
+                conn,
+                sqlx::query(
+                    "UPDATE projection_sessions SET provider_thread_id = NULL WHERE thread_id = ?",
+                )
+                .bind(&id),
+            )
+            .await
+        }
+        E::RevertFailed(e) => {
+            exec(
+                conn,
+                sqlx::query(
+                    "UPDATE projection_threads SET revert_requested = NULL, last_error = ? WHERE id = ?",
+                )
+                .bind(&e.error)
+                .bind(e.thread_id.to_string()),
+            )
             .await
         }
         E::SettingsUpdated(e) => {

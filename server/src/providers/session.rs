@@ -36,6 +36,12 @@ pub enum Input {
     Stop {
         reason: &'static str,
     },
+    /// Restore the folder to checkpoint `turn_count`; the agent's
+    /// conversation ends with it (the next turn starts a new one).
+    Revert {
+        turn_count: u32,
+        cwd: std::path::PathBuf,
+    },
 }
 
 /// Models each agent reported, for the composer and settings page.
@@ -169,6 +175,7 @@ impl Session {
                 }
             }
             Input::Stop { reason } => self.stop(reason).await,
+            Input::Revert { turn_count, cwd } => self.revert(turn_count, cwd).await,
         }
     }
 
@@ -357,6 +364,32 @@ impl Session {
         if had_agent {
             self.session(SessionStatus::Stopped, None, None).await;
         }
+    }
+
+    async fn revert(&mut self, turn_count: u32, cwd: std::path::PathBuf) {
+        self.stop("the thread was reverted").await;
+        let thread = self.thread_id;
+        let done = tokio::task::spawn_blocking(move || {
+            crate::git::revert(&cwd, thread, turn_count, &crate::git::Limits::default())
+        })
+        .await;
+        let command = match done {
+            Ok(Ok(())) => Command::CompleteRevert {
+                thread_id: thread,
+                turn_count,
+            },
+            Ok(Err(e)) => Command::FailRevert {
+                thread_id: thread,
+                turn_count,
+                error: format!("could not revert to turn {turn_count}: {e}"),
+            },
+            Err(e) => Command::FailRevert {
+                thread_id: thread,
+                turn_count,
+                error: format!("could not revert to turn {turn_count}: {e}"),
+            },
+        };
+        self.dispatch_caused(command, None).await;
     }
 
     async fn kill_agent(&mut self) {

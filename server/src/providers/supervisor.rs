@@ -15,6 +15,10 @@ use std::sync::Arc;
 use std::time::Duration;
 use tokio::sync::{broadcast, mpsc};
 
+/// Turns (and characters per message) a new conversation is primed with.
+const PRIMER_TURNS: u32 = 20;
+const PRIMER_MESSAGE_CHARS: usize = 4_000;
+
 /// An agent with no turn to run is stopped after this long by default.
 pub const DEFAULT_IDLE_TIMEOUT: Duration = Duration::from_secs(15 * 60);
 
@@ -36,7 +40,8 @@ impl Agents {
         let models = ModelCache::default();
         let supervisor = Supervisor {
             engine,
-            store: EventStore::new(pool),
+            store: EventStore::new(pool.clone()),
+            pool,
             model,
             sessions: HashMap::new(),
             idle_timeout,
@@ -66,6 +71,7 @@ impl Agents {
 struct Supervisor {
     engine: Engine,
     store: EventStore,
+    pool: SqlitePool,
     /// Summaries only, folded from the log like the engine's own.
     model: ReadModel,
     sessions: HashMap<ThreadId, mpsc::UnboundedSender<Input>>,
@@ -145,6 +151,16 @@ impl Supervisor {
                     },
                 );
             }
+            E::RevertRequested(e) => {
+                if let Some(thread) = self.model.threads.get(&e.thread_id).cloned() {
+                    let cwd = self.cwd_of(&thread);
+                    let input = Input::Revert {
+                        turn_count: e.turn_count,
+                        cwd,
+                    };
+                    self.session(&thread).send(input).ok();
+                }
+            }
             E::ThreadDeleted(e) => {
                 // Dropping the handle ends the session, which stops its agent.
                 self.sessions.remove(&e.thread_id);
@@ -185,17 +201,14 @@ impl Supervisor {
                 return;
             }
         };
-        let cwd = thread
-            .worktree_path
-            .clone()
-            .or_else(|| {
-                self.model
-                    .projects
-                    .get(&thread.project_id)
-                    .map(|p| p.workspace_root.clone())
-            })
-            .map(PathBuf::from)
-            .unwrap_or_else(|| PathBuf::from("."));
+        let cwd = self.cwd_of(&thread);
+        let number = thread.active_turn.as_ref().map_or(1, |t| t.number);
+        // A new conversation for a thread that has history (after a revert):
+        // the agent is told what remains of it.
+        let text = match (&thread.provider_thread_id, number) {
+            (None, n) if n > 1 => self.primed(thread.id, n, &message.text).await,
+            _ => message.text.clone(),
+        };
         let config = SessionConfig {
             binary,
             cwd,
@@ -206,20 +219,68 @@ impl Supervisor {
                 interaction_mode: thread.interaction_mode,
             },
         };
-        let number = thread.active_turn.as_ref().map_or(1, |t| t.number);
         let input = Input::Turn {
             turn_id: message.turn_id,
             number,
-            text: message.text.clone(),
+            text,
             config,
             cause,
         };
+        self.session(&thread).send(input).ok();
+    }
+
+    /// The thread's session, started if it has none.
+    fn session(&mut self, thread: &ThreadSummary) -> &mpsc::UnboundedSender<Input> {
         let (engine, idle, models) = (self.engine.clone(), self.idle_timeout, self.models.clone());
-        let session = self
-            .sessions
+        self.sessions
             .entry(thread.id)
-            .or_insert_with(|| Session::spawn(thread.id, thread.provider, engine, idle, models));
-        let _ = session.send(input);
+            .or_insert_with(|| Session::spawn(thread.id, thread.provider, engine, idle, models))
+    }
+
+    /// The folder the thread's agent works in.
+    fn cwd_of(&self, thread: &ThreadSummary) -> PathBuf {
+        thread
+            .worktree_path
+            .clone()
+            .or_else(|| {
+                self.model
+                    .projects
+                    .get(&thread.project_id)
+                    .map(|p| p.workspace_root.clone())
+            })
+            .map(PathBuf::from)
+            .unwrap_or_else(|| PathBuf::from("."))
+    }
+
+    /// `text` preceded by the thread's conversation before turn `number`.
+    async fn primed(&self, thread: ThreadId, number: u32, text: &str) -> String {
+        let page =
+            projection_reader::load_thread_page(&self.pool, thread, Some(number), PRIMER_TURNS)
+                .await
+                .ok()
+                .flatten();
+        let Some((_, _, page)) = page else {
+            return text.to_string();
+        };
+        let mut out = String::from(
+            "[peon] This conversation was rolled back to an earlier point. What remains of it:\n",
+        );
+        for turn in &page.turns {
+            for item in &turn.items {
+                if let TimelineItem::Message(m) = item {
+                    let who = if m.role == Role::User {
+                        "User"
+                    } else {
+                        "Assistant"
+                    };
+                    let body: String = m.text.chars().take(PRIMER_MESSAGE_CHARS).collect();
+                    out.push_str(&format!("\n{who}: {body}\n"));
+                }
+            }
+        }
+        out.push_str("\n[peon] The user's new message:\n");
+        out.push_str(text);
+        out
     }
 
     fn send(&mut self, thread_id: ThreadId, input: Input) -> bool {

@@ -66,6 +66,23 @@ pub struct AgentStatus {
     pub models: Vec<String>,
 }
 
+/// One file's change between two checkpoints.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct FileDiff {
+    pub stat: FileStat,
+    /// Its unified patch (headers and hunks); empty for binary files.
+    pub patch: String,
+    pub binary: bool,
+}
+
+/// The change from checkpoint `from` to checkpoint `to` of a thread.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct DiffResponse {
+    pub from: u32,
+    pub to: u32,
+    pub files: Vec<FileDiff>,
+}
+
 #[cfg(feature = "ssr")]
 pub mod backend {
     use super::*;
@@ -103,6 +120,12 @@ pub mod backend {
         ) -> BoxFuture<'_, Result<ThreadPageResponse, BackendError>>;
         fn server_info(&self) -> BoxFuture<'_, Result<ServerInfo, BackendError>>;
         fn agents(&self) -> BoxFuture<'_, Result<Vec<AgentStatus>, BackendError>>;
+        fn diff(
+            &self,
+            thread_id: ThreadId,
+            from: u32,
+            to: u32,
+        ) -> BoxFuture<'_, Result<DiffResponse, BackendError>>;
     }
 
     pub type SharedBackend = Arc<dyn Backend>;
@@ -179,6 +202,18 @@ pub async fn get_server_info() -> Result<ServerInfo, ServerFnError> {
 pub async fn get_agents() -> Result<Vec<AgentStatus>, ServerFnError> {
     backend::backend()?
         .agents()
+        .await
+        .map_err(backend::to_server_error)
+}
+
+#[server(prefix = "/api", endpoint = "diff")]
+pub async fn get_diff(
+    thread_id: ThreadId,
+    from: u32,
+    to: u32,
+) -> Result<DiffResponse, ServerFnError> {
+    backend::backend()?
+        .diff(thread_id, from, to)
         .await
         .map_err(backend::to_server_error)
 }

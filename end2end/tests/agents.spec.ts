@@ -1,7 +1,7 @@
 // A real agent (codex, pinned npm version) under peon, against the fake
 // OpenAI Responses server from tests/: streaming, an approval, completion.
 import { test, expect } from '@playwright/test';
-import { spawn, ChildProcess } from 'node:child_process';
+import { spawn, execFileSync, ChildProcess } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -65,6 +65,10 @@ test('a message streams in, asks to run a command, and completes once accepted',
     await page.goto(peon.url + '/');
     await expect(page.locator('body')).toHaveAttribute('data-hydrated', 'true');
     const folder = mkdtempSync(path.join(tmpdir(), 'peon-agent-'));
+    // A git repository, so each turn leaves a checkpoint and a diff.
+    for (const args of [['init', '-q', '-b', 'main'], ['-c', 'user.name=t', '-c', 'user.email=t@t', 'commit', '-q', '--allow-empty', '-m', 'start']]) {
+      execFileSync('git', args, { cwd: folder });
+    }
     await page.getByTestId('project-path').fill(folder);
     await page.getByTestId('project-title').fill('Agent project');
     await page.getByTestId('add-project').click();
@@ -111,6 +115,17 @@ test('a message streams in, asks to run a command, and completes once accepted',
     await expect(command).toHaveAttribute('data-status', 'completed');
     await command.locator('summary').click();
     await expect(command).toContainText('marked');
+
+    // The turn's change, and its diff in both layouts.
+    const changes = page.getByTestId('turn').last().getByTestId('turn-changes');
+    await expect(changes).toContainText('1 file changed');
+    await changes.locator('summary').click();
+    await changes.getByTestId('view-diff').click();
+    const file = page.getByTestId('diff-panel').getByTestId('diff-file');
+    await expect(file).toHaveAttribute('data-path', 'e2e_marker.txt');
+    await expect(file).toContainText('added');
+    await page.getByTestId('diff-split').click();
+    await expect(page.getByTestId('diff-split')).toBeDisabled();
     await page.screenshot({ path: 'test-results/agent-completed.png', fullPage: true });
 
     // 3. Markdown renders live; HTML in an answer stays text.

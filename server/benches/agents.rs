@@ -349,6 +349,7 @@ async fn bench() {
     let backend = ServerBackend {
         engine: engine.clone(),
         agents,
+        diffs: Default::default(),
         db: db.clone(),
         data_dir: dir.path().to_path_buf(),
     };

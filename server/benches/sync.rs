@@ -104,6 +104,7 @@ async fn main() {
     let backend = ServerBackend {
         engine: engine.clone(),
         agents,
+        diffs: Default::default(),
         db: db.clone(),
         data_dir: dir.path().to_path_buf(),
     };

@@ -1,17 +1,21 @@
 //! The server side of the app's `Backend` trait: maps calls to the engine
 //! and the projection readers, and their errors to messages.
 
+use crate::git::{DiffError, Diffs, GitError};
 use crate::orchestration::{DispatchError, Engine};
 use crate::persistence::{Database, EventStore, StoreError, projection_reader};
 use crate::providers::Agents;
 use peon_app::api::backend::{Backend, BackendError, BoxFuture};
-use peon_app::api::{AgentStatus, DispatchOutcome, ServerInfo, Snapshot, ThreadPageResponse};
+use peon_app::api::{
+    AgentStatus, DiffResponse, DispatchOutcome, ServerInfo, Snapshot, ThreadPageResponse,
+};
 use peon_app::contracts::*;
 use std::path::PathBuf;
 
 pub struct ServerBackend {
     pub engine: Engine,
     pub agents: Agents,
+    pub diffs: Diffs,
     pub db: Database,
     pub data_dir: PathBuf,
 }
@@ -94,6 +98,29 @@ impl Backend for ServerBackend {
                 event_count: last,
                 last_sequence: last,
             })
+        })
+    }
+
+    fn diff(
+        &self,
+        thread_id: ThreadId,
+        from: u32,
+        to: u32,
+    ) -> BoxFuture<'_, Result<DiffResponse, BackendError>> {
+        Box::pin(async move {
+            self.diffs
+                .between(&self.db.pool, thread_id, from, to)
+                .await
+                .map_err(|e| match e {
+                    DiffError::UnknownThread(_)
+                    | DiffError::Git(GitError::NoCheckpoint { .. } | GitError::NotARepository(_)) => {
+                        BackendError::NotFound(e.to_string())
+                    }
+                    other => {
+                        tracing::error!("diff failed: {other}");
+                        BackendError::Internal(other.to_string())
+                    }
+                })
         })
     }
 

@@ -78,6 +78,7 @@ async fn serve(cli: &Cli) -> Result<(), String> {
     let backend = ServerBackend {
         engine,
         agents,
+        diffs: Default::default(),
         db,
         data_dir: data_dir.clone(),
     };

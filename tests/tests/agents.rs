@@ -671,6 +671,34 @@ async fn turns_in_a_git_repository_leave_checkpoints() {
         .text()
         .await
         .expect("html");
+    let diff = |from: u32, to: u32| {
+        let client = reqwest::Client::new();
+        let url = format!("{}/api/diff", peon.url);
+        let form = [
+            ("thread_id", thread.id.clone()),
+            ("from", from.to_string()),
+            ("to", to.to_string()),
+        ];
+        async move { client.post(url).form(&form).send().await.expect("diff") }
+    };
+    let d: Value = diff(0, 1).await.json().await.expect("diff JSON");
+    assert_eq!(d["files"][0]["stat"]["path"], "notes.txt", "{d:#}");
+    assert!(
+        d["files"][0]["patch"]
+            .as_str()
+            .unwrap_or_default()
+            .contains("+one line"),
+        "{d:#}"
+    );
+    let missing = diff(0, 9).await;
+    assert_eq!(missing.status(), 404);
+    assert!(
+        missing
+            .text()
+            .await
+            .unwrap_or_default()
+            .contains("no checkpoint 9")
+    );
     assert!(
         html.contains("1 file changed, +1 −0"),
         "the turn does not show its change"

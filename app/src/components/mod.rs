@@ -2,6 +2,7 @@
 
 mod composer;
 mod dialogs;
+mod diff_view;
 mod live;
 #[cfg(feature = "hydrate")]
 mod offline_cache;
@@ -11,6 +12,7 @@ mod timeline;
 
 pub use composer::{Composer, ComposerState, agent_name};
 pub use dialogs::{confirm, prompt};
+pub use diff_view::DiffPanel;
 pub use live::{ConnectionBanner, LiveUpdates};
 pub use sidebar::Sidebar;
 pub use store::{

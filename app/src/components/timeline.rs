@@ -26,7 +26,7 @@ pub fn Turn(thread_id: ThreadId, turn: TurnView) -> impl IntoView {
             </div>
             {items}
             {turn.error.map(|e| view! { <p class="error" data-testid="turn-error">{e}</p> })}
-            {turn.checkpoint.as_ref().filter(|c| !c.files.is_empty()).map(|c| view! { <Changes files=c.files.clone() /> })}
+            {turn.checkpoint.as_ref().filter(|c| !c.files.is_empty()).map(|c| view! { <Changes thread_id turn=turn.number files=c.files.clone() /> })}
             {turn.checkpoint.is_some().then(|| view! { <RevertButton thread_id turn_count=turn.number /> })}
         </li>
     }
@@ -175,7 +175,8 @@ fn Approval(thread_id: ThreadId, a: ApprovalView, open: bool) -> impl IntoView {
 
 /// What the turn changed in the folder, from its checkpoint.
 #[component]
-fn Changes(files: Vec<FileStat>) -> impl IntoView {
+fn Changes(thread_id: ThreadId, turn: u32, files: Vec<FileStat>) -> impl IntoView {
+    let show_diff = RwSignal::new(false);
     let added: u32 = files.iter().map(|f| f.additions).sum();
     let removed: u32 = files.iter().map(|f| f.deletions).sum();
     let count = files.len();
@@ -203,6 +204,10 @@ fn Changes(files: Vec<FileStat>) -> impl IntoView {
         <details class="changes" data-testid="turn-changes">
             <summary>{summary}</summary>
             <ul>{rows}</ul>
+            <button class="link" data-testid="view-diff" on:click=move |_| show_diff.update(|s| *s = !*s)>
+                {move || if show_diff.get() { "Hide diff" } else { "View diff" }}
+            </button>
+            {move || show_diff.get().then(|| view! { <super::DiffPanel thread_id from=turn - 1 to=turn /> })}
         </details>
     }
 }

@@ -1,14 +1,20 @@
 //! The change between two checkpoints: per-file stats and a unified patch.
 
 use super::{GitError, open, tree_of};
+use peon_app::api::FileDiff;
 use peon_app::contracts::{FileChangeKind, FileStat, ThreadId};
 use std::path::Path;
 
+/// The change between two checkpoints, file by file.
 #[derive(Clone, Debug, PartialEq)]
 pub struct CheckpointDiff {
-    pub files: Vec<FileStat>,
-    /// The unified patch (binary files are named, not dumped).
-    pub patch: String,
+    pub files: Vec<FileDiff>,
+}
+
+impl CheckpointDiff {
+    pub fn stats(&self) -> Vec<FileStat> {
+        self.files.iter().map(|f| f.stat.clone()).collect()
+    }
 }
 
 /// From checkpoint `from` to checkpoint `to` of a thread (a turn's own
@@ -23,6 +29,26 @@ pub fn diff(
     let old = tree_of(&repo, thread, from)?;
     let new = tree_of(&repo, thread, to)?;
     trees(&repo, &old, &new)
+}
+
+/// The commits two checkpoints point at: a diff between them never changes,
+/// so they key a cache.
+pub fn commits(
+    workdir: &Path,
+    thread: ThreadId,
+    from: u32,
+    to: u32,
+) -> Result<(String, String), GitError> {
+    let repo = open(workdir)?;
+    let id = |n: u32| -> Result<String, GitError> {
+        Ok(repo
+            .find_reference(&super::checkpoint_ref(thread, n))
+            .map_err(|_| GitError::NoCheckpoint { turn_count: n })?
+            .peel_to_commit()?
+            .id()
+            .to_string())
+    };
+    Ok((id(from)?, id(to)?))
 }
 
 pub(super) fn trees(
@@ -53,30 +79,29 @@ pub(super) fn trees(
             .or_else(|| delta.old_file().path())
             .map(|p| p.display().to_string())
             .unwrap_or_default();
-        let (additions, deletions) = match git2::Patch::from_diff(&diff, index)? {
-            Some(patch) => {
+        let binary = delta.flags().is_binary();
+        let (additions, deletions, patch) = match git2::Patch::from_diff(&diff, index)? {
+            Some(mut patch) => {
                 let (_, add, del) = patch.line_stats()?;
-                (add as u32, del as u32)
+                let text = patch.to_buf()?;
+                (
+                    add as u32,
+                    del as u32,
+                    String::from_utf8_lossy(&text).into_owned(),
+                )
             }
-            None => (0, 0),
+            None => (0, 0, String::new()),
         };
-        files.push(FileStat {
-            path,
-            kind,
-            additions,
-            deletions,
+        files.push(FileDiff {
+            stat: FileStat {
+                path,
+                kind,
+                additions,
+                deletions,
+            },
+            patch,
+            binary,
         });
     }
-    let mut patch = Vec::new();
-    diff.print(git2::DiffFormat::Patch, |_, _, line| {
-        if matches!(line.origin(), '+' | '-' | ' ') {
-            patch.push(line.origin() as u8);
-        }
-        patch.extend_from_slice(line.content());
-        true
-    })?;
-    Ok(CheckpointDiff {
-        files,
-        patch: String::from_utf8_lossy(&patch).into_owned(),
-    })
+    Ok(CheckpointDiff { files })
 }

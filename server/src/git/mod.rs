@@ -5,11 +5,13 @@
 
 mod capture;
 mod diff;
+mod diffs;
 pub mod recorder;
 mod revert;
 
 pub use capture::{Capture, Limits, capture};
-pub use diff::{CheckpointDiff, diff};
+pub use diff::{CheckpointDiff, commits, diff};
+pub use diffs::{DiffError, Diffs};
 pub use revert::revert;
 
 use peon_app::contracts::ThreadId;

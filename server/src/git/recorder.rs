@@ -50,7 +50,7 @@ async fn record(
         } else {
             // No earlier checkpoint (git came later): no stats to show.
             diff(&cwd, thread, turn_count - 1, turn_count)
-                .map(|d| d.files)
+                .map(|d| d.stats())
                 .unwrap_or_default()
         };
         Ok((c, files))

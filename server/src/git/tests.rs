@@ -184,26 +184,33 @@ fn a_turns_diff_has_per_file_stats_and_a_patch() {
     std::fs::remove_file(d.join("notes.txt")).expect("rm");
     capture(d, thread(), 1, &Limits::default()).expect("turn 1");
     let diff = diff(d, thread(), 0, 1).expect("diff");
-    let by_path: BTreeMap<&str, &FileStat> =
-        diff.files.iter().map(|f| (f.path.as_str(), f)).collect();
     use peon_app::contracts::{FileChangeKind as K, FileStat};
+    let stats = diff.stats();
+    let by_path: BTreeMap<&str, &FileStat> = stats.iter().map(|f| (f.path.as_str(), f)).collect();
     assert_eq!(by_path["src/main.rs"].kind, K::Modified);
-    assert_eq!(
-        (
-            by_path["src/main.rs"].additions,
-            by_path["src/main.rs"].deletions
-        ),
-        (3, 1)
-    );
+    let main = by_path["src/main.rs"];
+    assert_eq!((main.additions, main.deletions), (3, 1));
     assert_eq!(by_path["src/lib.rs"].kind, K::Added);
     assert_eq!(by_path["notes.txt"].kind, K::Deleted);
     assert_eq!(by_path.len(), 3);
+    let patch = |p: &str| {
+        diff.files
+            .iter()
+            .find(|f| f.stat.path == p)
+            .map(|f| f.patch.clone())
+            .unwrap_or_default()
+    };
     assert!(
-        diff.patch.contains("+    println!(\"hi\");"),
+        patch("src/main.rs").contains("+    println!(\"hi\");"),
         "{}",
-        diff.patch
+        patch("src/main.rs")
     );
-    assert!(diff.patch.contains("-untracked"), "{}", diff.patch);
+    assert!(patch("src/main.rs").starts_with("diff --git a/src/main.rs b/src/main.rs"));
+    assert!(
+        patch("notes.txt").contains("-untracked"),
+        "{}",
+        patch("notes.txt")
+    );
     let missing = super::diff(d, thread(), 0, 7).expect_err("no checkpoint 7");
     assert!(matches!(missing, GitError::NoCheckpoint { turn_count: 7 }));
 }

@@ -428,3 +428,19 @@ pub async fn last_sequence(pool: &SqlitePool) -> Result<u64, StoreError> {
         .await?;
     Ok(seq.unwrap_or(0) as u64)
 }
+
+/// The folder a thread's agent works in: its worktree, else its project's
+/// workspace. `None` for an unknown thread.
+pub async fn thread_folder(
+    pool: &SqlitePool,
+    thread: ThreadId,
+) -> Result<Option<std::path::PathBuf>, StoreError> {
+    let folder: Option<String> = sqlx::query_scalar(
+        "SELECT COALESCE(t.worktree_path, p.workspace_root) FROM projection_threads t \
+         JOIN projection_projects p ON p.id = t.project_id WHERE t.id = ?",
+    )
+    .bind(thread.to_string())
+    .fetch_optional(pool)
+    .await?;
+    Ok(folder.map(std::path::PathBuf::from))
+}

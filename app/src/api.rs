@@ -66,6 +66,33 @@ pub struct AgentStatus {
     pub models: Vec<String>,
 }
 
+/// The git panel's view of a thread's folder.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct GitStatus {
+    /// False when the folder is not a git repository (checkpoints are off).
+    pub repository: bool,
+    pub folder: String,
+    pub branch: Option<String>,
+    pub detached: bool,
+    pub upstream: Option<String>,
+    pub ahead: usize,
+    pub behind: usize,
+    /// Files that differ from HEAD, untracked ones included.
+    pub files: Vec<FileStat>,
+    pub branches: Vec<String>,
+}
+
+/// What the git panel asks of a thread's folder.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "action", rename_all = "snake_case")]
+pub enum GitAction {
+    Status,
+    Init,
+    CreateBranch { name: String },
+    Checkout { name: String },
+    Commit { paths: Vec<String>, message: String },
+}
+
 /// One file's change between two checkpoints.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct FileDiff {
@@ -126,6 +153,11 @@ pub mod backend {
             from: u32,
             to: u32,
         ) -> BoxFuture<'_, Result<DiffResponse, BackendError>>;
+        fn git(
+            &self,
+            thread_id: ThreadId,
+            action: GitAction,
+        ) -> BoxFuture<'_, Result<GitStatus, BackendError>>;
     }
 
     pub type SharedBackend = Arc<dyn Backend>;
@@ -214,6 +246,15 @@ pub async fn get_diff(
 ) -> Result<DiffResponse, ServerFnError> {
     backend::backend()?
         .diff(thread_id, from, to)
+        .await
+        .map_err(backend::to_server_error)
+}
+
+/// Git status of a thread's folder, after carrying out `action`.
+#[server(prefix = "/api", endpoint = "git", input = Json)]
+pub async fn run_git(thread_id: ThreadId, action: GitAction) -> Result<GitStatus, ServerFnError> {
+    backend::backend()?
+        .git(thread_id, action)
         .await
         .map_err(backend::to_server_error)
 }

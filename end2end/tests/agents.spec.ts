@@ -126,6 +126,23 @@ test('a message streams in, asks to run a command, and completes once accepted',
     await expect(file).toContainText('added');
     await page.getByTestId('diff-split').click();
     await expect(page.getByTestId('diff-split')).toBeDisabled();
+
+    // The git panel: the new file is a change; commit it, make a branch.
+    execFileSync('git', ['config', 'user.name', 'E2E'], { cwd: folder });
+    execFileSync('git', ['config', 'user.email', 'e2e@example.com'], { cwd: folder });
+    await page.getByTestId('git-summary').click();
+    await expect(page.getByTestId('git-summary')).toContainText('Git: main');
+    const changed = page.getByTestId('git-file');
+    await expect(changed).toHaveCount(1);
+    await expect(changed).toContainText('e2e_marker.txt');
+    await changed.locator('input[type=checkbox]').check();
+    await page.getByTestId('git-message').fill('Add the marker');
+    await page.getByTestId('git-commit').click();
+    await expect(page.getByTestId('git-file')).toHaveCount(0);
+    expect(execFileSync('git', ['log', '-1', '--format=%s'], { cwd: folder }).toString().trim()).toBe('Add the marker');
+    await page.getByTestId('git-new-branch').fill('feature/e2e');
+    await page.getByTestId('git-create-branch').click();
+    await expect(page.getByTestId('git-branches').locator('option')).toHaveCount(2);
     await page.screenshot({ path: 'test-results/agent-completed.png', fullPage: true });
 
     // 3. Markdown renders live; HTML in an answer stays text.

@@ -7,7 +7,8 @@ use crate::persistence::{Database, EventStore, StoreError, projection_reader};
 use crate::providers::Agents;
 use peon_app::api::backend::{Backend, BackendError, BoxFuture};
 use peon_app::api::{
-    AgentStatus, DiffResponse, DispatchOutcome, ServerInfo, Snapshot, ThreadPageResponse,
+    AgentStatus, DiffResponse, DispatchOutcome, GitAction, GitStatus, ServerInfo, Snapshot,
+    ThreadPageResponse,
 };
 use peon_app::contracts::*;
 use std::path::PathBuf;
@@ -121,6 +122,28 @@ impl Backend for ServerBackend {
                         BackendError::Internal(other.to_string())
                     }
                 })
+        })
+    }
+
+    fn git(
+        &self,
+        thread_id: ThreadId,
+        action: GitAction,
+    ) -> BoxFuture<'_, Result<GitStatus, BackendError>> {
+        Box::pin(async move {
+            let folder = projection_reader::thread_folder(&self.db.pool, thread_id)
+                .await
+                .map_err(internal)?
+                .ok_or_else(|| BackendError::NotFound(format!("thread {thread_id} not found")))?;
+            let done = tokio::task::spawn_blocking(move || crate::git::run(&folder, &action))
+                .await
+                .map_err(|e| BackendError::Internal(e.to_string()))?;
+            done.map_err(|e| match e {
+                GitError::Invalid(_) | GitError::Bare(_) | GitError::NotARepository(_) => {
+                    BackendError::Rejected(e.to_string())
+                }
+                other => BackendError::Rejected(other.to_string()),
+            })
         })
     }
 

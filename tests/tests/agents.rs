@@ -817,3 +817,59 @@ async fn revert_restores_the_folder_and_the_conversation() {
     assert_eq!(page["thread"]["turn_count"], 2);
     assert!(work.join("first.txt").exists());
 }
+
+/// The git panel over HTTP: a plain folder is offered `git init`; bad
+/// requests are refused with a reason.
+#[tokio::test(flavor = "multi_thread")]
+async fn git_panel_inits_and_refuses_bad_requests() {
+    let world = AgentWorld::new(Agent::Codex).await;
+    let peon = world.start_peon();
+    let thread = Thread::create(&peon, &world, "approval-required").await;
+    let client = reqwest::Client::new();
+    let git = |action: Value| {
+        let (client, url, id) = (
+            client.clone(),
+            format!("{}/api/git", peon.url),
+            thread.id.clone(),
+        );
+        async move {
+            client
+                .post(url)
+                .json(&serde_json::json!({"thread_id": id, "action": action}))
+                .send()
+                .await
+                .expect("git request")
+        }
+    };
+    let plain: Value = git(serde_json::json!({"action": "status"}))
+        .await
+        .json()
+        .await
+        .expect("JSON");
+    assert_eq!(plain["repository"], false);
+    let refused = git(serde_json::json!({"action": "create_branch", "name": "x"})).await;
+    assert_eq!(refused.status(), 422);
+    assert!(
+        refused
+            .text()
+            .await
+            .unwrap_or_default()
+            .contains("git init")
+    );
+    let made: Value = git(serde_json::json!({"action": "init"}))
+        .await
+        .json()
+        .await
+        .expect("JSON");
+    assert_eq!(made["repository"], true);
+    assert!(world.workspace().join(".git").is_dir());
+    let empty = git(serde_json::json!({"action": "commit", "paths": ["a"], "message": ""})).await;
+    assert_eq!(empty.status(), 422);
+    assert!(
+        empty
+            .text()
+            .await
+            .unwrap_or_default()
+            .contains("needs a message")
+    );
+}

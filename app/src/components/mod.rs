@@ -3,6 +3,7 @@
 mod composer;
 mod dialogs;
 mod diff_view;
+mod git_panel;
 mod live;
 #[cfg(feature = "hydrate")]
 mod offline_cache;
@@ -13,6 +14,7 @@ mod timeline;
 pub use composer::{Composer, ComposerState, agent_name};
 pub use dialogs::{confirm, prompt};
 pub use diff_view::DiffPanel;
+pub use git_panel::GitPanel;
 pub use live::{ConnectionBanner, LiveUpdates};
 pub use sidebar::Sidebar;
 pub use store::{

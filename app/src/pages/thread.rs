@@ -1,6 +1,8 @@
 use super::{NotFound, error_text};
 use crate::api::{ThreadPageResponse, get_thread_page};
-use crate::components::{Composer, ComposerState, PageMerge, Store, Turn, agent_name, use_store};
+use crate::components::{
+    Composer, ComposerState, GitPanel, PageMerge, Store, Turn, agent_name, use_store,
+};
 use crate::contracts::*;
 use leptos::prelude::*;
 use leptos_router::hooks::use_params_map;
@@ -196,6 +198,7 @@ fn ThreadView(response: ThreadPageResponse) -> impl IntoView {
                 {move || header.with(|h| h.as_ref().and_then(|h| h.error.clone())).map(|e| view! {
                     <p class="error" data-testid="thread-error">{e}</p>
                 })}
+                <GitPanel thread_id=id />
                 {move || header.with(|h| h.as_ref().and_then(|h| h.reverting)).map(|n| view! {
                     <p class="muted" data-testid="reverting">{format!("Reverting to turn {n}…")}</p>
                 })}

@@ -8,11 +8,13 @@ mod diff;
 mod diffs;
 pub mod recorder;
 mod revert;
+mod status;
 
 pub use capture::{Capture, Limits, capture};
 pub use diff::{CheckpointDiff, commits, diff};
 pub use diffs::{DiffError, Diffs};
 pub use revert::revert;
+pub use status::{run, status};
 
 use peon_app::contracts::ThreadId;
 use std::path::Path;
@@ -29,6 +31,9 @@ pub enum GitError {
     NoCheckpoint { turn_count: u32 },
     #[error("git: {0}")]
     Git(#[from] git2::Error),
+    /// A request that cannot be carried out as asked; the message says why.
+    #[error("{0}")]
+    Invalid(String),
     #[error("cannot restore {path}: {source}")]
     Restore {
         path: String,

@@ -305,3 +305,155 @@ fn odd_repositories_lose_nothing() {
         }
     }
 }
+
+mod panel {
+    use super::*;
+    use peon_app::api::GitAction;
+
+    fn git_out(dir: &Path, args: &[&str]) -> String {
+        let out = Command::new("git")
+            .args(args)
+            .current_dir(dir)
+            .output()
+            .expect("git");
+        String::from_utf8_lossy(&out.stdout).into_owned()
+    }
+
+    #[test]
+    fn a_plain_folder_can_become_a_repository() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let before = run(dir.path(), &GitAction::Status).expect("status");
+        assert!(!before.repository);
+        let after = run(dir.path(), &GitAction::Init).expect("init");
+        assert!(after.repository);
+        assert!(after.branch.is_some(), "{after:?}");
+        assert!(dir.path().join(".git").is_dir());
+    }
+
+    #[test]
+    fn status_lists_changes_with_their_size() {
+        let dir = busy_repo();
+        let s = status(dir.path()).expect("status");
+        assert_eq!(s.branch.as_deref(), Some("main"));
+        let by_path: BTreeMap<String, (u32, u32)> = s
+            .files
+            .iter()
+            .map(|f| (f.path.clone(), (f.additions, f.deletions)))
+            .collect();
+        assert_eq!(by_path.get("README.md"), Some(&(2, 0)), "{s:?}");
+        assert_eq!(by_path.get("notes.txt"), Some(&(1, 0)));
+        assert!(
+            !by_path.contains_key("debug.log"),
+            "ignored files are not listed"
+        );
+        assert_eq!(s.branches, vec!["main".to_string()]);
+    }
+
+    #[test]
+    fn branches_are_created_and_checked_out_safely() {
+        let dir = busy_repo();
+        let d = dir.path();
+        let bad = run(
+            d,
+            &GitAction::CreateBranch {
+                name: "no..good".into(),
+            },
+        )
+        .expect_err("invalid");
+        assert!(bad.to_string().contains("not a valid branch name"), "{bad}");
+        run(
+            d,
+            &GitAction::CreateBranch {
+                name: "feature".into(),
+            },
+        )
+        .expect("create");
+        let dup = run(
+            d,
+            &GitAction::CreateBranch {
+                name: "feature".into(),
+            },
+        )
+        .expect_err("exists");
+        assert!(dup.to_string().contains("already exists"));
+        // Local changes that do not conflict travel with the switch.
+        let s = run(
+            d,
+            &GitAction::Checkout {
+                name: "feature".into(),
+            },
+        )
+        .expect("checkout");
+        assert_eq!(s.branch.as_deref(), Some("feature"));
+        assert_eq!(
+            std::fs::read(d.join("README.md")).expect("kept"),
+            b"hello\nstaged\nunstaged\n"
+        );
+        // A switch that would overwrite a local change is refused.
+        git(d, &["stash", "-q"]);
+        write(d, "src/main.rs", b"fn main() { /* feature */ }\n");
+        git(d, &["commit", "-q", "-am", "feature work"]);
+        write(d, "src/main.rs", b"local edit\n");
+        let refused = run(
+            d,
+            &GitAction::Checkout {
+                name: "main".into(),
+            },
+        )
+        .expect_err("conflict");
+        assert!(
+            refused.to_string().contains("uncommitted changes"),
+            "{refused}"
+        );
+        assert_eq!(
+            std::fs::read(d.join("src/main.rs")).expect("kept"),
+            b"local edit\n"
+        );
+        assert_eq!(
+            status(d).expect("status").branch.as_deref(),
+            Some("feature")
+        );
+    }
+
+    #[test]
+    fn commit_takes_only_the_chosen_files() {
+        let dir = busy_repo();
+        let d = dir.path();
+        let empty = run(
+            d,
+            &GitAction::Commit {
+                paths: vec!["notes.txt".into()],
+                message: " ".into(),
+            },
+        )
+        .expect_err("no message");
+        assert!(empty.to_string().contains("needs a message"));
+        let outside = run(
+            d,
+            &GitAction::Commit {
+                paths: vec!["../x".into()],
+                message: "m".into(),
+            },
+        )
+        .expect_err("outside");
+        assert!(outside.to_string().contains("not a path inside"));
+        git(d, &["config", "user.name", "T"]);
+        git(d, &["config", "user.email", "t@t"]);
+        run(
+            d,
+            &GitAction::Commit {
+                paths: vec!["notes.txt".into()],
+                message: "add notes".into(),
+            },
+        )
+        .expect("commit");
+        assert_eq!(
+            git_out(d, &["log", "-1", "--format=%s"]).trim(),
+            "add notes"
+        );
+        let committed = git_out(d, &["show", "--name-only", "--format=", "HEAD"]);
+        assert_eq!(committed.trim(), "notes.txt");
+        // README's staged change is still staged, not committed.
+        assert!(git_out(d, &["diff", "--cached", "--name-only"]).contains("README.md"));
+    }
+}

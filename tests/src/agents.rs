@@ -264,6 +264,14 @@ impl Thread {
         );
     }
 
+    /// Waits until the thread's agent session has `status`.
+    pub async fn wait_session(&self, status: &str) {
+        self.wait_for(&format!("the session to be {status}"), |p| {
+            (p["thread"]["session_status"] == status).then_some(())
+        })
+        .await;
+    }
+
     pub async fn interrupt(&self) {
         let r = self
             .command(json!({"type": "turn.interrupt", "thread_id": self.id}))
@@ -324,4 +332,11 @@ pub fn kill_agents(peon: &Peon) {
             .args(["-s", "KILL", "--", &format!("-{pid}")])
             .status();
     }
+}
+
+/// Asserts how a turn ended and that its error says `because`.
+pub fn assert_ended(turn: &Value, status: &str, because: &str) {
+    assert_eq!(turn["status"], status, "{turn:#}");
+    let error = turn["error"].as_str().unwrap_or_default();
+    assert!(error.contains(because), "{turn:#}");
 }

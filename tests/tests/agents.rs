@@ -234,20 +234,9 @@ async fn agent_killed_mid_turn(agent: Agent) {
     let turn = hang(&thread).await;
     kill_agents(&peon);
     let done = thread.settled(&turn).await;
-    assert_eq!(done["status"], "failed", "{done:#}");
-    assert!(
-        done["error"]
-            .as_str()
-            .unwrap_or_default()
-            .contains("exited unexpectedly"),
-        "{done:#}"
-    );
+    assert_ended(&done, "failed", "exited unexpectedly");
     // The session's state follows the turn's end.
-    thread
-        .wait_for("the session to show the error", |p| {
-            (p["thread"]["session_status"] == "error").then_some(())
-        })
-        .await;
+    thread.wait_session("error").await;
     idle(&thread).await;
     assert_takes_a_new_turn(&thread).await;
 }
@@ -399,11 +388,7 @@ async fn idle_agent_stops_and_resumes(agent: Agent) {
     thread.settled(&first).await;
     let conversation = thread.page().await["thread"]["provider_thread_id"].clone();
     assert!(conversation.is_string());
-    thread
-        .wait_for("the idle agent to stop", |p| {
-            (p["thread"]["session_status"] == "stopped").then_some(())
-        })
-        .await;
+    thread.wait_session("stopped").await;
     assert!(
         peon_tests::agents::agent_pids(&peon).is_empty(),
         "the agent process is still running"
@@ -422,19 +407,8 @@ async fn archiving_stops_a_running_turn(agent: Agent) {
         .await;
     assert!(r.status().is_success());
     let done = thread.settled(&turn).await;
-    assert_eq!(done["status"], "interrupted", "{done:#}");
-    assert!(
-        done["error"]
-            .as_str()
-            .unwrap_or_default()
-            .contains("archived"),
-        "{done:#}"
-    );
-    thread
-        .wait_for("the session to stop", |p| {
-            (p["thread"]["session_status"] == "stopped").then_some(())
-        })
-        .await;
+    assert_ended(&done, "interrupted", "archived");
+    thread.wait_session("stopped").await;
     assert!(
         peon_tests::agents::agent_pids(&peon).is_empty(),
         "the agent process is still running"
@@ -599,11 +573,7 @@ async fn stop_and_delete_end_the_agent_process() {
         .command(serde_json::json!({"type": "session.stop", "thread_id": thread.id}))
         .await;
     assert!(r.status().is_success());
-    thread
-        .wait_for("the session to stop", |p| {
-            (p["thread"]["session_status"] == "stopped").then_some(())
-        })
-        .await;
+    thread.wait_session("stopped").await;
     assert!(agent_pids(&peon).is_empty());
 
     hang(&thread).await;

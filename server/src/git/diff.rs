@@ -62,46 +62,59 @@ pub(super) fn trees(
     let mut find = git2::DiffFindOptions::new();
     find.renames(true);
     diff.find_similar(Some(&mut find))?;
-    let mut files = Vec::new();
-    for index in 0..diff.deltas().len() {
-        let Some(delta) = diff.get_delta(index) else {
-            continue;
-        };
-        let kind = match delta.status() {
-            git2::Delta::Added | git2::Delta::Copied => FileChangeKind::Added,
-            git2::Delta::Deleted => FileChangeKind::Deleted,
-            git2::Delta::Renamed => FileChangeKind::Renamed,
-            _ => FileChangeKind::Modified,
-        };
-        let path = delta
-            .new_file()
-            .path()
-            .or_else(|| delta.old_file().path())
-            .map(|p| p.display().to_string())
-            .unwrap_or_default();
-        let binary = delta.flags().is_binary();
-        let (additions, deletions, patch) = match git2::Patch::from_diff(&diff, index)? {
-            Some(mut patch) => {
-                let (_, add, del) = patch.line_stats()?;
-                let text = patch.to_buf()?;
-                (
-                    add as u32,
-                    del as u32,
-                    String::from_utf8_lossy(&text).into_owned(),
-                )
-            }
-            None => (0, 0, String::new()),
-        };
-        files.push(FileDiff {
-            stat: FileStat {
-                path,
-                kind,
-                additions,
-                deletions,
-            },
-            patch,
-            binary,
-        });
-    }
+    let files = (0..diff.deltas().len())
+        .map(|index| {
+            let (stat, patch, binary) = file_change(&diff, index, true)?;
+            Ok(FileDiff {
+                stat,
+                patch,
+                binary,
+            })
+        })
+        .collect::<Result<Vec<_>, GitError>>()?;
     Ok(CheckpointDiff { files })
+}
+
+/// The `index`th file of `diff`: its stat, its patch (when asked for) and
+/// whether it is binary.
+pub(super) fn file_change(
+    diff: &git2::Diff,
+    index: usize,
+    with_patch: bool,
+) -> Result<(FileStat, String, bool), GitError> {
+    let delta = diff
+        .get_delta(index)
+        .ok_or_else(|| GitError::Invalid(format!("no change number {index}")))?;
+    let kind = match delta.status() {
+        git2::Delta::Added | git2::Delta::Copied | git2::Delta::Untracked => FileChangeKind::Added,
+        git2::Delta::Deleted => FileChangeKind::Deleted,
+        git2::Delta::Renamed => FileChangeKind::Renamed,
+        _ => FileChangeKind::Modified,
+    };
+    let path = delta
+        .new_file()
+        .path()
+        .or_else(|| delta.old_file().path())
+        .map(|p| p.display().to_string())
+        .unwrap_or_default();
+    let binary = delta.flags().is_binary();
+    let (additions, deletions, patch) = match git2::Patch::from_diff(diff, index)? {
+        Some(mut patch) => {
+            let (_, add, del) = patch.line_stats()?;
+            let text = if with_patch {
+                String::from_utf8_lossy(&patch.to_buf()?).into_owned()
+            } else {
+                String::new()
+            };
+            (add as u32, del as u32, text)
+        }
+        None => (0, 0, String::new()),
+    };
+    let stat = FileStat {
+        path,
+        kind,
+        additions,
+        deletions,
+    };
+    Ok((stat, patch, binary))
 }

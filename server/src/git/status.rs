@@ -4,7 +4,7 @@
 
 use super::{GitError, open};
 use peon_app::api::{GitAction, GitStatus};
-use peon_app::contracts::{FileChangeKind, FileStat};
+use peon_app::contracts::FileStat;
 use std::path::Path;
 
 /// Carries out `action` in `workdir` and returns the status after it.
@@ -91,38 +91,9 @@ fn changed_files(repo: &git2::Repository) -> Result<Vec<FileStat>, GitError> {
         .recurse_untracked_dirs(true)
         .show_untracked_content(true);
     let diff = repo.diff_tree_to_workdir_with_index(head.as_ref(), Some(&mut options))?;
-    let mut files = Vec::new();
-    for index in 0..diff.deltas().len() {
-        let Some(delta) = diff.get_delta(index) else {
-            continue;
-        };
-        let kind = match delta.status() {
-            git2::Delta::Added | git2::Delta::Untracked => FileChangeKind::Added,
-            git2::Delta::Deleted => FileChangeKind::Deleted,
-            git2::Delta::Renamed => FileChangeKind::Renamed,
-            _ => FileChangeKind::Modified,
-        };
-        let path = delta
-            .new_file()
-            .path()
-            .or_else(|| delta.old_file().path())
-            .map(|p| p.display().to_string())
-            .unwrap_or_default();
-        let (additions, deletions) = match git2::Patch::from_diff(&diff, index)? {
-            Some(p) => {
-                let (_, a, d) = p.line_stats()?;
-                (a as u32, d as u32)
-            }
-            None => (0, 0),
-        };
-        files.push(FileStat {
-            path,
-            kind,
-            additions,
-            deletions,
-        });
-    }
-    Ok(files)
+    (0..diff.deltas().len())
+        .map(|index| super::diff::file_change(&diff, index, false).map(|(stat, _, _)| stat))
+        .collect()
 }
 
 fn create_branch(workdir: &Path, name: &str) -> Result<(), GitError> {

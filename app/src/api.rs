@@ -80,6 +80,9 @@ pub struct GitStatus {
     /// Files that differ from HEAD, untracked ones included.
     pub files: Vec<FileStat>,
     pub branches: Vec<String>,
+    /// What `git push` or `gh` printed, after one of them.
+    #[serde(default)]
+    pub said: Option<String>,
 }
 
 /// What the git panel asks of a thread's folder.
@@ -91,6 +94,8 @@ pub enum GitAction {
     CreateBranch { name: String },
     Checkout { name: String },
     Commit { paths: Vec<String>, message: String },
+    Push,
+    PullRequest,
 }
 
 /// One file's change between two checkpoints.

@@ -130,6 +130,15 @@ pub fn GitPanel(thread_id: ThreadId) -> impl IntoView {
                     "Create branch"
                 </button>
             </div>
+            <div class="form-row">
+                <button data-testid="git-push" disabled=disabled on:click=move |_| act(GitAction::Push)>
+                    {if s.upstream.is_some() { format!("Push ({} ahead)", s.ahead) } else { "Push".to_string() }}
+                </button>
+                <button data-testid="git-pr" disabled=disabled on:click=move |_| act(GitAction::PullRequest)>
+                    "Create pull request"
+                </button>
+            </div>
+            {s.said.clone().filter(|t| !t.is_empty()).map(|t| view! { <pre class="diff" data-testid="git-said">{t}</pre> })}
         }
         .into_any()
     };

@@ -7,6 +7,7 @@ mod capture;
 mod diff;
 mod diffs;
 pub mod recorder;
+mod remote;
 mod revert;
 mod status;
 

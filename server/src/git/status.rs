@@ -19,6 +19,20 @@ pub fn run(workdir: &Path, action: &GitAction) -> Result<GitStatus, GitError> {
         GitAction::CreateBranch { name } => create_branch(workdir, name)?,
         GitAction::Checkout { name } => checkout(workdir, name)?,
         GitAction::Commit { paths, message } => commit(workdir, paths, message)?,
+        GitAction::Push => {
+            let said = super::remote::push(workdir)?;
+            return status(workdir).map(|s| GitStatus {
+                said: Some(said),
+                ..s
+            });
+        }
+        GitAction::PullRequest => {
+            let said = super::remote::pull_request(workdir)?;
+            return status(workdir).map(|s| GitStatus {
+                said: Some(said),
+                ..s
+            });
+        }
     }
     status(workdir)
 }
@@ -71,6 +85,7 @@ pub fn status(workdir: &Path) -> Result<GitStatus, GitError> {
         behind,
         files: changed_files(&repo)?,
         branches,
+        said: None,
     })
 }
 

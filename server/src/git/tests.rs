@@ -457,3 +457,58 @@ mod panel {
         assert!(git_out(d, &["diff", "--cached", "--name-only"]).contains("README.md"));
     }
 }
+
+mod remotes {
+    use super::*;
+    use peon_app::api::GitAction;
+
+    #[test]
+    fn push_sets_the_upstream_then_pushes_to_it() {
+        let dir = busy_repo();
+        let d = dir.path();
+        let remote = tempfile::tempdir().expect("remote");
+        git(remote.path(), &["init", "-q", "--bare"]);
+        git(
+            d,
+            &[
+                "remote",
+                "add",
+                "origin",
+                &remote.path().display().to_string(),
+            ],
+        );
+        let s = run(d, &GitAction::Push).expect("push");
+        assert_eq!(s.upstream.as_deref(), Some("origin/main"));
+        assert_eq!((s.ahead, s.behind), (0, 0));
+        write(d, "later.txt", b"later\n");
+        git(d, &["add", "later.txt"]);
+        git(d, &["commit", "-q", "-m", "later"]);
+        assert_eq!(status(d).expect("status").ahead, 1);
+        assert_eq!(run(d, &GitAction::Push).expect("push again").ahead, 0);
+    }
+
+    #[test]
+    fn push_without_a_remote_says_what_git_said() {
+        let dir = busy_repo();
+        let e = run(dir.path(), &GitAction::Push).expect_err("no remote");
+        let text = e.to_string();
+        assert!(
+            text.contains("git push --set-upstream origin main") && text.contains("failed"),
+            "{text}"
+        );
+    }
+
+    #[test]
+    fn a_pull_request_without_gh_says_how_to_get_it() {
+        if Command::new("gh").arg("--version").output().is_ok() {
+            // gh is installed here: the missing-tool path cannot be shown.
+            return;
+        }
+        let dir = busy_repo();
+        let e = run(dir.path(), &GitAction::PullRequest).expect_err("no gh");
+        assert!(
+            e.to_string().contains("`gh` was not found") && e.to_string().contains("gh auth login"),
+            "{e}"
+        );
+    }
+}

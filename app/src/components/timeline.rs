@@ -27,6 +27,11 @@ pub fn Turn(thread_id: ThreadId, turn: TurnView) -> impl IntoView {
             {items}
             {turn.error.map(|e| view! { <p class="error" data-testid="turn-error">{e}</p> })}
             {turn.checkpoint.as_ref().filter(|c| !c.files.is_empty()).map(|c| view! { <Changes thread_id turn=turn.number files=c.files.clone() /> })}
+            {turn.checkpoint.as_ref().filter(|c| !c.skipped.is_empty()).map(|c| view! {
+                <p class="muted" data-testid="checkpoint-skipped">
+                    {format!("Too large to checkpoint, so a revert leaves them alone: {}", c.skipped.join(", "))}
+                </p>
+            })}
             {turn.checkpoint.is_some().then(|| view! { <RevertButton thread_id turn_count=turn.number /> })}
         </li>
     }

@@ -182,6 +182,8 @@ pub enum Command {
         turn_count: u32,
         git_ref: String,
         files: Vec<FileStat>,
+        #[serde(default)]
+        skipped: Vec<String>,
     },
     #[serde(rename = "internal.revert-complete")]
     CompleteRevert {

@@ -242,6 +242,9 @@ pub struct CheckpointCreated {
     pub turn_count: u32,
     pub git_ref: String,
     pub files: Vec<FileStat>,
+    /// Untracked files or folders left out for their size.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub skipped: Vec<String>,
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]

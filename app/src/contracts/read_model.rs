@@ -146,6 +146,8 @@ pub struct TurnView {
 pub struct CheckpointView {
     pub git_ref: String,
     pub files: Vec<FileStat>,
+    #[serde(default)]
+    pub skipped: Vec<String>,
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -507,6 +509,7 @@ fn apply_to_page(page: &mut ThreadPage, event: &OrchestrationEvent, at: DateTime
                 t.checkpoint = Some(CheckpointView {
                     git_ref: e.git_ref.clone(),
                     files: e.files.clone(),
+                    skipped: e.skipped.clone(),
                 });
             }
         }

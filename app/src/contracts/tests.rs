@@ -147,6 +147,7 @@ fn samples() -> Vec<OrchestrationEvent> {
                 additions: 1,
                 deletions: 0,
             }],
+            skipped: vec!["big.bin".into()],
         }
         .into(),
         RevertRequested {

@@ -9,12 +9,16 @@ use std::path::Path;
 pub struct Limits {
     /// Untracked files larger than this are skipped.
     pub max_file_bytes: u64,
+    /// Untracked folders holding more files than this are skipped whole
+    /// (a forgotten `node_modules` or data dump).
+    pub max_dir_files: usize,
 }
 
 impl Default for Limits {
     fn default() -> Self {
         Self {
             max_file_bytes: 20 * 1024 * 1024,
+            max_dir_files: 10_000,
         }
     }
 }
@@ -70,9 +74,14 @@ pub(super) fn snapshot_tree(
         .to_path_buf();
     let tracked: std::collections::HashSet<Vec<u8>> =
         index.iter().map(|entry| entry.path).collect();
-    let mut skipped = Vec::new();
+    let big_dirs = huge_untracked_dirs(repo, &workdir, limits.max_dir_files)?;
+    let mut skipped: Vec<String> = big_dirs.clone();
     {
         let mut filter = |path: &Path, _spec: &[u8]| -> i32 {
+            let shown = path.display().to_string();
+            if big_dirs.iter().any(|d| shown.starts_with(d.as_str())) {
+                return 1;
+            }
             let tracked = tracked.contains(path.as_os_str().as_encoded_bytes());
             let size = std::fs::symlink_metadata(workdir.join(path))
                 .map(|m| m.len())
@@ -90,4 +99,53 @@ pub(super) fn snapshot_tree(
     index.update_all(["*"], None)?;
     let tree = index.write_tree()?;
     Ok((tree, skipped))
+}
+
+/// Untracked folders (as `dir/`) holding more than `max` files.
+fn huge_untracked_dirs(
+    repo: &git2::Repository,
+    workdir: &Path,
+    max: usize,
+) -> Result<Vec<String>, GitError> {
+    let mut options = git2::StatusOptions::new();
+    options
+        .include_untracked(true)
+        .recurse_untracked_dirs(false)
+        .include_ignored(false);
+    let statuses = repo.statuses(Some(&mut options))?;
+    let mut huge = Vec::new();
+    for entry in statuses.iter() {
+        let Some(path) = entry.path() else { continue };
+        if entry.status().is_wt_new()
+            && path.ends_with('/')
+            && more_files_than(&workdir.join(path), max)
+        {
+            huge.push(path.to_string());
+        }
+    }
+    Ok(huge)
+}
+
+/// Whether `dir` holds more than `max` files, counting no further than that.
+fn more_files_than(dir: &Path, max: usize) -> bool {
+    let mut count = 0;
+    let mut stack = vec![dir.to_path_buf()];
+    while let Some(d) = stack.pop() {
+        let Ok(entries) = std::fs::read_dir(&d) else {
+            continue;
+        };
+        for entry in entries.flatten() {
+            match entry.file_type() {
+                Ok(t) if t.is_dir() => stack.push(entry.path()),
+                Ok(_) => {
+                    count += 1;
+                    if count > max {
+                        return true;
+                    }
+                }
+                Err(_) => {}
+            }
+        }
+    }
+    false
 }

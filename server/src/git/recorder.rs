@@ -69,15 +69,13 @@ async fn record(
             return;
         }
     };
-    if !c.skipped.is_empty() {
-        tracing::warn!(%thread, "checkpoint {turn_count} skipped large untracked files: {}", c.skipped.join(", "));
-    }
     let command = Command::RecordCheckpoint {
         thread_id: thread,
         turn_id,
         turn_count,
         git_ref: c.git_ref,
         files,
+        skipped: c.skipped,
     };
     if let Err(e) = engine
         .dispatch_as(CommandEnvelope::new(command), Actor::Server, None)

@@ -156,6 +156,7 @@ fn huge_untracked_files_are_skipped_and_named() {
     write(dir.path(), "data/dump.bin", &vec![7u8; 4096]);
     let limits = Limits {
         max_file_bytes: 1024,
+        ..Limits::default()
     };
     let c = capture(dir.path(), thread(), 0, &limits).expect("capture");
     assert_eq!(c.skipped, vec!["data/dump.bin".to_string()]);
@@ -172,6 +173,30 @@ fn huge_untracked_files_are_skipped_and_named() {
         std::fs::read(dir.path().join("notes.txt")).expect("notes"),
         b"untracked\n"
     );
+}
+
+#[test]
+fn huge_untracked_folders_are_skipped_whole() {
+    let dir = busy_repo();
+    for i in 0..30 {
+        write(dir.path(), &format!("vendor/pkg{}/f{i}.js", i % 3), b"x\n");
+    }
+    let limits = Limits {
+        max_dir_files: 20,
+        ..Limits::default()
+    };
+    let c = capture(dir.path(), thread(), 0, &limits).expect("capture");
+    assert_eq!(c.skipped, vec!["vendor/".to_string()]);
+    let repo = git2::Repository::open(dir.path()).expect("open");
+    let tree = tree_of(&repo, thread(), 0).expect("tree");
+    assert!(
+        tree.get_path(Path::new("vendor")).is_err(),
+        "the folder was captured"
+    );
+    assert!(tree.get_path(Path::new("notes.txt")).is_ok());
+    // Small untracked folders are captured as usual.
+    let c = capture(dir.path(), thread(), 1, &Limits::default()).expect("capture");
+    assert!(c.skipped.is_empty());
 }
 
 #[test]

@@ -479,6 +479,7 @@ pub fn decide(model: &ReadModel, command: &Command) -> Decision {
             turn_count,
             git_ref,
             files,
+            skipped,
         } => {
             thread(model, *thread_id)?;
             Ok(vec![
@@ -488,6 +489,7 @@ pub fn decide(model: &ReadModel, command: &Command) -> Decision {
                     turn_count: *turn_count,
                     git_ref: git_ref.clone(),
                     files: files.clone(),
+                    skipped: skipped.clone(),
                 }
                 .into(),
             ])

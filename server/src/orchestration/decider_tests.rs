@@ -161,6 +161,7 @@ fn revert_beyond_the_last_checkpoint() {
         turn_count: 1,
         git_ref: "refs/peon/checkpoints/t/1".into(),
         files: vec![],
+        skipped: vec![],
     }));
     assert!(sim.submit(&Command::CompleteTurn {
         thread_id: thread(),

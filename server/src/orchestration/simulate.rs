@@ -199,6 +199,7 @@ impl Simulation {
                 turn_count: 0,
                 git_ref: format!("refs/peon/checkpoints/{thread_id}/0"),
                 files: Vec::new(),
+                skipped: Vec::new(),
             },
             9 => {
                 let target = thread
@@ -341,6 +342,11 @@ impl Simulation {
                     additions: r.below(50) as u32,
                     deletions: r.below(20) as u32,
                 }],
+                skipped: if r.chance(20) {
+                    vec!["data/dump.bin".to_string()]
+                } else {
+                    Vec::new()
+                },
             },
             _ => Command::CompleteTurn {
                 thread_id,

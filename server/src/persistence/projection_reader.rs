@@ -384,7 +384,7 @@ async fn read_turns(
         turns[turn].items.push(item);
     }
     for row in sqlx::query(
-        "SELECT turn_id, git_ref, files FROM projection_checkpoints \
+        "SELECT turn_id, git_ref, files, skipped FROM projection_checkpoints \
          WHERE thread_id = ? AND turn_count BETWEEN ? AND ? AND turn_id IS NOT NULL",
     )
     .bind(&thread_text)
@@ -396,9 +396,11 @@ async fn read_turns(
         let turn_id: String = row.try_get("turn_id")?;
         let files: String = row.try_get("files")?;
         if let Some(&i) = index.get(&turn_id) {
+            let skipped: String = row.try_get("skipped")?;
             turns[i].checkpoint = Some(CheckpointView {
                 git_ref: row.try_get("git_ref")?,
                 files: parse_json("files", &files)?,
+                skipped: parse_json("skipped", &skipped)?,
             });
         }
     }

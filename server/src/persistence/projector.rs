@@ -386,13 +386,14 @@ async fn project(conn: &mut SqliteConnection, stored: &StoredEvent) -> Result<()
                 conn,
                 sqlx::query(
                     "INSERT OR REPLACE INTO projection_checkpoints (thread_id, turn_count, turn_id, \
-                     git_ref, files, created_at) VALUES (?, ?, ?, ?, ?, ?)",
+                     git_ref, files, skipped, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)",
                 )
                 .bind(e.thread_id.to_string())
                 .bind(e.turn_count as i64)
                 .bind(e.turn_id.map(|t| t.to_string()))
                 .bind(&e.git_ref)
                 .bind(serde_json::to_string(&e.files)?)
+                .bind(serde_json::to_string(&e.skipped)?)
                 .bind(&at),
             )
             .await?;

@@ -11,7 +11,6 @@
 //! writes into every delta the time it wrote the line.
 
 use peon_app::contracts::*;
-use peon_server::backend::ServerBackend;
 use peon_server::orchestration::Engine;
 use peon_server::persistence::Database;
 use std::net::SocketAddr;
@@ -324,37 +323,9 @@ async fn bench() {
         .await
         .expect("db");
     let engine = Engine::start(&db).await.expect("engine");
-    let project_id = ProjectId::new();
-    engine
-        .dispatch(CommandEnvelope::new(Command::ProjectCreate {
-            project_id,
-            title: "bench".into(),
-            workspace_root: dir.path().display().to_string(),
-            default_model: None,
-        }))
-        .await
-        .expect("project");
+    let project_id = common::project(&engine, dir.path()).await;
 
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
-        .await
-        .expect("bind");
-    let addr = listener.local_addr().expect("addr");
-    let agents = peon_server::providers::Agents::start(
-        engine.clone(),
-        db.pool.clone(),
-        peon_server::providers::DEFAULT_IDLE_TIMEOUT,
-    )
-    .await
-    .expect("agents");
-    let backend = ServerBackend {
-        engine: engine.clone(),
-        agents,
-        diffs: Default::default(),
-        db: db.clone(),
-        data_dir: dir.path().to_path_buf(),
-    };
-    let app = peon_server::http::router(backend, None, addr);
-    tokio::spawn(async move { axum::serve(listener, app).await });
+    let addr = common::serve(&engine, &db, dir.path()).await;
 
     // A short turn first, so process start-up and first-use costs are not
     // in the numbers.

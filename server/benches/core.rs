@@ -136,16 +136,7 @@ async fn main() {
     // ---- one command through the engine ----
     let db = fresh_db(dir.path(), "engine.sqlite3").await;
     let engine = Engine::start(&db).await.expect("engine");
-    let project_id = ProjectId::new();
-    engine
-        .dispatch(CommandEnvelope::new(Command::ProjectCreate {
-            project_id,
-            title: "bench".into(),
-            workspace_root: dir.path().display().to_string(),
-            default_model: None,
-        }))
-        .await
-        .expect("project");
+    let project_id = common::project(&engine, dir.path()).await;
     let thread_id = ThreadId::new();
     engine
         .dispatch(CommandEnvelope::new(Command::new_thread(

@@ -13,3 +13,53 @@ pub fn percentile(sorted: &[Duration], p: f64) -> Duration {
 pub fn ms(d: Duration) -> String {
     format!("{:.3} ms", d.as_secs_f64() * 1e3)
 }
+
+/// A project on `folder`, created through the engine.
+#[allow(dead_code)] // not every bench needs one
+pub async fn project(
+    engine: &peon_server::orchestration::Engine,
+    folder: &std::path::Path,
+) -> peon_app::contracts::ProjectId {
+    use peon_app::contracts::*;
+    let project_id = ProjectId::new();
+    engine
+        .dispatch(CommandEnvelope::new(Command::ProjectCreate {
+            project_id,
+            title: "bench".into(),
+            workspace_root: folder.display().to_string(),
+            default_model: None,
+        }))
+        .await
+        .expect("project");
+    project_id
+}
+
+/// peon's HTTP app (with the agents running) on a free loopback port.
+#[allow(dead_code)] // not every bench serves HTTP
+pub async fn serve(
+    engine: &peon_server::orchestration::Engine,
+    db: &peon_server::persistence::Database,
+    data_dir: &std::path::Path,
+) -> std::net::SocketAddr {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("bind");
+    let addr = listener.local_addr().expect("addr");
+    let agents = peon_server::providers::Agents::start(
+        engine.clone(),
+        db.pool.clone(),
+        peon_server::providers::DEFAULT_IDLE_TIMEOUT,
+    )
+    .await
+    .expect("agents");
+    let backend = peon_server::backend::ServerBackend {
+        engine: engine.clone(),
+        agents,
+        diffs: Default::default(),
+        db: db.clone(),
+        data_dir: data_dir.to_path_buf(),
+    };
+    let app = peon_server::http::router(backend, None, addr);
+    tokio::spawn(async move { axum::serve(listener, app).await });
+    addr
+}

@@ -264,6 +264,16 @@ impl Thread {
         );
     }
 
+    /// The thread's server-rendered page.
+    pub async fn html(&self) -> String {
+        reqwest::get(format!("{}/threads/{}", self.url, self.id))
+            .await
+            .expect("page")
+            .text()
+            .await
+            .expect("html")
+    }
+
     /// Waits until the thread's agent session has `status`.
     pub async fn wait_session(&self, status: &str) {
         self.wait_for(&format!("the session to be {status}"), |p| {

@@ -535,12 +535,7 @@ async fn answers_render_as_markdown_without_raw_html() {
     let text = "hi\n\n## Plan\n\n- first step\n\n| a | b |\n|---|---|\n| 1 | 2 |\n\n```rust\nfn main() {}\n```\n\n<script>alert(1)</script> [x](javascript:alert(1))";
     let turn = thread.send(text).await;
     thread.settled(&turn).await;
-    let html = reqwest::get(format!("{}/threads/{}", peon.url, thread.id))
-        .await
-        .expect("page")
-        .text()
-        .await
-        .expect("html");
+    let html = thread.html().await;
     for expected in [
         "<h2>Plan</h2>",
         "<li>first step</li>",

@@ -47,12 +47,7 @@ async fn turns_in_a_git_repository_leave_checkpoints() {
         "?? notes.txt\n",
         "the index changed"
     );
-    let html = reqwest::get(format!("{}/threads/{}", peon.url, thread.id))
-        .await
-        .expect("page")
-        .text()
-        .await
-        .expect("html");
+    let html = thread.html().await;
     let diff = |from: u32, to: u32| {
         let client = reqwest::Client::new();
         let url = format!("{}/api/diff", peon.url);

@@ -27,6 +27,8 @@ async function startFakeModel(): Promise<{ url: string; child: ChildProcess }> {
 }
 
 test('a message streams in, asks to run a command, and completes once accepted', async ({ browser }) => {
+  // Six steps with a real agent, a 5 MB diff among them.
+  test.setTimeout(180_000);
   expect(existsSync(FAKE_MODEL), `${FAKE_MODEL} (cargo build -p peon-tests --bins)`).toBe(true);
   expect(existsSync(CODEX), `${CODEX} (scripts/setup --test)`).toBe(true);
   const fake = await startFakeModel();
@@ -73,6 +75,8 @@ test('a message streams in, asks to run a command, and completes once accepted',
     await page.getByTestId('project-title').fill('Agent project');
     await page.getByTestId('add-project').click();
     await page.getByTestId('project-card').getByRole('link').click();
+    await expect(page.getByTestId('project-page')).toBeVisible();
+    const projectUrl = page.url();
     await page.getByTestId('thread-title').fill('Talk to codex');
     await page.getByTestId('add-thread').click();
     await page.getByTestId('thread-row').getByRole('link').first().click();
@@ -169,6 +173,61 @@ test('a message streams in, asks to run a command, and completes once accepted',
     await page.getByTestId('composer-stop').click();
     await expect(page.getByTestId('turn').last()).toHaveAttribute('data-status', 'interrupted', { timeout: 30_000 });
     await expect(page.getByTestId('composer-send')).toBeVisible();
+
+    // 5. A 5 MB change (700,000 new lines): the diff opens a page of lines
+    // at a time and the page stays responsive.
+    await page.getByTestId('composer-input').fill('RUN seq 1 700000 > big.txt');
+    await page.getByTestId('composer-input').press('Enter');
+    await page.getByTestId('approval').last().getByTestId('approve').click({ timeout: 30_000 });
+    await expect(page.getByTestId('turn').last()).toHaveAttribute('data-status', 'completed', { timeout: 60_000 });
+    const bigChanges = page.getByTestId('turn').last().getByTestId('turn-changes');
+    await expect(bigChanges).toContainText('+700000', { timeout: 30_000 });
+    await bigChanges.locator('summary').click();
+    const opened = Date.now();
+    await bigChanges.getByTestId('view-diff').click();
+    const bigFile = page.locator('[data-testid="diff-file"][data-path="big.txt"]');
+    await expect(bigFile.getByTestId('diff-more')).toBeVisible({ timeout: 30_000 });
+    const firstPageMs = Date.now() - opened;
+    await expect(bigFile.locator('.diff-line')).toHaveCount(800);
+    // A frame comes back quickly: nothing is left blocking the main thread.
+    const frameMs = await page.evaluate(
+      () => new Promise<number>((done) => { const t = performance.now(); requestAnimationFrame(() => done(performance.now() - t)); }),
+    );
+    const more = Date.now();
+    await bigFile.getByTestId('diff-more').click();
+    await expect(bigFile.locator('.diff-line')).toHaveCount(1600);
+    const morePageMs = Date.now() - more;
+    const measured = { firstPageMs, frameMs: Math.round(frameMs), morePageMs };
+    console.log(`5 MB diff in Chromium: ${JSON.stringify(measured)}`);
+    writeFileSync('test-results/diff-5mb.json', JSON.stringify(measured));
+
+    // The whole thread's change: every file since before its first turn.
+    await page.getByTestId('thread-diff').click();
+    const whole = page.locator('.thread-diff [data-testid="diff-file"]');
+    await expect(whole.first()).toBeVisible({ timeout: 30_000 });
+    expect((await whole.evaluateAll((files) => files.map((f) => f.getAttribute('data-path')))).sort()).toEqual([
+      'big.txt',
+      'e2e_marker.txt',
+    ]);
+
+    // 6. A thread in its own worktree: made from the project page, shown
+    // with its branch, removed with the thread (after a confirmation).
+    await page.goto(projectUrl);
+    await expect(page.locator('body')).toHaveAttribute('data-hydrated', 'true');
+    await page.getByTestId('thread-title').fill('Side work');
+    await page.getByTestId('thread-worktree').check();
+    await page.getByTestId('thread-branch').fill('side/e2e');
+    await page.getByTestId('add-thread').click();
+    const sideRow = page.getByTestId('thread-row').filter({ hasText: 'Side work' });
+    await expect(sideRow.getByTestId('worktree-branch')).toHaveText('worktree · side/e2e');
+    expect(execFileSync('git', ['worktree', 'list'], { cwd: folder }).toString()).toContain('[side/e2e]');
+    page.once('dialog', (dialog) => dialog.accept());
+    await sideRow.getByTestId('delete-thread').click();
+    await expect(sideRow).toHaveCount(0);
+    await expect
+      .poll(() => execFileSync('git', ['worktree', 'list'], { cwd: folder }).toString())
+      .not.toContain('side/e2e');
+    expect(execFileSync('git', ['branch', '--list', 'side/e2e'], { cwd: folder }).toString()).toContain('side/e2e');
   } finally {
     await peon.stop();
     fake.child.kill();

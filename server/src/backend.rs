@@ -5,6 +5,7 @@ use crate::git::{DiffError, Diffs, GitError};
 use crate::orchestration::{DispatchError, Engine};
 use crate::persistence::{Database, EventStore, StoreError, projection_reader};
 use crate::providers::Agents;
+use crate::workspace::{WorkspaceError, Workspaces};
 use peon_app::api::backend::{Backend, BackendError, BoxFuture};
 use peon_app::api::{
     AgentStatus, DiffResponse, DispatchOutcome, GitAction, GitStatus, ServerInfo, Snapshot,
@@ -12,6 +13,9 @@ use peon_app::api::{
 };
 use peon_app::contracts::*;
 use std::path::PathBuf;
+
+/// The folder inside the data folder that holds threads' worktrees.
+pub const WORKTREES_DIR: &str = "worktrees";
 
 pub struct ServerBackend {
     pub engine: Engine,
@@ -32,8 +36,17 @@ impl Backend for ServerBackend {
         envelope: CommandEnvelope,
     ) -> BoxFuture<'_, Result<DispatchOutcome, BackendError>> {
         Box::pin(async move {
-            self.engine.dispatch(envelope).await.map_err(|e| match e {
-                DispatchError::Rejected(r) => BackendError::Rejected(r.to_string()),
+            let workspaces = Workspaces {
+                engine: self.engine.clone(),
+                pool: self.db.pool.clone(),
+                worktrees_dir: self.data_dir.join(WORKTREES_DIR),
+            };
+            workspaces.dispatch(envelope).await.map_err(|e| match e {
+                WorkspaceError::Invalid(m) => BackendError::Invalid(m),
+                WorkspaceError::Refused(m) => BackendError::Rejected(m),
+                WorkspaceError::Dispatch(DispatchError::Rejected(r)) => {
+                    BackendError::Rejected(r.to_string())
+                }
                 other => {
                     tracing::error!("dispatch failed: {other}");
                     BackendError::Internal(other.to_string())

@@ -11,3 +11,4 @@ pub mod providers;
 pub mod site;
 #[cfg(test)]
 mod testing;
+pub mod workspace;

@@ -2,6 +2,7 @@
 //! HTTP, reverting folder and conversation, and the git panel's requests.
 
 use peon_tests::agents::*;
+use peon_tests::{dispatch, new_id, snapshot};
 use serde_json::Value;
 
 /// In a git repository each turn leaves a checkpoint with its changes; the
@@ -249,4 +250,180 @@ async fn git_panel_inits_and_refuses_bad_requests() {
             .unwrap_or_default()
             .contains("needs a message")
     );
+}
+
+/// A thread asked to have its own worktree gets one on a new branch; its
+/// agent works there, not in the project folder; deleting the thread
+/// refuses while the worktree holds uncommitted work, then removes it when
+/// told to discard, keeping the branch.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_thread_in_its_own_worktree() {
+    let world = AgentWorld::new(Agent::Codex).await;
+    let work = world.workspace();
+    git_repo(&work);
+    let peon = world.start_peon();
+    let client = reqwest::Client::new();
+    let project = new_id();
+    let r = dispatch(
+        &client,
+        &peon.url,
+        serde_json::json!({"type": "project.create", "project_id": project, "title": "work",
+            "workspace_root": work.display().to_string()}),
+    )
+    .await;
+    assert!(r.status().is_success());
+    let create = |thread: &str, extra: Value| {
+        let mut command = serde_json::json!({"type": "thread.create", "thread_id": thread,
+            "project_id": project, "title": "t", "provider": "codex",
+            "runtime_mode": "full-access", "interaction_mode": "default"});
+        for (k, v) in extra.as_object().cloned().unwrap_or_default() {
+            command[k] = v;
+        }
+        dispatch(&client, &peon.url, command)
+    };
+
+    // A client may not pick the folder itself.
+    let before = snapshot(&client, &peon.url).await["sequence"].clone();
+    let chosen = create(&new_id(), serde_json::json!({"worktree_path": "/etc"})).await;
+    assert_eq!(chosen.status(), 422);
+    assert!(
+        chosen
+            .text()
+            .await
+            .unwrap_or_default()
+            .contains("chosen by peon")
+    );
+    let taken = create(
+        &new_id(),
+        serde_json::json!({"worktree": true, "branch": "main"}),
+    )
+    .await;
+    assert_eq!(taken.status(), 422);
+    assert!(
+        taken
+            .text()
+            .await
+            .unwrap_or_default()
+            .contains("already checked out")
+    );
+    assert_eq!(snapshot(&client, &peon.url).await["sequence"], before);
+
+    let id = new_id();
+    let r = create(&id, serde_json::json!({"worktree": true})).await;
+    assert!(
+        r.status().is_success(),
+        "{}",
+        r.text().await.unwrap_or_default()
+    );
+    let snap = snapshot(&client, &peon.url).await;
+    let summary = snap["threads"]
+        .as_array()
+        .and_then(|t| t.iter().find(|t| t["id"] == id.as_str()).cloned())
+        .expect("thread");
+    let folder = std::path::PathBuf::from(summary["worktree_path"].as_str().expect("path"));
+    let branch = summary["branch"].as_str().expect("branch").to_string();
+    assert!(branch.starts_with("peon/"), "{branch}");
+    assert!(
+        folder.starts_with(peon.data_dir.join("worktrees")),
+        "{folder:?}"
+    );
+    assert_eq!(
+        std::fs::read_to_string(folder.join("README.md")).expect("readme"),
+        "hello\n"
+    );
+    assert!(git_in(&work, &["worktree", "list"]).contains(&branch));
+
+    // The agent writes in the worktree; the project folder stays clean.
+    let thread = Thread {
+        client: client.clone(),
+        url: peon.url.clone(),
+        id: id.clone(),
+    };
+    let turn = thread
+        .send(&format!(
+            "WRITE {} from the agent",
+            folder.join("agent.txt").display()
+        ))
+        .await;
+    assert_eq!(thread.settled(&turn).await["status"], "completed");
+    assert!(folder.join("agent.txt").exists());
+    assert_eq!(git_in(&work, &["status", "--porcelain"]), "");
+    let html = thread.html().await;
+    assert!(
+        html.contains(&format!("on {branch}")),
+        "the header names the branch"
+    );
+
+    // Uncommitted work: the delete is refused, naming the file.
+    let delete = |discard: bool| {
+        dispatch(
+            &client,
+            &peon.url,
+            serde_json::json!({"type": "thread.delete", "thread_id": id, "discard_changes": discard}),
+        )
+    };
+    let refused = delete(false).await;
+    assert_eq!(refused.status(), 422);
+    assert!(
+        refused
+            .text()
+            .await
+            .unwrap_or_default()
+            .contains("uncommitted changes (agent.txt)")
+    );
+    assert!(folder.exists());
+    assert_eq!(thread.page().await["thread"]["id"], id.as_str());
+
+    git_in(&folder, &["add", "."]);
+    git_in(&folder, &["commit", "-q", "-m", "agent work"]);
+    std::fs::write(folder.join("scratch.txt"), "throwaway\n").expect("write");
+    let r = delete(true).await;
+    assert!(
+        r.status().is_success(),
+        "{}",
+        r.text().await.unwrap_or_default()
+    );
+    assert!(!folder.exists(), "the worktree folder is removed");
+    assert!(!git_in(&work, &["worktree", "list"]).contains(&branch));
+    assert_eq!(
+        git_in(&work, &["show", &format!("{branch}:agent.txt")]),
+        "from the agent\n",
+        "the branch keeps its commits"
+    );
+    assert!(agent_pids(&peon).is_empty(), "the agent was stopped");
+}
+
+/// A turn cut short by a restart still gets its checkpoint: the next run
+/// takes it at start and attaches it to that turn.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_turn_settled_by_a_restart_gets_its_checkpoint() {
+    let world = AgentWorld::new(Agent::Codex).await;
+    let work = world.workspace();
+    git_repo(&work);
+    let peon = world.start_peon();
+    let thread = Thread::create(&peon, &world, "full-access").await;
+    let turn = thread.send("HANG").await;
+    thread
+        .wait_for("streaming text", |p| {
+            answer(p, &turn).contains("Working").then_some(())
+        })
+        .await;
+    // What the agent changed before peon went down.
+    std::fs::write(work.join("half-done.txt"), "partial\n").expect("write");
+    peon.stop();
+
+    let peon = world.start_peon();
+    let thread = thread.reconnect(&peon);
+    let checkpoint = thread
+        .wait_for("the interrupted turn's checkpoint", |p| {
+            turn_of(p, &turn)
+                .filter(|t| t["status"] == "interrupted")
+                .and_then(|t| (!t["checkpoint"].is_null()).then(|| t["checkpoint"].clone()))
+        })
+        .await;
+    assert_eq!(
+        checkpoint["files"][0]["path"], "half-done.txt",
+        "{checkpoint:#}"
+    );
+    assert_eq!(checkpoint["files"][0]["kind"], "added");
 }

@@ -61,9 +61,11 @@ pub fn DiffPanel(thread_id: ThreadId, from: u32, to: u32) -> impl IntoView {
 #[component]
 fn FileView(file: FileDiff, open: bool, layout: RwSignal<Layout>) -> impl IntoView {
     let opened = RwSignal::new(open);
-    let shown = RwSignal::new(PAGE_LINES);
-    let lines: StoredValue<Vec<String>> = StoredValue::new(body_lines(&file.patch));
-    let total = lines.with_value(Vec::len);
+    // Pages of lines shown; each page renders once, so "show more" adds
+    // rows without redrawing the ones already there.
+    let pages = RwSignal::new(1usize);
+    let body: StoredValue<String> = StoredValue::new(hunks(&file.patch).to_string());
+    let total = body.with_value(|b| b.lines().count());
     let stat = file.stat.clone();
     let body = move || {
         if !opened.get() {
@@ -72,20 +74,37 @@ fn FileView(file: FileDiff, open: bool, layout: RwSignal<Layout>) -> impl IntoVi
         if file.binary {
             return view! { <p class="muted">"Binary file."</p> }.into_any();
         }
-        let limit = shown.get();
-        let rows = lines.with_value(|l| l.iter().take(limit).cloned().collect::<Vec<_>>());
-        let more = (total > limit).then(|| {
-            view! {
-                <button class="link" data-testid="diff-more" on:click=move |_| shown.update(|n| *n += PAGE_LINES)>
-                    {format!("Show more ({} lines left)", total - limit)}
-                </button>
+        let layout = layout.get();
+        let page = move |n: usize| {
+            let rows = body.with_value(|b| {
+                b.lines()
+                    .skip(n * PAGE_LINES)
+                    .take(PAGE_LINES)
+                    .map(str::to_string)
+                    .collect::<Vec<_>>()
+            });
+            match layout {
+                Layout::Unified => unified(rows).into_any(),
+                Layout::Split => split(rows).into_any(),
             }
-        });
-        let table = match layout.get() {
-            Layout::Unified => unified(rows).into_any(),
-            Layout::Split => split(rows).into_any(),
         };
-        view! { {table} {more} }.into_any()
+        let more = move || {
+            let limit = pages.get() * PAGE_LINES;
+            (total > limit).then(|| {
+                view! {
+                    <button class="link" data-testid="diff-more" on:click=move |_| pages.update(|n| *n += 1)>
+                        {format!("Show more ({} lines left)", total - limit)}
+                    </button>
+                }
+            })
+        };
+        view! {
+            <For each=move || 0..pages.get() key=|n| *n let:n>
+                {page(n)}
+            </For>
+            {more}
+        }
+        .into_any()
     };
     view! {
         <details class="diff-file" data-testid="diff-file" data-path=stat.path.clone() open=open
@@ -107,9 +126,9 @@ fn FileView(file: FileDiff, open: bool, layout: RwSignal<Layout>) -> impl IntoVi
 
 /// The hunks of a file's patch, without its `diff --git` / `index` /
 /// `---` / `+++` header.
-fn body_lines(patch: &str) -> Vec<String> {
+fn hunks(patch: &str) -> &str {
     let start = patch.find("\n@@").map_or(0, |i| i + 1);
-    patch[start..].lines().map(str::to_string).collect()
+    &patch[start..]
 }
 
 fn class_of(line: &str) -> &'static str {
@@ -194,7 +213,10 @@ mod tests {
     fn the_patch_header_is_left_out() {
         let patch =
             "diff --git a/x b/x\nindex 1..2 100644\n--- a/x\n+++ b/x\n@@ -1 +1 @@\n-old\n+new\n";
-        assert_eq!(body_lines(patch), vec!["@@ -1 +1 @@", "-old", "+new"]);
+        assert_eq!(
+            hunks(patch).lines().collect::<Vec<_>>(),
+            vec!["@@ -1 +1 @@", "-old", "+new"]
+        );
         assert_eq!(class_of("+new"), "add");
         assert_eq!(class_of("@@ -1 +1 @@"), "hunk");
     }

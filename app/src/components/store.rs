@@ -43,6 +43,8 @@ pub struct ThreadRow {
     pub provider: Provider,
     pub turn_count: u32,
     pub archived: bool,
+    /// The branch of the thread's own worktree, if it has one.
+    pub worktree_branch: Option<String>,
 }
 
 /// Rows for every project, by title, each with its threads newest first.
@@ -68,6 +70,10 @@ pub fn rows_of<'a>(
                         provider: t.provider,
                         turn_count: t.turn_count,
                         archived: t.archived,
+                        worktree_branch: t
+                            .worktree_path
+                            .as_ref()
+                            .map(|_| t.branch.clone().unwrap_or_default()),
                     })
                     .collect(),
             }

@@ -55,8 +55,14 @@ pub enum Command {
         model: Option<String>,
         runtime_mode: RuntimeMode,
         interaction_mode: InteractionMode,
+        /// The branch of the thread's worktree: an existing branch, or a new
+        /// one from the project's current commit (`peon/<id>` when empty).
         #[serde(default)]
         branch: Option<String>,
+        /// Ask for a git worktree of its own: peon creates it and fills in
+        /// `worktree_path`, which clients may not set themselves.
+        #[serde(default)]
+        worktree: bool,
         #[serde(default)]
         worktree_path: Option<String>,
     },
@@ -78,7 +84,13 @@ pub enum Command {
     #[serde(rename = "thread.unarchive")]
     ThreadUnarchive { thread_id: ThreadId },
     #[serde(rename = "thread.delete")]
-    ThreadDelete { thread_id: ThreadId },
+    ThreadDelete {
+        thread_id: ThreadId,
+        /// Delete the thread's worktree even though it holds uncommitted
+        /// changes (they are lost; the branch is kept either way).
+        #[serde(default)]
+        discard_changes: bool,
+    },
     #[serde(rename = "thread.set-runtime-mode")]
     ThreadSetRuntimeMode {
         thread_id: ThreadId,
@@ -216,6 +228,7 @@ impl Command {
             runtime_mode: RuntimeMode::ApprovalRequired,
             interaction_mode: InteractionMode::Default,
             branch: None,
+            worktree: false,
             worktree_path: None,
         }
     }

@@ -44,6 +44,8 @@ fn ProjectView(project: ProjectRow) -> impl IntoView {
     let reason = move || store.unavailable();
     let new_title = RwSignal::new(String::new());
     let provider = RwSignal::new(Provider::Codex.as_str().to_string());
+    let own_worktree = RwSignal::new(false);
+    let branch = RwSignal::new(String::new());
     let project_id = project.id;
     let create = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();
@@ -54,13 +56,20 @@ fn ProjectView(project: ProjectRow) -> impl IntoView {
             title
         };
         let provider = Provider::parse(&provider.get_untracked()).unwrap_or(Provider::Codex);
-        act.dispatch(CommandEnvelope::new(Command::new_thread(
-            ThreadId::new(),
-            project_id,
-            title,
-            provider,
-        )));
+        let mut command = Command::new_thread(ThreadId::new(), project_id, title, provider);
+        if let Command::ThreadCreate {
+            worktree,
+            branch: wanted,
+            ..
+        } = &mut command
+            && own_worktree.get_untracked()
+        {
+            *worktree = true;
+            *wanted = Some(branch.get_untracked().trim().to_string()).filter(|b| !b.is_empty());
+        }
+        act.dispatch(CommandEnvelope::new(command));
         new_title.set(String::new());
+        branch.set(String::new());
     };
     let navigate = use_navigate();
     let delete_project = move |_| {
@@ -88,11 +97,21 @@ fn ProjectView(project: ProjectRow) -> impl IntoView {
             let id = t.id;
             let state = t.state;
             let archived = t.archived;
+            let worktree_branch = t.worktree_branch.clone();
+            let in_worktree = worktree_branch.is_some();
             view! {
                 <li class="card thread-row" data-testid="thread-row" data-archived=archived.to_string()>
                     <span class=format!("dot {}", state.as_str()) title=state.as_str()></span>
                     <A href=format!("/threads/{id}")>{t.title}</A>
                     <span class="muted">{format!("{} · {} turns", t.provider, t.turn_count)}</span>
+                    {worktree_branch
+                        .map(|b| {
+                            view! {
+                                <span class="badge" data-testid="worktree-branch" title="Works in its own git worktree">
+                                    {format!("worktree · {b}")}
+                                </span>
+                            }
+                        })}
                     <span class="row-actions">
                         <button
                             class="link"
@@ -140,8 +159,15 @@ fn ProjectView(project: ProjectRow) -> impl IntoView {
                             disabled=offline
                             title=reason
                             on:click=move |_| {
-                                if confirm("Delete this thread?") {
-                                    act.dispatch(CommandEnvelope::new(Command::ThreadDelete { thread_id: id }));
+                                if in_worktree {
+                                    delete_with_worktree(id, act);
+                                } else if confirm("Delete this thread?") {
+                                    act.dispatch(
+                                        CommandEnvelope::new(Command::ThreadDelete {
+                                            thread_id: id,
+                                            discard_changes: false,
+                                        }),
+                                    );
                                 }
                             }
                         >
@@ -178,6 +204,16 @@ fn ProjectView(project: ProjectRow) -> impl IntoView {
                         <option value="claude">"Claude Code"</option>
                     </select>
                 </label>
+                <label class="check" title="A git worktree on its own branch, so this thread's changes stay apart from the project folder and other threads">
+                    <input type="checkbox" data-testid="thread-worktree" bind:checked=own_worktree />
+                    "Own worktree"
+                </label>
+                <Show when=move || own_worktree.get()>
+                    <label>
+                        "Branch"
+                        <input type="text" placeholder="peon/… (new) or an existing branch" data-testid="thread-branch" bind:value=branch />
+                    </label>
+                </Show>
                 <button type="submit" data-testid="add-thread" disabled=offline title=reason>
                     "Create thread"
                 </button>
@@ -191,4 +227,32 @@ fn ProjectView(project: ProjectRow) -> impl IntoView {
             <ul class="cards" data-testid="threads">{rows}</ul>
         </section>
     }
+}
+
+/// Deletes a thread that has a worktree, asking first whether to discard
+/// the uncommitted changes it holds (the server refuses to without).
+fn delete_with_worktree(
+    thread_id: ThreadId,
+    act: Action<CommandEnvelope, Result<crate::api::DispatchOutcome, ServerFnError>>,
+) {
+    leptos::task::spawn_local(async move {
+        let changed = crate::api::run_git(thread_id, crate::api::GitAction::Status)
+            .await
+            .map(|s| s.files.len())
+            .unwrap_or(0);
+        let question = if changed > 0 {
+            format!(
+                "This thread's worktree has {changed} uncommitted change(s). Delete the thread \
+                 and its worktree, discarding them? (Its branch is kept.)"
+            )
+        } else {
+            "Delete this thread and its worktree? (Its branch and commits are kept.)".to_string()
+        };
+        if confirm(&question) {
+            act.dispatch(CommandEnvelope::new(Command::ThreadDelete {
+                thread_id,
+                discard_changes: changed > 0,
+            }));
+        }
+    });
 }

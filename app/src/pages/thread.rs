@@ -1,7 +1,7 @@
 use super::{NotFound, error_text};
 use crate::api::{ThreadPageResponse, get_thread_page};
 use crate::components::{
-    Composer, ComposerState, GitPanel, PageMerge, Store, Turn, agent_name, use_store,
+    Composer, ComposerState, DiffPanel, GitPanel, PageMerge, Store, Turn, agent_name, use_store,
 };
 use crate::contracts::*;
 use leptos::prelude::*;
@@ -90,11 +90,19 @@ fn ThreadView(response: ThreadPageResponse) -> impl IntoView {
                 title: t.title.clone(),
                 state: t.state(),
                 facts: format!(
-                    "{} · {} · {}",
+                    "{} · {} · {}{}",
                     agent_name(t.provider),
                     t.model.as_deref().unwrap_or("default model"),
-                    t.runtime_mode
+                    t.runtime_mode,
+                    t.worktree_path
+                        .as_ref()
+                        .map(|w| format!(
+                            " · worktree {w} on {}",
+                            t.branch.as_deref().unwrap_or("?")
+                        ))
+                        .unwrap_or_default()
                 ),
+                latest_checkpoint: t.checkpoint_turn_count.filter(|n| *n > 0),
                 agent_up: matches!(
                     t.session_status,
                     SessionStatus::Starting | SessionStatus::Ready | SessionStatus::Running
@@ -163,6 +171,8 @@ fn ThreadView(response: ThreadPageResponse) -> impl IntoView {
         request_animation_frame(scroll_to_bottom);
     }
 
+    let latest_checkpoint =
+        Memo::new(move |_| header.with(|h| h.as_ref().and_then(|h| h.latest_checkpoint)));
     let field = move |f: fn(&Header) -> String| {
         move || header.with(|h| h.as_ref().map(f).unwrap_or_default())
     };
@@ -199,6 +209,7 @@ fn ThreadView(response: ThreadPageResponse) -> impl IntoView {
                     <p class="error" data-testid="thread-error">{e}</p>
                 })}
                 <GitPanel thread_id=id />
+                <ThreadDiff thread_id=id latest=latest_checkpoint />
                 {move || header.with(|h| h.as_ref().and_then(|h| h.reverting)).map(|n| view! {
                     <p class="muted" data-testid="reverting">{format!("Reverting to turn {n}…")}</p>
                 })}
@@ -236,6 +247,8 @@ struct Header {
     reverting: Option<u32>,
     /// The agent process is up (so it can be stopped).
     agent_up: bool,
+    /// The newest checkpoint after a turn, for the whole thread's diff.
+    latest_checkpoint: Option<u32>,
     empty: bool,
     has_older: bool,
 }
@@ -287,5 +300,24 @@ fn scroll_to_bottom() {
             .and_then(|d| d.document_element())
             .map_or(0, |e| e.scroll_height());
         w.scroll_to_with_x_and_y(0.0, f64::from(height));
+    }
+}
+
+/// Everything the thread changed: checkpoint 0 (before its first turn) to
+/// the newest.
+#[component]
+fn ThreadDiff(thread_id: ThreadId, latest: Memo<Option<u32>>) -> impl IntoView {
+    let open = RwSignal::new(false);
+    move || {
+        latest.get().map(|to| {
+            view! {
+                <div class="thread-diff">
+                    <button class="link" data-testid="thread-diff" on:click=move |_| open.update(|o| *o = !*o)>
+                        {move || if open.get() { "Hide all changes" } else { "All changes in this thread" }}
+                    </button>
+                    {move || open.get().then(|| view! { <DiffPanel thread_id from=0 to=to /> })}
+                </div>
+            }
+        })
     }
 }

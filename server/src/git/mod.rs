@@ -10,6 +10,7 @@ pub mod recorder;
 mod remote;
 mod revert;
 mod status;
+pub mod worktree;
 
 pub use capture::{Capture, Limits, capture};
 pub use diff::{CheckpointDiff, commits, diff};
@@ -79,3 +80,5 @@ fn tree_of<'r>(
 
 #[cfg(test)]
 mod tests;
+#[cfg(test)]
+mod worktree_tests;

@@ -4,6 +4,7 @@
 
 use super::{GitError, Limits, capture, diff, open};
 use crate::orchestration::Engine;
+use crate::persistence::projection_reader;
 use peon_app::contracts::*;
 use std::path::PathBuf;
 
@@ -21,6 +22,34 @@ pub async fn before_turn(engine: &Engine, thread: ThreadId, cwd: PathBuf, number
     .unwrap_or(false);
     if !exists {
         record(engine, thread, cwd, None, previous).await;
+    }
+}
+
+/// Takes the checkpoints a previous run could not: turns it settled while
+/// stopping (or that a crash cut short) have none. Runs once at start, for
+/// each thread whose last turn lacks one.
+pub async fn after_restart(engine: &Engine, pool: &sqlx::SqlitePool, model: &ReadModel) {
+    for thread in model.threads.values() {
+        let missing = thread.active_turn.is_none()
+            && thread.turn_count > 0
+            && thread.checkpoint_turn_count != Some(thread.turn_count);
+        if !missing {
+            continue;
+        }
+        let turn = projection_reader::turn_id(pool, thread.id, thread.turn_count).await;
+        let cwd = thread
+            .worktree_path
+            .clone()
+            .or_else(|| {
+                model
+                    .projects
+                    .get(&thread.project_id)
+                    .map(|p| p.workspace_root.clone())
+            })
+            .map(PathBuf::from);
+        if let (Ok(Some(turn)), Some(cwd)) = (turn, cwd) {
+            after_turn(engine, thread.id, cwd, turn, thread.turn_count).await;
+        }
     }
 }
 

@@ -6,7 +6,7 @@ use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-fn git(dir: &Path, args: &[&str]) {
+pub(super) fn git(dir: &Path, args: &[&str]) {
     let out = Command::new("git")
         .args([
             "-c",
@@ -27,20 +27,20 @@ fn git(dir: &Path, args: &[&str]) {
     );
 }
 
-fn repo() -> tempfile::TempDir {
+pub(super) fn repo() -> tempfile::TempDir {
     let dir = tempfile::tempdir().expect("temp dir");
     git(dir.path(), &["init", "-q", "-b", "main"]);
     dir
 }
 
-fn write(dir: &Path, path: &str, content: &[u8]) {
+pub(super) fn write(dir: &Path, path: &str, content: &[u8]) {
     let full = dir.join(path);
     std::fs::create_dir_all(full.parent().expect("parent")).expect("mkdir");
     std::fs::write(full, content).expect("write");
 }
 
 /// Every file and symlink below `dir` (but `.git`), with its content.
-fn files(dir: &Path) -> BTreeMap<PathBuf, Vec<u8>> {
+pub(super) fn files(dir: &Path) -> BTreeMap<PathBuf, Vec<u8>> {
     let mut out = BTreeMap::new();
     let mut stack = vec![dir.to_path_buf()];
     while let Some(d) = stack.pop() {
@@ -68,7 +68,7 @@ fn files(dir: &Path) -> BTreeMap<PathBuf, Vec<u8>> {
 }
 
 /// What the user's git state is: index file, HEAD, branches, stash.
-fn user_state(dir: &Path) -> Vec<Vec<u8>> {
+pub(super) fn user_state(dir: &Path) -> Vec<Vec<u8>> {
     let read = |p: &str| std::fs::read(dir.join(".git").join(p)).unwrap_or_default();
     let heads = Command::new("git")
         .args(["for-each-ref", "refs/heads", "refs/stash", "refs/tags"])
@@ -79,13 +79,13 @@ fn user_state(dir: &Path) -> Vec<Vec<u8>> {
     vec![read("index"), read("HEAD"), heads]
 }
 
-fn thread() -> ThreadId {
+pub(super) fn thread() -> ThreadId {
     ThreadId::from_u128(42)
 }
 
 /// A repository with a commit, a staged change, an unstaged change, an
 /// untracked file and an ignored one.
-fn busy_repo() -> tempfile::TempDir {
+pub(super) fn busy_repo() -> tempfile::TempDir {
     let dir = repo();
     let d = dir.path();
     write(d, ".gitignore", b"*.log\nbuild/\n");

@@ -127,6 +127,7 @@ pub fn decide(model: &ReadModel, command: &Command) -> Decision {
             interaction_mode,
             branch,
             worktree_path,
+            worktree: _,
         } => {
             project(model, *project_id)?;
             if model.threads.contains_key(thread_id) {
@@ -225,7 +226,7 @@ pub fn decide(model: &ReadModel, command: &Command) -> Decision {
                 .into(),
             ])
         }
-        C::ThreadDelete { thread_id } => {
+        C::ThreadDelete { thread_id, .. } => {
             let t = thread(model, *thread_id)?;
             Ok(vec![
                 ev::ThreadDeleted {

@@ -162,6 +162,7 @@ impl Simulation {
                 runtime_mode: RuntimeMode::ApprovalRequired,
                 interaction_mode: InteractionMode::Default,
                 branch: None,
+                worktree: false,
                 worktree_path: None,
             };
         }
@@ -232,7 +233,10 @@ impl Simulation {
                 provider_thread_id: r.chance(50).then(|| format!("prov-{}", r.below(100))),
                 last_error: r.chance(20).then(|| "agent exited".to_string()),
             },
-            11 if r.chance(15) => Command::ThreadDelete { thread_id },
+            11 if r.chance(15) => Command::ThreadDelete {
+                thread_id,
+                discard_changes: false,
+            },
             11 => Command::SettingsUpdate {
                 key: format!("k{}", r.below(4)),
                 value: serde_json::json!(r.below(100)),

@@ -433,6 +433,30 @@ pub async fn last_sequence(pool: &SqlitePool) -> Result<u64, StoreError> {
 
 /// The folder a thread's agent works in: its worktree, else its project's
 /// workspace. `None` for an unknown thread.
+/// The id of a thread's turn `number`, if it exists.
+pub async fn turn_id(
+    pool: &SqlitePool,
+    thread: ThreadId,
+    number: u32,
+) -> Result<Option<TurnId>, StoreError> {
+    let id: Option<String> =
+        sqlx::query_scalar("SELECT id FROM projection_turns WHERE thread_id = ? AND number = ?")
+            .bind(thread.to_string())
+            .bind(number as i64)
+            .fetch_optional(pool)
+            .await?;
+    Ok(id.map(|id| parse_id("id", &id)).transpose()?)
+}
+
+/// One thread's summary; `None` for an unknown thread.
+pub async fn load_thread(
+    pool: &SqlitePool,
+    thread: ThreadId,
+) -> Result<Option<ThreadSummary>, StoreError> {
+    let mut conn = pool.acquire().await?;
+    Ok(read_threads(&mut conn, Some(thread)).await?.remove(&thread))
+}
+
 pub async fn thread_folder(
     pool: &SqlitePool,
     thread: ThreadId,

@@ -141,6 +141,7 @@ async fn thread_pages_hold_the_latest_turns_and_page_backwards() {
         runtime_mode: RuntimeMode::FullAccess,
         interaction_mode: InteractionMode::Default,
         branch: None,
+        worktree: false,
         worktree_path: None,
     }));
     for n in 0..120u128 {

@@ -38,6 +38,12 @@ impl Agents {
         let events = engine.subscribe();
         let model = projection_reader::load_summaries(&pool).await?;
         let models = ModelCache::default();
+        {
+            let (engine, pool, model) = (engine.clone(), pool.clone(), model.clone());
+            tokio::spawn(async move {
+                crate::git::recorder::after_restart(&engine, &pool, &model).await;
+            });
+        }
         let supervisor = Supervisor {
             engine,
             store: EventStore::new(pool.clone()),

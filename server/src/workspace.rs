@@ -1,0 +1,286 @@
+//! Client commands whose effects reach the disk around the log: a thread
+//! created in a git worktree of its own, and threads (or projects) deleted
+//! along with theirs. Everything else goes straight to the engine.
+
+use crate::git::{GitError, worktree};
+use crate::orchestration::{DispatchError, Engine};
+use crate::persistence::{StoreError, projection_reader};
+use peon_app::api::DispatchOutcome;
+use peon_app::contracts::*;
+use sqlx::SqlitePool;
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+/// How long a delete waits for the thread's agent to stop before it
+/// removes the folder the agent works in.
+const AGENT_STOP_WAIT: Duration = Duration::from_secs(10);
+/// Uncommitted files named in a refusal (the rest are counted).
+const FILES_NAMED: usize = 5;
+
+#[derive(Debug, thiserror::Error)]
+pub enum WorkspaceError {
+    /// The request itself is wrong.
+    #[error("{0}")]
+    Invalid(String),
+    /// The request cannot be carried out as things are.
+    #[error("{0}")]
+    Refused(String),
+    #[error(transparent)]
+    Dispatch(#[from] DispatchError),
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    #[error("{0}")]
+    Task(String),
+}
+
+/// Where peon keeps the worktrees it makes, and the engine to record in.
+pub struct Workspaces {
+    pub engine: Engine,
+    pub pool: SqlitePool,
+    pub worktrees_dir: PathBuf,
+}
+
+impl Workspaces {
+    /// Carries out a client's command, with the disk work some need.
+    pub async fn dispatch(
+        &self,
+        envelope: CommandEnvelope,
+    ) -> Result<DispatchOutcome, WorkspaceError> {
+        match &envelope.command {
+            Command::ThreadCreate {
+                worktree_path: Some(_),
+                ..
+            } => Err(WorkspaceError::Invalid(
+                "worktree_path is chosen by peon: ask for a worktree with \"worktree\": true \
+                 (and a \"branch\" if you want to name it)"
+                    .to_string(),
+            )),
+            Command::ThreadCreate { worktree: true, .. } => self.create_in_worktree(envelope).await,
+            Command::ThreadDelete {
+                thread_id,
+                discard_changes,
+            } => {
+                let (thread_id, discard) = (*thread_id, *discard_changes);
+                self.delete_thread(envelope, thread_id, discard).await
+            }
+            Command::ProjectDelete { project_id } => {
+                let project_id = *project_id;
+                self.delete_project(envelope, project_id).await
+            }
+            _ => Ok(self.engine.dispatch(envelope).await?),
+        }
+    }
+
+    async fn create_in_worktree(
+        &self,
+        mut envelope: CommandEnvelope,
+    ) -> Result<DispatchOutcome, WorkspaceError> {
+        let Command::ThreadCreate {
+            thread_id,
+            project_id,
+            branch,
+            worktree_path,
+            ..
+        } = &mut envelope.command
+        else {
+            return Ok(self.engine.dispatch(envelope).await?);
+        };
+        let model = projection_reader::load_summaries(&self.pool).await?;
+        let project = model.projects.get(project_id);
+        // A retried command or an unknown project: the engine gives the
+        // answer (the first outcome, or the rejection) without a new folder.
+        let Some(project) = project.filter(|_| !model.threads.contains_key(thread_id)) else {
+            return Ok(self.engine.dispatch(envelope).await?);
+        };
+        let short = short_id(*thread_id);
+        let name = branch
+            .as_deref()
+            .map(str::trim)
+            .filter(|b| !b.is_empty())
+            .map(str::to_string)
+            .unwrap_or_else(|| format!("peon/{short}"));
+        let root = PathBuf::from(&project.workspace_root);
+        let folder = root
+            .file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_else(|| "project".to_string());
+        let path = self.worktrees_dir.join(format!("{folder}-{short}"));
+        let made = blocking({
+            let (path, name) = (path.clone(), name.clone());
+            move || worktree::create(&root, &path, &name)
+        })
+        .await?
+        .map_err(|e| match e {
+            GitError::Git(e) => WorkspaceError::Refused(format!("cannot create a worktree: {e}")),
+            other => WorkspaceError::Refused(format!("cannot create a worktree: {other}")),
+        })?;
+        *branch = Some(made.branch);
+        *worktree_path = Some(made.path.display().to_string());
+        match self.engine.dispatch(envelope).await {
+            Ok(outcome) => Ok(outcome),
+            Err(e) => {
+                // Refused: the folder goes again (it holds nothing yet).
+                if let Err(undo) = blocking(move || worktree::remove(&path)).await? {
+                    tracing::warn!("could not remove an unused worktree: {undo}");
+                }
+                Err(e.into())
+            }
+        }
+    }
+
+    async fn delete_thread(
+        &self,
+        envelope: CommandEnvelope,
+        thread_id: ThreadId,
+        discard: bool,
+    ) -> Result<DispatchOutcome, WorkspaceError> {
+        let thread = projection_reader::load_thread(&self.pool, thread_id).await?;
+        let Some(path) = thread.as_ref().and_then(worktree_of) else {
+            return Ok(self.engine.dispatch(envelope).await?);
+        };
+        if !discard {
+            refuse_if_uncommitted(&path, "").await?;
+        }
+        if let Some(thread) = &thread {
+            self.stop_agent(thread).await;
+        }
+        let outcome = self.engine.dispatch(envelope).await?;
+        remove_worktree(path).await;
+        Ok(outcome)
+    }
+
+    async fn delete_project(
+        &self,
+        envelope: CommandEnvelope,
+        project_id: ProjectId,
+    ) -> Result<DispatchOutcome, WorkspaceError> {
+        let model = projection_reader::load_summaries(&self.pool).await?;
+        let threads: Vec<&ThreadSummary> = model
+            .threads
+            .values()
+            .filter(|t| t.project_id == project_id && worktree_of(t).is_some())
+            .collect();
+        for thread in &threads {
+            if let Some(path) = worktree_of(thread) {
+                let whose = format!(" of thread \"{}\"", thread.title);
+                refuse_if_uncommitted(&path, &whose).await?;
+            }
+        }
+        for thread in &threads {
+            self.stop_agent(thread).await;
+        }
+        let outcome = self.engine.dispatch(envelope).await?;
+        for thread in threads {
+            if let Some(path) = worktree_of(thread) {
+                remove_worktree(path).await;
+            }
+        }
+        Ok(outcome)
+    }
+
+    /// Stops the thread's agent and waits until the log says it stopped,
+    /// so nothing writes into a folder about to be removed.
+    async fn stop_agent(&self, thread: &ThreadSummary) {
+        let running = matches!(
+            thread.session_status,
+            SessionStatus::Starting | SessionStatus::Ready | SessionStatus::Running
+        );
+        if !running {
+            return;
+        }
+        let mut events = self.engine.subscribe();
+        let stop = CommandEnvelope::new(Command::SessionStop {
+            thread_id: thread.id,
+        });
+        if self.engine.dispatch(stop).await.is_err() {
+            return;
+        }
+        let stopped = async {
+            while let Ok(event) = events.recv().await {
+                if let OrchestrationEvent::SessionChanged(e) = &event.event
+                    && e.thread_id == thread.id
+                    && matches!(e.status, SessionStatus::Stopped | SessionStatus::Error)
+                {
+                    return;
+                }
+            }
+        };
+        if tokio::time::timeout(AGENT_STOP_WAIT, stopped)
+            .await
+            .is_err()
+        {
+            tracing::warn!(thread = %thread.id, "the agent did not report stopping in time");
+        }
+    }
+}
+
+/// The thread's worktree folder, if it has one that still exists.
+fn worktree_of(thread: &ThreadSummary) -> Option<PathBuf> {
+    thread
+        .worktree_path
+        .as_deref()
+        .map(PathBuf::from)
+        .filter(|p| p.exists())
+}
+
+async fn refuse_if_uncommitted(path: &Path, whose: &str) -> Result<(), WorkspaceError> {
+    let files = blocking({
+        let path = path.to_path_buf();
+        move || worktree::uncommitted(&path)
+    })
+    .await?
+    .map_err(|e| {
+        WorkspaceError::Refused(format!(
+            "cannot tell whether the worktree at {} holds uncommitted work ({e}), so it was \
+             not deleted",
+            path.display()
+        ))
+    })?;
+    if files.is_empty() {
+        return Ok(());
+    }
+    let mut named = files
+        .iter()
+        .take(FILES_NAMED)
+        .cloned()
+        .collect::<Vec<_>>()
+        .join(", ");
+    if files.len() > FILES_NAMED {
+        named.push_str(&format!(" and {} more", files.len() - FILES_NAMED));
+    }
+    Err(WorkspaceError::Refused(format!(
+        "the worktree{whose} at {} has uncommitted changes ({named}): commit them first, or \
+         delete the thread choosing to discard them",
+        path.display()
+    )))
+}
+
+/// Removes a worktree after its thread is gone; a failure leaves the folder
+/// (nothing is lost) and is logged.
+async fn remove_worktree(path: PathBuf) {
+    let shown = path.display().to_string();
+    match blocking(move || worktree::remove(&path)).await {
+        Ok(Ok(())) => tracing::info!("removed the worktree at {shown}"),
+        Ok(Err(e)) => tracing::warn!("could not remove the worktree at {shown}: {e}"),
+        Err(e) => tracing::warn!("could not remove the worktree at {shown}: {e}"),
+    }
+}
+
+async fn blocking<T: Send + 'static>(
+    work: impl FnOnce() -> T + Send + 'static,
+) -> Result<T, WorkspaceError> {
+    tokio::task::spawn_blocking(work)
+        .await
+        .map_err(|e| WorkspaceError::Task(e.to_string()))
+}
+
+/// The first eight hex digits of a thread id: short, and unique enough
+/// among one project's worktrees.
+fn short_id(thread: ThreadId) -> String {
+    thread
+        .to_string()
+        .chars()
+        .filter(|c| *c != '-')
+        .take(8)
+        .collect()
+}

@@ -1,11 +1,12 @@
 //! The server side of the app's `Backend` trait: maps calls to the engine
 //! and the projection readers, and their errors to messages.
 
+use crate::config::Limits;
 use crate::git::{DiffError, Diffs, GitError};
+use crate::intake::{Intake, IntakeError};
 use crate::orchestration::{DispatchError, Engine};
 use crate::persistence::{Database, EventStore, StoreError, projection_reader};
 use crate::providers::Agents;
-use crate::workspace::{WorkspaceError, Workspaces};
 use peon_app::api::backend::{Backend, BackendError, BoxFuture};
 use peon_app::api::{
     AgentStatus, DiffResponse, DispatchOutcome, GitAction, GitStatus, ServerInfo, Snapshot,
@@ -23,6 +24,9 @@ pub struct ServerBackend {
     pub diffs: Diffs,
     pub db: Database,
     pub data_dir: PathBuf,
+    pub limits: Limits,
+    /// Folders projects may live in; empty: anywhere.
+    pub allowed_roots: Vec<PathBuf>,
 }
 
 fn internal(e: StoreError) -> BackendError {
@@ -36,15 +40,17 @@ impl Backend for ServerBackend {
         envelope: CommandEnvelope,
     ) -> BoxFuture<'_, Result<DispatchOutcome, BackendError>> {
         Box::pin(async move {
-            let workspaces = Workspaces {
-                engine: self.engine.clone(),
-                pool: self.db.pool.clone(),
+            let intake = Intake {
+                engine: &self.engine,
+                pool: &self.db.pool,
                 worktrees_dir: self.data_dir.join(WORKTREES_DIR),
+                limits: &self.limits,
+                allowed_roots: &self.allowed_roots,
             };
-            workspaces.dispatch(envelope).await.map_err(|e| match e {
-                WorkspaceError::Invalid(m) => BackendError::Invalid(m),
-                WorkspaceError::Refused(m) => BackendError::Rejected(m),
-                WorkspaceError::Dispatch(DispatchError::Rejected(r)) => {
+            intake.dispatch(envelope).await.map_err(|e| match e {
+                IntakeError::Invalid(m) => BackendError::Invalid(m),
+                IntakeError::Refused(m) => BackendError::Rejected(m),
+                IntakeError::Dispatch(DispatchError::Rejected(r)) => {
                     BackendError::Rejected(r.to_string())
                 }
                 other => {

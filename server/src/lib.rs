@@ -3,12 +3,14 @@
 
 pub mod backend;
 pub mod config;
+pub mod doctor;
 pub mod git;
 pub mod http;
+pub mod intake;
 pub mod orchestration;
 pub mod persistence;
 pub mod providers;
+pub mod security;
 pub mod site;
 #[cfg(test)]
 mod testing;
-pub mod workspace;

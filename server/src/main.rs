@@ -1,28 +1,32 @@
-//! `peon`: serve the web app, or maintain its database.
+//! `peon`: serve the web app, check the machine, or maintain the database.
 
 use clap::Parser;
 use peon_server::backend::ServerBackend;
-use peon_server::config::{Cli, CliCommand};
+use peon_server::config::{Cli, CliCommand, LogFormat, Settings};
 use peon_server::orchestration::Engine;
 use peon_server::persistence::{Database, EventStore, projector};
-use peon_server::providers::Agents;
-use peon_server::{http, site};
+use peon_server::providers::{AgentOptions, Agents};
+use peon_server::security::{self, Security, TokenOrigin};
+use peon_server::{doctor, http, site};
+use std::io::IsTerminal;
 use std::net::SocketAddr;
 use std::process::ExitCode;
 
 #[tokio::main]
 async fn main() -> ExitCode {
-    tracing_subscriber::fmt()
-        .with_env_filter(
-            tracing_subscriber::EnvFilter::try_from_env("PEON_LOG")
-                .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info")),
-        )
-        .with_writer(std::io::stderr)
-        .init();
     let cli = Cli::parse();
+    let settings = match Settings::load(&cli) {
+        Ok(s) => s,
+        Err(e) => {
+            eprintln!("peon: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    init_logging(&settings);
     let result = match cli.command {
-        Some(CliCommand::RebuildProjections) => rebuild(&cli).await,
-        Some(CliCommand::Serve) | None => serve(&cli).await,
+        Some(CliCommand::RebuildProjections) => rebuild(&settings).await,
+        Some(CliCommand::Doctor) => check(&settings).await,
+        Some(CliCommand::Serve) | None => serve(&settings).await,
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
@@ -33,8 +37,22 @@ async fn main() -> ExitCode {
     }
 }
 
-async fn rebuild(cli: &Cli) -> Result<(), String> {
-    let db = Database::open(&cli.common.database_path())
+/// Readable lines on stderr, or JSON ones; the level takes a plain level
+/// or a `tracing` filter.
+fn init_logging(settings: &Settings) {
+    let filter = tracing_subscriber::EnvFilter::try_new(&settings.log_level)
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
+    let builder = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr);
+    match settings.log_format {
+        LogFormat::Json => builder.json().init(),
+        LogFormat::Text => builder.init(),
+    }
+}
+
+async fn rebuild(settings: &Settings) -> Result<(), String> {
+    let db = Database::open(&settings.database_path())
         .await
         .map_err(|e| e.to_string())?;
     let mut conn = db.writer().await.map_err(|e| e.to_string())?;
@@ -45,22 +63,29 @@ async fn rebuild(cli: &Cli) -> Result<(), String> {
     Ok(())
 }
 
-async fn serve(cli: &Cli) -> Result<(), String> {
-    let data_dir = cli.common.data_dir();
-    let db = Database::open(&cli.common.database_path())
+async fn check(settings: &Settings) -> Result<(), String> {
+    let checks = doctor::run(settings).await;
+    for c in &checks {
+        println!("{c}");
+    }
+    match checks.iter().filter(|c| c.essential && !c.ok).count() {
+        0 => Ok(()),
+        n => Err(format!("{n} essential check(s) failed")),
+    }
+}
+
+async fn serve(settings: &Settings) -> Result<(), String> {
+    let data_dir = settings.data_dir.clone();
+    let loopback = settings.host.is_loopback();
+    // Whoever reaches peon can run commands on this machine: beyond
+    // loopback it always wants a token, and makes one if none is set.
+    let token = security::resolve_token(settings.auth_token.as_deref(), !loopback, &data_dir)
+        .map_err(|e| format!("cannot keep the auth token in {}: {e}", data_dir.display()))?;
+    let db = Database::open(&settings.database_path())
         .await
         .map_err(|e| e.to_string())?;
     let engine = Engine::start(&db).await.map_err(|e| e.to_string())?;
-    if !cli.serve.host.is_loopback() {
-        // Whoever reaches peon can run commands on this machine; until
-        // token auth and Host/Origin checks exist, it stays on loopback.
-        return Err(format!(
-            "refusing to listen on {}: peon has no authentication yet, so it only listens on a \
-             loopback address such as 127.0.0.1",
-            cli.serve.host
-        ));
-    }
-    let addr = SocketAddr::new(cli.serve.host, cli.serve.port);
+    let addr = SocketAddr::new(settings.host, settings.port);
     let site_root = site::find_site_root();
     if site_root.is_none() {
         tracing::warn!(
@@ -71,7 +96,11 @@ async fn serve(cli: &Cli) -> Result<(), String> {
     let agents = Agents::start(
         engine.clone(),
         db.pool.clone(),
-        std::time::Duration::from_secs(cli.serve.agent_idle_secs),
+        AgentOptions {
+            idle_timeout: settings.agent_idle,
+            max_agents: settings.max_agents,
+            checkpoints: settings.checkpoints.clone(),
+        },
     )
     .await
     .map_err(|e| e.to_string())?;
@@ -81,20 +110,56 @@ async fn serve(cli: &Cli) -> Result<(), String> {
         diffs: Default::default(),
         db,
         data_dir: data_dir.clone(),
+        limits: settings.limits.clone(),
+        allowed_roots: settings.allowed_roots.clone(),
     };
-    let app = http::router(backend, site_root, addr);
+    let security = Security::new(
+        token.as_ref().map(|(t, _)| t.clone()),
+        &settings.allowed_hosts,
+        settings.session,
+        settings.limits.max_body_bytes,
+    );
+    let app = http::router(backend, site_root, addr, security);
     let listener = tokio::net::TcpListener::bind(addr)
         .await
         .map_err(|e| format!("cannot listen on {addr}: {e}"))?;
     let bound = listener.local_addr().map_err(|e| e.to_string())?;
-    println!(
-        "peon is running at http://{bound}/ (data in {})",
+    let url = if bound.ip().is_unspecified() {
+        format!("http://127.0.0.1:{}/", bound.port())
+    } else {
+        format!("http://{bound}/")
+    };
+    say(&format!(
+        "peon is running at {url} (listening on {bound}, data in {})",
         data_dir.display()
-    );
+    ));
+    match &token {
+        // Printed once, on stdout (never logged): the way in.
+        Some((t, TokenOrigin::Generated)) => say(&format!(
+            "log in at {url}login?token={t} (the token is kept in {})",
+            data_dir.join(security::TOKEN_FILE).display()
+        )),
+        Some((_, TokenOrigin::Stored)) => say(&format!(
+            "log in with the token in {}",
+            data_dir.join(security::TOKEN_FILE).display()
+        )),
+        Some((_, TokenOrigin::Configured)) => say(&format!("log in at {url}login with your token")),
+        None => {}
+    }
+    let open = settings
+        .open
+        .unwrap_or_else(|| loopback && std::io::stdout().is_terminal());
+    if open {
+        open_browser(&url);
+    }
     // On a signal, stop accepting and give open requests a moment; event
     // streams never end by themselves, so they are cut after the grace.
     let (stopping_tx, mut stopping) = tokio::sync::watch::channel(false);
-    let server = axum::serve(listener, app).with_graceful_shutdown(async move {
+    let server = axum::serve(
+        listener,
+        app.into_make_service_with_connect_info::<SocketAddr>(),
+    )
+    .with_graceful_shutdown(async move {
         shutdown_signal().await;
         let _ = stopping_tx.send(true);
     });
@@ -104,6 +169,32 @@ async fn serve(cli: &Cli) -> Result<(), String> {
             let _ = stopping.wait_for(|s| *s).await;
             tokio::time::sleep(SHUTDOWN_GRACE).await;
         } => Ok(()),
+    }
+}
+
+/// A line for the person who started peon. Whoever reads stdout may have
+/// gone away; that must not stop the server.
+fn say(line: &str) {
+    use std::io::Write;
+    let mut out = std::io::stdout().lock();
+    let _ = writeln!(out, "{line}").and_then(|()| out.flush());
+}
+
+/// Opens `url` in the desktop's browser; failing to is only worth a note.
+fn open_browser(url: &str) {
+    let opener = if cfg!(target_os = "macos") {
+        "open"
+    } else {
+        "xdg-open"
+    };
+    let started = std::process::Command::new(opener)
+        .arg(url)
+        .stdin(std::process::Stdio::null())
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn();
+    if let Err(e) = started {
+        tracing::info!("could not open the browser ({opener}: {e}); open {url} yourself");
     }
 }
 

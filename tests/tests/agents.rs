@@ -586,3 +586,38 @@ async fn stop_and_delete_end_the_agent_process() {
         tokio::time::sleep(std::time::Duration::from_millis(50)).await;
     }
 }
+
+/// With `--max-agents 1`, a second thread's turn is refused with the limit
+/// named while the first agent runs, and goes through once it is stopped.
+#[tokio::test(flavor = "multi_thread")]
+async fn the_agent_limit_is_kept_and_explained() {
+    let world = AgentWorld::new(Agent::Codex).await;
+    let peon = world.start_peon_with(&["--max-agents", "1"]);
+    let a = Thread::create(&peon, &world, "approval-required").await;
+    let project = a.page().await["thread"]["project_id"]
+        .as_str()
+        .unwrap_or_default()
+        .to_string();
+    let b = Thread::create_in(&peon, &project, Agent::Codex, "approval-required").await;
+    let running = hang(&a).await;
+    let refused = b.send("hello").await;
+    let done = b.settled(&refused).await;
+    assert_eq!(done["status"], "failed", "{done:#}");
+    assert!(
+        done["error"]
+            .as_str()
+            .unwrap_or_default()
+            .contains("already running 1 agents"),
+        "{done:#}"
+    );
+    assert_eq!(agent_pids(&peon).len(), 1, "no second agent started");
+    a.interrupt().await;
+    assert_eq!(a.settled(&running).await["status"], "interrupted");
+    let r = a
+        .command(serde_json::json!({"type": "session.stop", "thread_id": a.id}))
+        .await;
+    assert!(r.status().is_success());
+    a.wait_session("stopped").await;
+    let next = b.send("hello again").await;
+    assert_eq!(b.settled(&next).await["status"], "completed");
+}

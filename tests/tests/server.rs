@@ -120,30 +120,90 @@ fn help_names_the_commands_and_flags() {
     }
 }
 
-#[test]
-fn refuses_to_listen_beyond_loopback_without_authentication() {
+/// Flags beat `PEON_*` variables, which beat the config file, which beats
+/// the defaults; a bad file or token stops peon with the reason.
+#[tokio::test]
+async fn settings_come_from_flags_then_environment_then_file() {
     let dir = tempfile::tempdir().expect("dir");
-    let mut child = std::process::Command::new(peon_tests::peon_bin())
-        .arg("--data-dir")
-        .arg(dir.path())
-        .args(["--host", "0.0.0.0", "--port", "0"])
-        .stdout(std::process::Stdio::piped())
-        .stderr(std::process::Stdio::piped())
-        .spawn()
-        .expect("spawn");
-    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(15);
-    let status = loop {
-        if let Some(status) = child.try_wait().expect("wait") {
-            break status;
-        }
-        if std::time::Instant::now() > deadline {
-            let _ = child.kill();
-            panic!("peon started listening on 0.0.0.0 without authentication");
-        }
-        std::thread::sleep(std::time::Duration::from_millis(50));
-    };
-    let out = child.wait_with_output().expect("output");
-    let stderr = String::from_utf8_lossy(&out.stderr);
-    assert!(!status.success());
-    assert!(stderr.contains("refusing to listen on 0.0.0.0"), "{stderr}");
+    let data = dir.path().join("data");
+    std::fs::create_dir_all(&data).expect("mkdir");
+    std::fs::write(data.join("config.toml"), "max_body_bytes = 300\n").expect("file");
+    let client = reqwest::Client::new();
+    let big = json!({"type": "project.create", "project_id": new_id(), "title": "x".repeat(400),
+        "workspace_root": "/nonexistent"});
+    {
+        let peon = Peon::start(dir.path());
+        let r = dispatch(&client, &peon, big.clone()).await;
+        assert_eq!(r.status(), 413, "the file's body limit applies");
+        assert!(
+            r.text()
+                .await
+                .unwrap_or_default()
+                .contains("the limit is 300")
+        );
+    }
+    {
+        let env = [("PEON_MAX_BODY_BYTES".to_string(), "200".to_string())];
+        let peon = Peon::start_with_env(dir.path(), &[], &env);
+        let r = dispatch(&client, &peon, big.clone()).await;
+        assert!(
+            r.text()
+                .await
+                .unwrap_or_default()
+                .contains("the limit is 200"),
+            "env over file"
+        );
+        let peon = Peon::start_with_env(dir.path(), &["--max-body-bytes", "100000"], &env);
+        let r = dispatch(&client, &peon, big).await;
+        assert_eq!(r.status(), 422, "flag over env: the body is let through");
+    }
+    std::fs::write(data.join("config.toml"), "prot = 80\n").expect("file");
+    let data_arg = data.display().to_string();
+    let (ok, out) = run_peon(&["--data-dir", &data_arg, "--port", "0"]);
+    assert!(!ok);
+    assert!(
+        out.contains("config.toml is not valid") && out.contains("prot"),
+        "{out}"
+    );
+    std::fs::remove_file(data.join("config.toml")).expect("rm");
+    let (ok, out) = run_peon(&["--data-dir", &data_arg, "--auth-token", "short"]);
+    assert!(!ok);
+    assert!(out.contains("at least 8 characters"), "{out}");
+    let (ok, out) = run_peon(&["--help"]);
+    assert!(ok);
+    for flag in [
+        "--host",
+        "--port",
+        "--data-dir",
+        "--auth-token",
+        "--open",
+        "--no-open",
+        "--log-level",
+        "doctor",
+        "rebuild-projections",
+    ] {
+        assert!(out.contains(flag), "--help lacks {flag}: {out}");
+    }
+}
+
+/// `peon doctor` names each tool and says whether the data folder and the
+/// database are usable; a damaged database fails it.
+#[test]
+fn doctor_reports_tools_and_a_damaged_database() {
+    let dir = tempfile::tempdir().expect("dir");
+    let data = dir.path().display().to_string();
+    let (ok, out) = run_peon(&["doctor", "--data-dir", &data]);
+    assert!(ok, "{out}");
+    for name in ["git", "codex", "claude", "gh", "data dir", "database"] {
+        assert!(
+            out.lines()
+                .any(|l| l.split_whitespace().nth(1) == name.split(' ').next()),
+            "no line for {name}: {out}"
+        );
+    }
+    assert!(out.contains("is writable"), "{out}");
+    std::fs::write(dir.path().join("peon.sqlite3"), b"this is not a database").expect("write");
+    let (ok, out) = run_peon(&["doctor", "--data-dir", &data]);
+    assert!(!ok, "{out}");
+    assert!(out.contains("FAIL database"), "{out}");
 }

@@ -48,7 +48,7 @@ pub async fn serve(
     let agents = peon_server::providers::Agents::start(
         engine.clone(),
         db.pool.clone(),
-        peon_server::providers::DEFAULT_IDLE_TIMEOUT,
+        peon_server::providers::AgentOptions::default(),
     )
     .await
     .expect("agents");
@@ -58,8 +58,11 @@ pub async fn serve(
         diffs: Default::default(),
         db: db.clone(),
         data_dir: data_dir.to_path_buf(),
+        limits: Default::default(),
+        allowed_roots: Vec::new(),
     };
-    let app = peon_server::http::router(backend, None, addr);
+    let security = peon_server::security::Security::open(backend.limits.max_body_bytes);
+    let app = peon_server::http::router(backend, None, addr, security);
     tokio::spawn(async move { axum::serve(listener, app).await });
     addr
 }

@@ -9,7 +9,13 @@ use peon_app::contracts::*;
 use std::path::PathBuf;
 
 /// Makes sure the checkpoint before turn `number` exists.
-pub async fn before_turn(engine: &Engine, thread: ThreadId, cwd: PathBuf, number: u32) {
+pub async fn before_turn(
+    engine: &Engine,
+    thread: ThreadId,
+    cwd: PathBuf,
+    number: u32,
+    limits: &Limits,
+) {
     let previous = number.saturating_sub(1);
     let dir = cwd.clone();
     let exists = tokio::task::spawn_blocking(move || {
@@ -21,14 +27,19 @@ pub async fn before_turn(engine: &Engine, thread: ThreadId, cwd: PathBuf, number
     .await
     .unwrap_or(false);
     if !exists {
-        record(engine, thread, cwd, None, previous).await;
+        record(engine, thread, cwd, None, previous, limits).await;
     }
 }
 
 /// Takes the checkpoints a previous run could not: turns it settled while
 /// stopping (or that a crash cut short) have none. Runs once at start, for
 /// each thread whose last turn lacks one.
-pub async fn after_restart(engine: &Engine, pool: &sqlx::SqlitePool, model: &ReadModel) {
+pub async fn after_restart(
+    engine: &Engine,
+    pool: &sqlx::SqlitePool,
+    model: &ReadModel,
+    limits: &Limits,
+) {
     for thread in model.threads.values() {
         let missing = thread.active_turn.is_none()
             && thread.turn_count > 0
@@ -48,7 +59,7 @@ pub async fn after_restart(engine: &Engine, pool: &sqlx::SqlitePool, model: &Rea
             })
             .map(PathBuf::from);
         if let (Ok(Some(turn)), Some(cwd)) = (turn, cwd) {
-            after_turn(engine, thread.id, cwd, turn, thread.turn_count).await;
+            after_turn(engine, thread.id, cwd, turn, thread.turn_count, limits).await;
         }
     }
 }
@@ -61,8 +72,9 @@ pub async fn after_turn(
     cwd: PathBuf,
     turn: TurnId,
     number: u32,
+    limits: &Limits,
 ) {
-    record(engine, thread, cwd, Some(turn), number).await;
+    record(engine, thread, cwd, Some(turn), number, limits).await;
 }
 
 async fn record(
@@ -71,9 +83,11 @@ async fn record(
     cwd: PathBuf,
     turn_id: Option<TurnId>,
     turn_count: u32,
+    limits: &Limits,
 ) {
+    let limits = limits.clone();
     let taken = tokio::task::spawn_blocking(move || -> Result<_, GitError> {
-        let c = capture(&cwd, thread, turn_count, &Limits::default())?;
+        let c = capture(&cwd, thread, turn_count, &limits)?;
         let files = if turn_count == 0 {
             Vec::new()
         } else {

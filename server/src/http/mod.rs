@@ -1,10 +1,12 @@
 //! The HTTP surface: SSR pages, server functions, the event stream and the
 //! static site files.
 
+mod errors;
 pub mod events;
 mod service_worker;
 
 use crate::backend::ServerBackend;
+use crate::security::{self, CspNonce, Security};
 use axum::Router;
 use axum::extract::FromRef;
 use axum::routing::get;
@@ -40,8 +42,15 @@ impl FromRef<AppState> for events::EventsState {
 }
 
 /// Builds the router. `site_root` holds `pkg/` (WASM, JS, CSS); without it
-/// pages still render, unstyled and without interactivity.
-pub fn router(backend: ServerBackend, site_root: Option<PathBuf>, addr: SocketAddr) -> Router {
+/// pages still render, unstyled and without interactivity. Every route is
+/// behind `security`'s guard.
+pub fn router(
+    backend: ServerBackend,
+    site_root: Option<PathBuf>,
+    addr: SocketAddr,
+    security: Security,
+) -> Router {
+    let max_body = backend.limits.max_body_bytes;
     let site = site_root.clone().unwrap_or_else(|| PathBuf::from("site"));
     let leptos = LeptosOptions::builder()
         .output_name("peon")
@@ -59,7 +68,15 @@ pub fn router(backend: ServerBackend, site_root: Option<PathBuf>, addr: SocketAd
     };
     let backend: SharedBackend = Arc::new(backend);
     let routes = generate_route_list(App);
-    let context = move || provide_context(backend.clone());
+    let context = move || {
+        provide_context(backend.clone());
+        // The inline hydration scripts carry this response's CSP nonce.
+        if let Some(nonce) = use_context::<axum::http::request::Parts>()
+            .and_then(|parts| parts.extensions.get::<CspNonce>().cloned())
+        {
+            provide_context(leptos::nonce::Nonce::from_value(nonce.0));
+        }
+    };
     let app = Router::new()
         .route("/api/events", get(events::events))
         .route("/sw.js", get(service_worker::handler(site_root.as_deref())))
@@ -68,7 +85,21 @@ pub fn router(backend: ServerBackend, site_root: Option<PathBuf>, addr: SocketAd
         Some(root) => app.fallback_service(ServeDir::new(root)),
         None => app,
     };
+    let login = Router::new()
+        .route(
+            security::LOGIN_PATH,
+            get(security::login_page).post(security::login_submit),
+        )
+        .route(security::LOGOUT_PATH, axum::routing::post(security::logout))
+        .with_state(security.clone());
     // Compresses pages and assets; tower-http leaves event streams alone.
-    app.layer(tower_http::compression::CompressionLayer::new())
+    app.layer(axum::middleware::from_fn(errors::malformed_requests))
+        .layer(tower_http::compression::CompressionLayer::new())
         .with_state(state)
+        .merge(login)
+        .layer(axum::extract::DefaultBodyLimit::max(max_body))
+        .layer(axum::middleware::from_fn_with_state(
+            security,
+            security::guard,
+        ))
 }

@@ -95,7 +95,7 @@ pub async fn status(provider: Provider, models: Vec<String>) -> AgentStatus {
     }
 }
 
-async fn version(path: &Path) -> Result<String, String> {
+pub async fn version(path: &Path) -> Result<String, String> {
     let run = tokio::process::Command::new(path)
         .arg("--version")
         .kill_on_drop(true)

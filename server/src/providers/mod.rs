@@ -15,4 +15,4 @@ mod session;
 mod supervisor;
 mod wire;
 
-pub use supervisor::{Agents, DEFAULT_IDLE_TIMEOUT};
+pub use supervisor::{AgentOptions, Agents, DEFAULT_IDLE_TIMEOUT};

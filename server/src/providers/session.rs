@@ -2,6 +2,7 @@
 //! events into commands (coalescing text), and makes sure every turn ends
 //! in the log whatever the agent does.
 
+use super::AgentOptions;
 use super::agent::{self, Agent, RuntimeEvent, SessionConfig, TurnSettings};
 use super::coalesce::{Coalescer, Flush};
 use crate::orchestration::Engine;
@@ -9,7 +10,7 @@ use peon_app::contracts::*;
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
-use tokio::sync::mpsc;
+use tokio::sync::{OwnedSemaphorePermit, Semaphore, mpsc};
 
 /// How long an interrupted agent may take to stop before it is killed.
 const INTERRUPT_GRACE: Duration = Duration::from_secs(5);
@@ -61,6 +62,10 @@ pub struct Session {
     engine: Engine,
     idle_timeout: Duration,
     models: ModelCache,
+    options: Arc<AgentOptions>,
+    /// One of the `max_agents` slots, held while an agent process runs.
+    slots: Arc<Semaphore>,
+    slot: Option<OwnedSemaphorePermit>,
     agent: Option<Box<dyn Agent>>,
     runtime: Option<mpsc::Receiver<RuntimeEvent>>,
     turn: Option<Turn>,
@@ -75,16 +80,20 @@ impl Session {
         thread_id: ThreadId,
         provider: Provider,
         engine: Engine,
-        idle_timeout: Duration,
         models: ModelCache,
+        options: Arc<AgentOptions>,
+        slots: Arc<Semaphore>,
     ) -> mpsc::UnboundedSender<Input> {
         let (tx, rx) = mpsc::unbounded_channel();
         let session = Session {
             thread_id,
             provider,
             engine,
-            idle_timeout,
+            idle_timeout: options.idle_timeout,
             models,
+            options,
+            slots,
+            slot: None,
             agent: None,
             runtime: None,
             turn: None,
@@ -188,8 +197,14 @@ impl Session {
         cause: EventId,
     ) {
         // The folder as it was before the agent touches it.
-        crate::git::recorder::before_turn(&self.engine, self.thread_id, config.cwd.clone(), number)
-            .await;
+        crate::git::recorder::before_turn(
+            &self.engine,
+            self.thread_id,
+            config.cwd.clone(),
+            number,
+            &self.options.checkpoints,
+        )
+        .await;
         self.turn = Some(Turn {
             id,
             number,
@@ -199,6 +214,16 @@ impl Session {
         });
         let settings: TurnSettings = config.settings.clone();
         if self.agent.is_none() {
+            let Ok(slot) = self.slots.clone().try_acquire_owned() else {
+                let message = format!(
+                    "peon is already running {} agents, the most it may (max_agents in the \
+                     config, --max-agents); stop one (\"Stop agent\") and send again",
+                    self.options.max_agents
+                );
+                self.end_turn(TurnOutcome::Failed, Some(message)).await;
+                return;
+            };
+            self.slot = Some(slot);
             self.session(SessionStatus::Starting, None, None).await;
             let (tx, rx) = mpsc::channel(256);
             match agent::start(self.provider, config, tx).await {
@@ -207,6 +232,7 @@ impl Session {
                     self.runtime = Some(rx);
                 }
                 Err(e) => {
+                    self.slot = None;
                     let message = e.to_string();
                     self.end_turn(TurnOutcome::Failed, Some(message.clone()))
                         .await;
@@ -318,6 +344,7 @@ impl Session {
             }
             RuntimeEvent::Exited { error } => {
                 self.agent = None;
+                self.slot = None;
                 self.runtime = None;
                 let message = error.unwrap_or_else(|| "the agent stopped".to_string());
                 self.end_turn(TurnOutcome::Failed, Some(message.clone()))
@@ -369,8 +396,9 @@ impl Session {
     async fn revert(&mut self, turn_count: u32, cwd: std::path::PathBuf) {
         self.stop("the thread was reverted").await;
         let thread = self.thread_id;
+        let limits = self.options.checkpoints.clone();
         let done = tokio::task::spawn_blocking(move || {
-            crate::git::revert(&cwd, thread, turn_count, &crate::git::Limits::default())
+            crate::git::revert(&cwd, thread, turn_count, &limits)
         })
         .await;
         let command = match done {
@@ -396,6 +424,7 @@ impl Session {
         if let Some(mut agent) = self.agent.take() {
             agent.stop().await;
         }
+        self.slot = None;
         self.runtime = None;
         self.approvals.clear();
     }
@@ -427,6 +456,7 @@ impl Session {
             turn.cwd,
             turn.id,
             turn.number,
+            &self.options.checkpoints,
         )
         .await;
     }

@@ -22,6 +22,25 @@ const PRIMER_MESSAGE_CHARS: usize = 4_000;
 /// An agent with no turn to run is stopped after this long by default.
 pub const DEFAULT_IDLE_TIMEOUT: Duration = Duration::from_secs(15 * 60);
 
+/// How agents run: when an idle one stops, how many may run at once, and
+/// what their checkpoints leave out.
+#[derive(Clone, Debug)]
+pub struct AgentOptions {
+    pub idle_timeout: Duration,
+    pub max_agents: usize,
+    pub checkpoints: crate::git::Limits,
+}
+
+impl Default for AgentOptions {
+    fn default() -> Self {
+        Self {
+            idle_timeout: DEFAULT_IDLE_TIMEOUT,
+            max_agents: 8,
+            checkpoints: crate::git::Limits::default(),
+        }
+    }
+}
+
 #[derive(Clone)]
 pub struct Agents {
     models: ModelCache,
@@ -33,15 +52,16 @@ impl Agents {
     pub async fn start(
         engine: Engine,
         pool: SqlitePool,
-        idle_timeout: Duration,
+        options: AgentOptions,
     ) -> Result<Self, StoreError> {
         let events = engine.subscribe();
         let model = projection_reader::load_summaries(&pool).await?;
         let models = ModelCache::default();
         {
             let (engine, pool, model) = (engine.clone(), pool.clone(), model.clone());
+            let limits = options.checkpoints.clone();
             tokio::spawn(async move {
-                crate::git::recorder::after_restart(&engine, &pool, &model).await;
+                crate::git::recorder::after_restart(&engine, &pool, &model, &limits).await;
             });
         }
         let supervisor = Supervisor {
@@ -50,7 +70,8 @@ impl Agents {
             pool,
             model,
             sessions: HashMap::new(),
-            idle_timeout,
+            slots: Arc::new(tokio::sync::Semaphore::new(options.max_agents)),
+            options: Arc::new(options),
             models: models.clone(),
         };
         tokio::spawn(supervisor.run(events));
@@ -81,7 +102,8 @@ struct Supervisor {
     /// Summaries only, folded from the log like the engine's own.
     model: ReadModel,
     sessions: HashMap<ThreadId, mpsc::UnboundedSender<Input>>,
-    idle_timeout: Duration,
+    options: Arc<AgentOptions>,
+    slots: Arc<tokio::sync::Semaphore>,
     models: ModelCache,
 }
 
@@ -237,10 +259,11 @@ impl Supervisor {
 
     /// The thread's session, started if it has none.
     fn session(&mut self, thread: &ThreadSummary) -> &mpsc::UnboundedSender<Input> {
-        let (engine, idle, models) = (self.engine.clone(), self.idle_timeout, self.models.clone());
-        self.sessions
-            .entry(thread.id)
-            .or_insert_with(|| Session::spawn(thread.id, thread.provider, engine, idle, models))
+        let (engine, models) = (self.engine.clone(), self.models.clone());
+        let (options, slots) = (self.options.clone(), self.slots.clone());
+        self.sessions.entry(thread.id).or_insert_with(|| {
+            Session::spawn(thread.id, thread.provider, engine, models, options, slots)
+        })
     }
 
     /// The folder the thread's agent works in.

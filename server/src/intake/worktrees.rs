@@ -1,13 +1,12 @@
-//! Client commands whose effects reach the disk around the log: a thread
-//! created in a git worktree of its own, and threads (or projects) deleted
-//! along with theirs. Everything else goes straight to the engine.
+//! Threads in a git worktree of their own: made before the thread is
+//! recorded, removed after it is deleted (never with uncommitted work
+//! unless the user said to discard it).
 
+use super::{Intake, IntakeError};
 use crate::git::{GitError, worktree};
-use crate::orchestration::{DispatchError, Engine};
-use crate::persistence::{StoreError, projection_reader};
+use crate::persistence::projection_reader;
 use peon_app::api::DispatchOutcome;
 use peon_app::contracts::*;
-use sqlx::SqlitePool;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
@@ -17,64 +16,11 @@ const AGENT_STOP_WAIT: Duration = Duration::from_secs(10);
 /// Uncommitted files named in a refusal (the rest are counted).
 const FILES_NAMED: usize = 5;
 
-#[derive(Debug, thiserror::Error)]
-pub enum WorkspaceError {
-    /// The request itself is wrong.
-    #[error("{0}")]
-    Invalid(String),
-    /// The request cannot be carried out as things are.
-    #[error("{0}")]
-    Refused(String),
-    #[error(transparent)]
-    Dispatch(#[from] DispatchError),
-    #[error(transparent)]
-    Store(#[from] StoreError),
-    #[error("{0}")]
-    Task(String),
-}
-
-/// Where peon keeps the worktrees it makes, and the engine to record in.
-pub struct Workspaces {
-    pub engine: Engine,
-    pub pool: SqlitePool,
-    pub worktrees_dir: PathBuf,
-}
-
-impl Workspaces {
-    /// Carries out a client's command, with the disk work some need.
-    pub async fn dispatch(
-        &self,
-        envelope: CommandEnvelope,
-    ) -> Result<DispatchOutcome, WorkspaceError> {
-        match &envelope.command {
-            Command::ThreadCreate {
-                worktree_path: Some(_),
-                ..
-            } => Err(WorkspaceError::Invalid(
-                "worktree_path is chosen by peon: ask for a worktree with \"worktree\": true \
-                 (and a \"branch\" if you want to name it)"
-                    .to_string(),
-            )),
-            Command::ThreadCreate { worktree: true, .. } => self.create_in_worktree(envelope).await,
-            Command::ThreadDelete {
-                thread_id,
-                discard_changes,
-            } => {
-                let (thread_id, discard) = (*thread_id, *discard_changes);
-                self.delete_thread(envelope, thread_id, discard).await
-            }
-            Command::ProjectDelete { project_id } => {
-                let project_id = *project_id;
-                self.delete_project(envelope, project_id).await
-            }
-            _ => Ok(self.engine.dispatch(envelope).await?),
-        }
-    }
-
-    async fn create_in_worktree(
+impl Intake<'_> {
+    pub(super) async fn create_in_worktree(
         &self,
         mut envelope: CommandEnvelope,
-    ) -> Result<DispatchOutcome, WorkspaceError> {
+    ) -> Result<DispatchOutcome, IntakeError> {
         let Command::ThreadCreate {
             thread_id,
             project_id,
@@ -85,7 +31,7 @@ impl Workspaces {
         else {
             return Ok(self.engine.dispatch(envelope).await?);
         };
-        let model = projection_reader::load_summaries(&self.pool).await?;
+        let model = projection_reader::load_summaries(self.pool).await?;
         let project = model.projects.get(project_id);
         // A retried command or an unknown project: the engine gives the
         // answer (the first outcome, or the rejection) without a new folder.
@@ -111,8 +57,8 @@ impl Workspaces {
         })
         .await?
         .map_err(|e| match e {
-            GitError::Git(e) => WorkspaceError::Refused(format!("cannot create a worktree: {e}")),
-            other => WorkspaceError::Refused(format!("cannot create a worktree: {other}")),
+            GitError::Git(e) => IntakeError::Refused(format!("cannot create a worktree: {e}")),
+            other => IntakeError::Refused(format!("cannot create a worktree: {other}")),
         })?;
         *branch = Some(made.branch);
         *worktree_path = Some(made.path.display().to_string());
@@ -128,13 +74,13 @@ impl Workspaces {
         }
     }
 
-    async fn delete_thread(
+    pub(super) async fn delete_thread(
         &self,
         envelope: CommandEnvelope,
         thread_id: ThreadId,
         discard: bool,
-    ) -> Result<DispatchOutcome, WorkspaceError> {
-        let thread = projection_reader::load_thread(&self.pool, thread_id).await?;
+    ) -> Result<DispatchOutcome, IntakeError> {
+        let thread = projection_reader::load_thread(self.pool, thread_id).await?;
         let Some(path) = thread.as_ref().and_then(worktree_of) else {
             return Ok(self.engine.dispatch(envelope).await?);
         };
@@ -149,12 +95,12 @@ impl Workspaces {
         Ok(outcome)
     }
 
-    async fn delete_project(
+    pub(super) async fn delete_project(
         &self,
         envelope: CommandEnvelope,
         project_id: ProjectId,
-    ) -> Result<DispatchOutcome, WorkspaceError> {
-        let model = projection_reader::load_summaries(&self.pool).await?;
+    ) -> Result<DispatchOutcome, IntakeError> {
+        let model = projection_reader::load_summaries(self.pool).await?;
         let threads: Vec<&ThreadSummary> = model
             .threads
             .values()
@@ -223,14 +169,14 @@ fn worktree_of(thread: &ThreadSummary) -> Option<PathBuf> {
         .filter(|p| p.exists())
 }
 
-async fn refuse_if_uncommitted(path: &Path, whose: &str) -> Result<(), WorkspaceError> {
+async fn refuse_if_uncommitted(path: &Path, whose: &str) -> Result<(), IntakeError> {
     let files = blocking({
         let path = path.to_path_buf();
         move || worktree::uncommitted(&path)
     })
     .await?
     .map_err(|e| {
-        WorkspaceError::Refused(format!(
+        IntakeError::Refused(format!(
             "cannot tell whether the worktree at {} holds uncommitted work ({e}), so it was \
              not deleted",
             path.display()
@@ -248,7 +194,7 @@ async fn refuse_if_uncommitted(path: &Path, whose: &str) -> Result<(), Workspace
     if files.len() > FILES_NAMED {
         named.push_str(&format!(" and {} more", files.len() - FILES_NAMED));
     }
-    Err(WorkspaceError::Refused(format!(
+    Err(IntakeError::Refused(format!(
         "the worktree{whose} at {} has uncommitted changes ({named}): commit them first, or \
          delete the thread choosing to discard them",
         path.display()
@@ -268,10 +214,10 @@ async fn remove_worktree(path: PathBuf) {
 
 async fn blocking<T: Send + 'static>(
     work: impl FnOnce() -> T + Send + 'static,
-) -> Result<T, WorkspaceError> {
+) -> Result<T, IntakeError> {
     tokio::task::spawn_blocking(work)
         .await
-        .map_err(|e| WorkspaceError::Task(e.to_string()))
+        .map_err(|e| IntakeError::Task(e.to_string()))
 }
 
 /// The first eight hex digits of a thread id: short, and unique enough

@@ -1,0 +1,68 @@
+use super::*;
+use clap::Parser;
+
+fn parse(args: &[&str]) -> Cli {
+    Cli::try_parse_from(std::iter::once("peon").chain(args.iter().copied())).expect("flags")
+}
+
+fn file(text: &str) -> FileConfig {
+    toml::from_str(text).expect("toml")
+}
+
+#[test]
+fn a_flag_beats_the_file_which_beats_the_default() {
+    let cli = parse(&["--port", "9000", "--max-agents", "3"]);
+    let from_file =
+        file("port = 8000\nhost = \"0.0.0.0\"\nmax_agents = 5\nmax_body_bytes = 1024\n");
+    let s = Settings::resolve("/d".into(), &cli.common, &cli.serve, from_file).expect("settings");
+    assert_eq!(s.port, 9000, "flag over file");
+    assert_eq!(s.max_agents, 3);
+    assert_eq!(s.host.to_string(), "0.0.0.0", "file over default");
+    assert_eq!(s.limits.max_body_bytes, 1024);
+    assert_eq!(
+        s.limits.max_message_chars,
+        Limits::default().max_message_chars
+    );
+    assert_eq!(s.session, Duration::from_secs(DEFAULT_SESSION_SECS));
+    assert_eq!(s.open, None);
+}
+
+#[test]
+fn open_and_no_open_override_the_file() {
+    let cli = parse(&["--no-open"]);
+    let s = Settings::resolve("/d".into(), &cli.common, &cli.serve, file("open = true"))
+        .expect("settings");
+    assert_eq!(s.open, Some(false));
+    let cli = parse(&[]);
+    let s = Settings::resolve("/d".into(), &cli.common, &cli.serve, file("open = true"))
+        .expect("settings");
+    assert_eq!(s.open, Some(true));
+}
+
+#[test]
+fn lists_from_flags_replace_the_files() {
+    let cli = parse(&["--allowed-host", "a.example", "--allowed-host", "b.example"]);
+    let s = Settings::resolve(
+        "/d".into(),
+        &cli.common,
+        &cli.serve,
+        file("allowed_hosts = [\"file.example\"]\nallowed_roots = [\"/srv\"]"),
+    )
+    .expect("settings");
+    assert_eq!(s.allowed_hosts, ["a.example", "b.example"]);
+    assert_eq!(s.allowed_roots, [PathBuf::from("/srv")]);
+}
+
+#[test]
+fn bad_config_is_refused_with_the_reason() {
+    let typo = toml::from_str::<FileConfig>("prot = 80").expect_err("unknown key");
+    assert!(typo.to_string().contains("prot"), "{typo}");
+    let cli = parse(&["--auth-token", "short"]);
+    let e = Settings::resolve("/d".into(), &cli.common, &cli.serve, FileConfig::default())
+        .expect_err("short token");
+    assert!(e.to_string().contains("at least 8"), "{e}");
+    let dir = tempfile::tempdir().expect("temp");
+    let missing = FileConfig::load(&dir.path().join("nope.toml"), true).expect_err("named");
+    assert!(missing.to_string().contains("nope.toml"), "{missing}");
+    assert!(FileConfig::load(&dir.path().join("nope.toml"), false).is_ok());
+}

@@ -1,0 +1,82 @@
+//! Where a client's command comes in: limits and project folders are
+//! checked, worktrees made or removed around the log, and the rest goes
+//! straight to the engine.
+
+mod checks;
+mod worktrees;
+
+pub use checks::{check_limits, check_project_folder};
+
+use crate::config::Limits;
+use crate::orchestration::{DispatchError, Engine};
+use crate::persistence::StoreError;
+use peon_app::api::DispatchOutcome;
+use peon_app::contracts::*;
+use sqlx::SqlitePool;
+use std::path::{Path, PathBuf};
+
+#[derive(Debug, thiserror::Error)]
+pub enum IntakeError {
+    /// The request itself is wrong.
+    #[error("{0}")]
+    Invalid(String),
+    /// The request cannot be carried out as things are.
+    #[error("{0}")]
+    Refused(String),
+    #[error(transparent)]
+    Dispatch(#[from] DispatchError),
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    #[error("{0}")]
+    Task(String),
+}
+
+/// What a client command is checked against, and where it goes.
+pub struct Intake<'a> {
+    pub engine: &'a Engine,
+    pub pool: &'a SqlitePool,
+    /// Where peon makes threads' worktrees.
+    pub worktrees_dir: PathBuf,
+    pub limits: &'a Limits,
+    /// Folders projects may live in; empty: anywhere.
+    pub allowed_roots: &'a [PathBuf],
+}
+
+impl Intake<'_> {
+    /// Carries out a client's command, with the checks and disk work some
+    /// need.
+    pub async fn dispatch(
+        &self,
+        envelope: CommandEnvelope,
+    ) -> Result<DispatchOutcome, IntakeError> {
+        check_limits(&envelope.command, self.limits).map_err(IntakeError::Invalid)?;
+        match &envelope.command {
+            Command::ProjectCreate { workspace_root, .. } => {
+                check_project_folder(Path::new(workspace_root.trim()), self.allowed_roots)
+                    .map_err(IntakeError::Invalid)?;
+                Ok(self.engine.dispatch(envelope).await?)
+            }
+            Command::ThreadCreate {
+                worktree_path: Some(_),
+                ..
+            } => Err(IntakeError::Invalid(
+                "worktree_path is chosen by peon: ask for a worktree with \"worktree\": true \
+                 (and a \"branch\" if you want to name it)"
+                    .to_string(),
+            )),
+            Command::ThreadCreate { worktree: true, .. } => self.create_in_worktree(envelope).await,
+            Command::ThreadDelete {
+                thread_id,
+                discard_changes,
+            } => {
+                let (thread_id, discard) = (*thread_id, *discard_changes);
+                self.delete_thread(envelope, thread_id, discard).await
+            }
+            Command::ProjectDelete { project_id } => {
+                let project_id = *project_id;
+                self.delete_project(envelope, project_id).await
+            }
+            _ => Ok(self.engine.dispatch(envelope).await?),
+        }
+    }
+}

@@ -1,0 +1,245 @@
+//! The one middleware in front of every route: security headers, Host,
+//! Origin, body size, then the token.
+
+use super::{Security, headers, login, session, token::same_secret};
+use axum::extract::{Request, State};
+use axum::http::{HeaderMap, Method, StatusCode, header};
+use axum::middleware::Next;
+use axum::response::{IntoResponse, Response};
+
+/// The nonce of this response's Content-Security-Policy, for the inline
+/// scripts the server renders.
+#[derive(Clone, Debug)]
+pub struct CspNonce(pub String);
+
+pub async fn guard(State(security): State<Security>, mut request: Request, next: Next) -> Response {
+    let nonce = uuid::Uuid::new_v4().simple().to_string();
+    let mut response = match check(&security, &request) {
+        Err(refusal) => refusal.into_response(),
+        Ok(()) => {
+            request.extensions_mut().insert(CspNonce(nonce.clone()));
+            next.run(request).await
+        }
+    };
+    headers::apply(response.headers_mut(), &nonce);
+    response
+}
+
+fn check(security: &Security, request: &Request) -> Result<(), Refusal> {
+    let headers = request.headers();
+    let host = authority(request).ok_or_else(|| {
+        refuse(
+            StatusCode::BAD_REQUEST,
+            "the request has no Host header".to_string(),
+        )
+    })?;
+    if !host_allowed(security, &host) {
+        return Err(refuse(
+            StatusCode::FORBIDDEN,
+            format!(
+                "peon does not answer to Host \"{host}\": use its address or localhost, or add \
+                 the name with --allowed-host"
+            ),
+        ));
+    }
+    check_size(security, headers)?;
+    let path = request.uri().path();
+    if path != login::LOGIN_PATH && path != login::LOGOUT_PATH {
+        check_token(security, request)?;
+    }
+    // A bearer header is never sent by a browser on its own, so only
+    // cookie (or open) requests need an Origin to prove where they come from.
+    let browser_may_upgrade = is_upgrade(headers) && bearer(headers).is_none();
+    check_origin(security, headers, &host, browser_may_upgrade)
+}
+
+fn bearer(headers: &HeaderMap) -> Option<&str> {
+    headers
+        .get(header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.strip_prefix("Bearer "))
+}
+
+/// The Host header, else the URI's authority (HTTP/2), lowercased.
+fn authority(request: &Request) -> Option<String> {
+    request
+        .headers()
+        .get(header::HOST)
+        .and_then(|h| h.to_str().ok())
+        .map(str::to_string)
+        .or_else(|| request.uri().authority().map(|a| a.to_string()))
+        .map(|h| h.trim().to_ascii_lowercase())
+        .filter(|h| !h.is_empty())
+}
+
+/// `name` of `name:port` (brackets kept off IPv6 literals).
+fn host_name(authority: &str) -> &str {
+    if let Some(rest) = authority.strip_prefix('[') {
+        return rest.split(']').next().unwrap_or(rest);
+    }
+    authority
+        .rsplit_once(':')
+        .map_or(authority, |(name, port)| {
+            if port.chars().all(|c| c.is_ascii_digit()) {
+                name
+            } else {
+                authority
+            }
+        })
+}
+
+/// An IP address, a localhost name, or a configured name. A rebinding
+/// attack needs a name of the attacker's; an address literal is not one.
+fn host_allowed(security: &Security, authority: &str) -> bool {
+    let name = host_name(authority);
+    name.parse::<std::net::IpAddr>().is_ok()
+        || name == "localhost"
+        || name.ends_with(".localhost")
+        || security
+            .inner
+            .allowed_hosts
+            .iter()
+            .any(|h| h == name || h == authority)
+}
+
+fn is_upgrade(headers: &HeaderMap) -> bool {
+    headers
+        .get(header::UPGRADE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.eq_ignore_ascii_case("websocket"))
+}
+
+/// A request that carries an Origin must come from this server's own
+/// pages (or a configured name). Browsers always send Origin on
+/// cross-origin requests, on every POST and on WebSocket upgrades, so an
+/// upgrade without one (and without a bearer token) is refused; otherwise,
+/// without one, a browser's `Sec-Fetch-Site` must not say it is
+/// cross-site. Clients that are not browsers send neither and cannot be
+/// driven by another site.
+fn check_origin(
+    security: &Security,
+    headers: &HeaderMap,
+    host: &str,
+    upgrade: bool,
+) -> Result<(), Refusal> {
+    let origin = headers
+        .get(header::ORIGIN)
+        .map(|o| o.to_str().unwrap_or(""));
+    let Some(origin) = origin else {
+        let site = headers
+            .get("sec-fetch-site")
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or("none");
+        if upgrade {
+            return Err(refuse(
+                StatusCode::FORBIDDEN,
+                "a WebSocket upgrade must carry an Origin header".to_string(),
+            ));
+        }
+        if matches!(site, "cross-site" | "same-site") {
+            return Err(refuse(
+                StatusCode::FORBIDDEN,
+                format!("cross-site request refused (Sec-Fetch-Site: {site})"),
+            ));
+        }
+        return Ok(());
+    };
+    let lowered = origin.trim().to_ascii_lowercase();
+    let origin_authority = lowered
+        .strip_prefix("http://")
+        .or_else(|| lowered.strip_prefix("https://"))
+        .map(|rest| rest.split('/').next().unwrap_or(rest));
+    let allowed = origin_authority.is_some_and(|a| {
+        a == host
+            || security
+                .inner
+                .allowed_hosts
+                .iter()
+                .any(|h| h == a || h == host_name(a))
+    });
+    if allowed {
+        Ok(())
+    } else {
+        Err(refuse(
+            StatusCode::FORBIDDEN,
+            format!("cross-origin request refused: Origin \"{origin}\" is not this server"),
+        ))
+    }
+}
+
+fn check_size(security: &Security, headers: &HeaderMap) -> Result<(), Refusal> {
+    let limit = security.inner.max_body_bytes;
+    let length = headers
+        .get(header::CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.parse::<u64>().ok());
+    match length {
+        Some(n) if n > limit as u64 => Err(refuse(
+            StatusCode::PAYLOAD_TOO_LARGE,
+            format!(
+                "the request body is {n} bytes; the limit is {limit} (max_body_bytes in the \
+                 config, --max-body-bytes)"
+            ),
+        )),
+        _ => Ok(()),
+    }
+}
+
+fn check_token(security: &Security, request: &Request) -> Result<(), Refusal> {
+    let Some(token) = security.token() else {
+        return Ok(());
+    };
+    let headers = request.headers();
+    let authorised = match bearer(headers) {
+        Some(given) => same_secret(given.trim(), token),
+        None => session::from_headers(headers).is_some_and(|c| session::valid(token, &c)),
+    };
+    if authorised {
+        return Ok(());
+    }
+    let wants_page = request.method() == Method::GET
+        && headers
+            .get(header::ACCEPT)
+            .and_then(|v| v.to_str().ok())
+            .is_some_and(|a| a.contains("text/html"));
+    if wants_page {
+        return Err(Refusal::LoginPage);
+    }
+    Err(refuse(
+        StatusCode::UNAUTHORIZED,
+        "peon needs you to log in: open /login in the browser, or send \"Authorization: Bearer \
+         <token>\""
+            .to_string(),
+    ))
+}
+
+/// Why a request was turned away.
+enum Refusal {
+    Plain(StatusCode, String),
+    /// A browser asking for a page without logging in: the login form,
+    /// with 401.
+    LoginPage,
+}
+
+impl IntoResponse for Refusal {
+    fn into_response(self) -> Response {
+        match self {
+            Refusal::Plain(status, message) => (
+                status,
+                [(header::CONTENT_TYPE, "text/plain; charset=utf-8")],
+                message,
+            )
+                .into_response(),
+            Refusal::LoginPage => login::page(StatusCode::UNAUTHORIZED, None),
+        }
+    }
+}
+
+fn refuse(status: StatusCode, message: String) -> Refusal {
+    Refusal::Plain(status, message)
+}
+
+#[cfg(test)]
+pub(super) fn host_name_for_tests(authority: &str) -> &str {
+    host_name(authority)
+}

@@ -1,0 +1,106 @@
+//! Who may reach peon: the auth token (login cookie or bearer header), the
+//! Host and Origin checks that defeat DNS rebinding and cross-site use, the
+//! request-size limit, and the security headers on every response. One
+//! middleware (`guard`) applies all of it to every route.
+
+mod guard;
+mod headers;
+mod login;
+mod session;
+mod token;
+
+pub use guard::{CspNonce, guard};
+pub use login::{LOGIN_PATH, LOGOUT_PATH, login_page, login_submit, logout};
+pub use session::COOKIE;
+pub use token::{TOKEN_FILE, TokenOrigin, resolve_token};
+
+use std::collections::HashMap;
+use std::net::IpAddr;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+/// Failed logins allowed per client address in `LOGIN_WINDOW`.
+pub const LOGIN_ATTEMPTS: u32 = 5;
+pub const LOGIN_WINDOW: Duration = Duration::from_secs(60);
+
+/// The security settings of a running server, shared by the middleware and
+/// the login routes.
+#[derive(Clone)]
+pub struct Security {
+    inner: Arc<Inner>,
+}
+
+struct Inner {
+    token: Option<String>,
+    allowed_hosts: Vec<String>,
+    session: Duration,
+    max_body_bytes: usize,
+    failures: Mutex<HashMap<IpAddr, (u32, Instant)>>,
+}
+
+impl Security {
+    /// `token: None` leaves peon open (loopback only; `main` refuses any
+    /// other address without one). `allowed_hosts` are extra Host names.
+    pub fn new(
+        token: Option<String>,
+        allowed_hosts: &[String],
+        session: Duration,
+        max_body_bytes: usize,
+    ) -> Self {
+        Self {
+            inner: Arc::new(Inner {
+                token,
+                allowed_hosts: allowed_hosts
+                    .iter()
+                    .map(|h| h.trim().to_ascii_lowercase())
+                    .filter(|h| !h.is_empty())
+                    .collect(),
+                session,
+                max_body_bytes,
+                failures: Mutex::new(HashMap::new()),
+            }),
+        }
+    }
+
+    /// No token, no Host list: what tests and benchmarks use on loopback.
+    pub fn open(max_body_bytes: usize) -> Self {
+        Self::new(None, &[], Duration::from_secs(3600), max_body_bytes)
+    }
+
+    fn token(&self) -> Option<&str> {
+        self.inner.token.as_deref()
+    }
+
+    /// Seconds the client at `ip` must wait before trying to log in again,
+    /// if it failed too often.
+    fn login_blocked(&self, ip: IpAddr) -> Option<u64> {
+        let failures = self.inner.failures.lock().ok()?;
+        let (count, since) = failures.get(&ip)?;
+        let elapsed = since.elapsed();
+        (*count >= LOGIN_ATTEMPTS && elapsed < LOGIN_WINDOW)
+            .then(|| (LOGIN_WINDOW - elapsed).as_secs().max(1))
+    }
+
+    fn login_failed(&self, ip: IpAddr) {
+        if let Ok(mut failures) = self.inner.failures.lock() {
+            let entry = failures.entry(ip).or_insert((0, Instant::now()));
+            if entry.1.elapsed() >= LOGIN_WINDOW {
+                *entry = (0, Instant::now());
+            }
+            entry.0 += 1;
+            // Bounded: forget windows that are over.
+            if failures.len() > 10_000 {
+                failures.retain(|_, (_, since)| since.elapsed() < LOGIN_WINDOW);
+            }
+        }
+    }
+
+    fn login_succeeded(&self, ip: IpAddr) {
+        if let Ok(mut failures) = self.inner.failures.lock() {
+            failures.remove(&ip);
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests;

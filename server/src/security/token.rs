@@ -1,0 +1,74 @@
+//! The auth token: given in config, or made once and kept in the data
+//! folder (readable by its owner only) when peon listens beyond loopback.
+
+use sha2::{Digest, Sha256};
+use std::io::Write;
+use std::path::Path;
+
+/// The file in the data folder holding a token peon made itself.
+pub const TOKEN_FILE: &str = "auth-token";
+
+/// Where the token in use came from, so `main` can say so once.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum TokenOrigin {
+    Configured,
+    /// Made now and written to the file: print the login URL this once.
+    Generated,
+    /// Made by an earlier run and read back from the file.
+    Stored,
+}
+
+/// The token to use: the configured one; else, when one is required, the
+/// stored one or a new one (saved). `None` when none is set or needed.
+pub fn resolve_token(
+    configured: Option<&str>,
+    required: bool,
+    data_dir: &Path,
+) -> std::io::Result<Option<(String, TokenOrigin)>> {
+    if let Some(token) = configured {
+        return Ok(Some((token.trim().to_string(), TokenOrigin::Configured)));
+    }
+    if !required {
+        return Ok(None);
+    }
+    let path = data_dir.join(TOKEN_FILE);
+    match std::fs::read_to_string(&path) {
+        Ok(stored) if !stored.trim().is_empty() => {
+            return Ok(Some((stored.trim().to_string(), TokenOrigin::Stored)));
+        }
+        Ok(_) => {}
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
+        Err(e) => return Err(e),
+    }
+    let token = generate();
+    std::fs::create_dir_all(data_dir)?;
+    let mut options = std::fs::OpenOptions::new();
+    options.write(true).create(true).truncate(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt;
+        options.mode(0o600);
+    }
+    let mut file = options.open(&path)?;
+    file.write_all(token.as_bytes())?;
+    Ok(Some((token, TokenOrigin::Generated)))
+}
+
+/// 244 random bits from the operating system, as 64 hex digits.
+fn generate() -> String {
+    format!(
+        "{}{}",
+        uuid::Uuid::new_v4().simple(),
+        uuid::Uuid::new_v4().simple()
+    )
+}
+
+/// Compares two secrets in time that does not depend on where they differ
+/// (both are hashed first, so their lengths do not leak either).
+pub fn same_secret(a: &str, b: &str) -> bool {
+    let (x, y) = (Sha256::digest(a.as_bytes()), Sha256::digest(b.as_bytes()));
+    x.iter()
+        .zip(y.iter())
+        .fold(0u8, |acc, (p, q)| acc | (p ^ q))
+        == 0
+}

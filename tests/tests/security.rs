@@ -1,0 +1,857 @@
+//! The attack suite: the real `peon` binary against callers it must turn
+//! away — no or wrong credentials, expired logins, password guessing,
+//! foreign Host and Origin headers (DNS rebinding, cross-site requests and
+//! WebSockets), oversized or malformed bodies and project folders outside
+//! the allowed roots. Every refusal must leave the event log untouched.
+#![cfg(unix)]
+
+use peon_tests::{Peon, new_id, peon_bin};
+use reqwest::{Client, RequestBuilder, Response};
+use serde_json::{Value, json};
+use std::io::{BufRead, BufReader};
+use std::path::Path;
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+/// URL- and form-safe, so it can be sent as `token=TOKEN` unencoded.
+const TOKEN: &str = "peon-test-token-4f9c2a7e1b";
+
+/// A client that shows redirects instead of following them.
+fn client() -> Client {
+    Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .timeout(Duration::from_secs(30))
+        .build()
+        .expect("client")
+}
+
+/// The port of `http://127.0.0.1:PORT`.
+fn port_of(url: &str) -> String {
+    url.trim_end_matches('/')
+        .rsplit(':')
+        .next()
+        .expect("port")
+        .to_string()
+}
+
+/// Adds the headers of a WebSocket upgrade.
+fn websocket(request: RequestBuilder) -> RequestBuilder {
+    request
+        .header("connection", "Upgrade")
+        .header("upgrade", "websocket")
+        .header("sec-websocket-version", "13")
+        .header("sec-websocket-key", "dGhlIHNhbXBsZSBub25jZQ==")
+}
+
+/// A valid `project.create` envelope: if a refused request carrying it got
+/// through, the log would grow.
+fn create_project(workspace: &Path) -> Value {
+    json!({"envelope": {"command_id": new_id(), "command": {
+        "type": "project.create", "project_id": new_id(), "title": "",
+        "workspace_root": workspace.display().to_string()}}})
+}
+
+/// The log's sequence and the number of projects, read with the bearer
+/// token when one is given.
+async fn log_state(client: &Client, url: &str, token: Option<&str>) -> (u64, usize) {
+    let mut request = client.post(format!("{url}/api/snapshot"));
+    if let Some(token) = token {
+        request = request.bearer_auth(token);
+    }
+    let response = request.send().await.expect("snapshot");
+    assert_eq!(response.status(), 200, "snapshot");
+    let snapshot: Value = response.json().await.expect("snapshot JSON");
+    let sequence = snapshot["sequence"].as_u64().expect("sequence");
+    let projects = snapshot["projects"].as_array().map_or(0, Vec::len);
+    (sequence, projects)
+}
+
+/// One request of every kind peon serves: SSR pages, server functions, the
+/// event stream, WebSocket upgrades and static files.
+fn every_kind_of_route(
+    client: &Client,
+    url: &str,
+    workspace: &Path,
+) -> Vec<(&'static str, RequestBuilder)> {
+    vec![
+        ("GET /", client.get(format!("{url}/"))),
+        ("GET /settings", client.get(format!("{url}/settings"))),
+        (
+            "GET /threads/<id>",
+            client.get(format!("{url}/threads/{}", new_id())),
+        ),
+        (
+            "POST /api/snapshot",
+            client.post(format!("{url}/api/snapshot")),
+        ),
+        (
+            "POST /api/dispatch",
+            client
+                .post(format!("{url}/api/dispatch"))
+                .json(&create_project(workspace)),
+        ),
+        (
+            "GET /api/events (SSE)",
+            client.get(format!("{url}/api/events")),
+        ),
+        (
+            "WebSocket /api/events",
+            websocket(client.get(format!("{url}/api/events"))),
+        ),
+        (
+            "WebSocket /api/terminal/x",
+            websocket(client.get(format!("{url}/api/terminal/x"))),
+        ),
+        ("GET /pkg/peon.js", client.get(format!("{url}/pkg/peon.js"))),
+        ("GET /sw.js", client.get(format!("{url}/sw.js"))),
+    ]
+}
+
+/// Posts the login form.
+async fn login(client: &Client, url: &str, token: &str) -> Response {
+    client
+        .post(format!("{url}/login"))
+        .header("content-type", "application/x-www-form-urlencoded")
+        .body(format!("token={token}"))
+        .send()
+        .await
+        .expect("login")
+}
+
+/// The whole `Set-Cookie` header that sets `peon_session`, if any.
+fn session_cookie(response: &Response) -> Option<String> {
+    response
+        .headers()
+        .get_all("set-cookie")
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .find(|v| v.trim_start().starts_with("peon_session="))
+        .map(str::to_string)
+}
+
+/// Logs in with the right token and returns `peon_session=VALUE`.
+async fn log_in(client: &Client, url: &str) -> String {
+    let response = login(client, url, TOKEN).await;
+    assert_eq!(response.status(), 303, "login with the right token");
+    let cookie = session_cookie(&response).expect("login sets peon_session");
+    cookie.split(';').next().expect("pair").trim().to_string()
+}
+
+/// A token opens peon to whoever holds it, so without one nothing but the
+/// login page may answer: not the pages, not the server functions that run
+/// commands, not the event stream, not a WebSocket, not even the static
+/// files. A wrong bearer token or a forged cookie is no better than none,
+/// and nothing a refused request carried reaches the log.
+#[tokio::test]
+async fn with_a_token_every_route_refuses_callers_without_valid_credentials() {
+    let dir = tempfile::tempdir().expect("dir");
+    let workspace = dir.path().join("ws");
+    std::fs::create_dir(&workspace).expect("mkdir");
+    let peon = Peon::start_with(dir.path(), &["--auth-token", TOKEN]);
+    let client = client();
+    let before = log_state(&client, &peon.url, Some(TOKEN)).await;
+
+    let page = client
+        .get(format!("{}/login", peon.url))
+        .send()
+        .await
+        .expect("login page");
+    assert_eq!(page.status(), 200, "the login page is open to all");
+    assert!(
+        page.text().await.expect("body").contains("token"),
+        "a form with a token field"
+    );
+
+    let credentials = [
+        ("no credentials", None),
+        (
+            "a wrong bearer token",
+            Some(("authorization", "Bearer wrong")),
+        ),
+        ("a forged cookie", Some(("cookie", "peon_session=garbage"))),
+    ];
+    for (who, header) in credentials {
+        for (route, mut request) in every_kind_of_route(&client, &peon.url, &workspace) {
+            if let Some((name, value)) = header {
+                request = request.header(name, value);
+            }
+            let status = request.send().await.expect(route).status();
+            assert_eq!(status, 401, "{route} with {who}");
+        }
+    }
+    assert_eq!(
+        log_state(&client, &peon.url, Some(TOKEN)).await,
+        before,
+        "refused requests left the log alone"
+    );
+
+    // The right bearer token opens every route (static files may be 404
+    // when the site is not built; they must not be refused).
+    for (route, request) in every_kind_of_route(&client, &peon.url, &workspace) {
+        let status = request
+            .bearer_auth(TOKEN)
+            .send()
+            .await
+            .expect(route)
+            .status();
+        assert!(
+            status != 401 && status != 403,
+            "{route} with the right token: {status}"
+        );
+    }
+    for path in ["/", "/settings"] {
+        let response = client
+            .get(format!("{}{path}", peon.url))
+            .bearer_auth(TOKEN)
+            .send();
+        assert_eq!(response.await.expect(path).status(), 200, "GET {path}");
+    }
+    let (sequence, projects) = log_state(&client, &peon.url, Some(TOKEN)).await;
+    assert_eq!(
+        (sequence, projects),
+        (before.0 + 1, before.1 + 1),
+        "the dispatch went through"
+    );
+}
+
+/// Logging in trades the token for a cookie the page's scripts cannot read
+/// (HttpOnly), that other sites cannot make the browser send (SameSite=
+/// Strict) and that does not contain the token itself, so a leaked cookie
+/// never leaks the token. A wrong token gets no cookie.
+#[tokio::test]
+async fn logging_in_sets_a_strict_http_only_cookie_that_unlocks_peon() {
+    let dir = tempfile::tempdir().expect("dir");
+    let peon = Peon::start_with(dir.path(), &["--auth-token", TOKEN]);
+    let client = client();
+    let before = log_state(&client, &peon.url, Some(TOKEN)).await;
+
+    let wrong = login(&client, &peon.url, "wrong-token").await;
+    assert_eq!(wrong.status(), 401, "a wrong token");
+    assert!(
+        session_cookie(&wrong).is_none(),
+        "a wrong token gets no cookie"
+    );
+
+    let response = login(&client, &peon.url, TOKEN).await;
+    assert_eq!(response.status(), 303);
+    let location = response.headers().get("location").expect("Location");
+    assert_eq!(location.to_str().expect("ascii"), "/");
+    let set_cookie = session_cookie(&response).expect("Set-Cookie: peon_session=…");
+    let attributes: Vec<String> = set_cookie
+        .split(';')
+        .map(|a| a.trim().to_ascii_lowercase())
+        .collect();
+    for attribute in ["httponly", "samesite=strict", "path=/"] {
+        assert!(
+            attributes.iter().any(|a| a == attribute),
+            "{attribute} missing: {set_cookie}"
+        );
+    }
+    let pair = set_cookie
+        .split(';')
+        .next()
+        .expect("pair")
+        .trim()
+        .to_string();
+    let value = pair.strip_prefix("peon_session=").expect("name");
+    assert!(!value.is_empty(), "{set_cookie}");
+    assert!(
+        !value.contains(TOKEN),
+        "the cookie carries the raw token: {set_cookie}"
+    );
+
+    let home = client
+        .get(format!("{}/", peon.url))
+        .header("cookie", &pair)
+        .send()
+        .await;
+    assert_eq!(home.expect("home").status(), 200, "GET / with the cookie");
+    let snapshot = client
+        .post(format!("{}/api/snapshot", peon.url))
+        .header("cookie", &pair)
+        .send()
+        .await
+        .expect("snapshot");
+    assert_eq!(snapshot.status(), 200, "POST /api/snapshot with the cookie");
+    let snapshot: Value = snapshot.json().await.expect("JSON");
+    assert!(snapshot["sequence"].is_u64(), "{snapshot}");
+    assert_eq!(log_state(&client, &peon.url, Some(TOKEN)).await, before);
+}
+
+/// A stolen or forgotten cookie stops working once its session is over.
+#[tokio::test]
+async fn an_expired_login_is_refused() {
+    let dir = tempfile::tempdir().expect("dir");
+    let peon = Peon::start_with(dir.path(), &["--auth-token", TOKEN, "--session-secs", "1"]);
+    let client = client();
+    let cookie = log_in(&client, &peon.url).await;
+    tokio::time::sleep(Duration::from_millis(2500)).await;
+    let home = client
+        .get(format!("{}/", peon.url))
+        .header("cookie", &cookie)
+        .send()
+        .await;
+    assert_eq!(
+        home.expect("home").status(),
+        401,
+        "GET / with an expired cookie"
+    );
+    let snapshot = client
+        .post(format!("{}/api/snapshot", peon.url))
+        .header("cookie", &cookie)
+        .send()
+        .await;
+    assert_eq!(
+        snapshot.expect("snapshot").status(),
+        401,
+        "snapshot with an expired cookie"
+    );
+}
+
+/// Guessing the token must be slow: after five wrong tries a client is told
+/// to wait, and even the right token is refused meanwhile, so a guesser
+/// cannot tell when it has hit.
+#[tokio::test]
+async fn repeated_wrong_logins_are_throttled() {
+    let dir = tempfile::tempdir().expect("dir");
+    let peon = Peon::start_with(dir.path(), &["--auth-token", TOKEN]);
+    let client = client();
+    for attempt in 1..=5 {
+        let status = login(&client, &peon.url, &format!("guess-{attempt}"))
+            .await
+            .status();
+        assert_eq!(status, 401, "wrong attempt {attempt}");
+    }
+    for (what, token) in [("the right token", TOKEN), ("another guess", "guess-6")] {
+        let response = login(&client, &peon.url, token).await;
+        assert_eq!(response.status(), 429, "{what} after five wrong attempts");
+        let retry = response.headers().get("retry-after").expect("Retry-After");
+        assert!(!retry.is_empty(), "Retry-After is empty");
+        assert!(
+            session_cookie(&response).is_none(),
+            "a throttled login gets no cookie"
+        );
+    }
+}
+
+/// A DNS-rebinding page reaches peon on loopback under a name of its own,
+/// and a foreign page can post to it or open its WebSocket: peon answers
+/// only its own names and refuses requests from other origins.
+#[tokio::test]
+async fn foreign_host_or_origin_headers_are_refused() {
+    let dir = tempfile::tempdir().expect("dir");
+    let workspace = dir.path().join("ws");
+    std::fs::create_dir(&workspace).expect("mkdir");
+    let peon = Peon::start(dir.path());
+    let client = client();
+    let url = &peon.url;
+    let port = port_of(url);
+    let before = log_state(&client, url, None).await;
+
+    let foreign = [
+        "evil.example".to_string(),
+        format!("evil.example:{port}"),
+        format!("localhost.evil.example:{port}"),
+    ];
+    for host in &foreign {
+        let page = client
+            .get(format!("{url}/"))
+            .header("host", host)
+            .send()
+            .await
+            .expect("page");
+        assert_eq!(page.status(), 403, "GET / with Host: {host}");
+        let body = page.text().await.expect("body");
+        assert!(
+            body.contains("Host"),
+            "the refusal names the Host header: {body}"
+        );
+        let post = client
+            .post(format!("{url}/api/dispatch"))
+            .header("host", host);
+        let status = post
+            .json(&create_project(&workspace))
+            .send()
+            .await
+            .expect("post")
+            .status();
+        assert_eq!(status, 403, "dispatch with Host: {host}");
+        let sse = client
+            .get(format!("{url}/api/events"))
+            .header("host", host)
+            .send()
+            .await;
+        assert_eq!(
+            sse.expect("sse").status(),
+            403,
+            "event stream with Host: {host}"
+        );
+    }
+    for host in [format!("localhost:{port}"), format!("127.0.0.1:{port}")] {
+        let page = client
+            .get(format!("{url}/"))
+            .header("host", &host)
+            .send()
+            .await
+            .expect("page");
+        assert_eq!(page.status(), 200, "GET / with Host: {host}");
+    }
+
+    let evil = "http://evil.example";
+    let post = client
+        .post(format!("{url}/api/dispatch"))
+        .header("origin", evil);
+    let response = post
+        .json(&create_project(&workspace))
+        .send()
+        .await
+        .expect("post");
+    assert_eq!(response.status(), 403, "dispatch from a foreign origin");
+    let body = response.text().await.expect("body");
+    assert!(
+        body.contains("Origin"),
+        "the refusal names the Origin header: {body}"
+    );
+    let ws = websocket(client.get(format!("{url}/api/events"))).header("origin", evil);
+    assert_eq!(
+        ws.send().await.expect("ws").status(),
+        403,
+        "WebSocket from a foreign origin"
+    );
+    let sse = client
+        .get(format!("{url}/api/events"))
+        .header("origin", evil)
+        .send()
+        .await;
+    assert_eq!(
+        sse.expect("sse").status(),
+        403,
+        "event stream from a foreign origin"
+    );
+    assert_eq!(
+        log_state(&client, url, None).await,
+        before,
+        "refusals left the log alone"
+    );
+
+    // The page's own origin is fine.
+    let post = client
+        .post(format!("{url}/api/dispatch"))
+        .header("origin", url.as_str());
+    let response = post
+        .json(&create_project(&workspace))
+        .send()
+        .await
+        .expect("post");
+    assert!(
+        response.status().is_success(),
+        "same origin: {}",
+        response.status()
+    );
+    assert_eq!(log_state(&client, url, None).await.0, before.0 + 1);
+
+    // --allowed-host adds a name, and only that name.
+    let other = tempfile::tempdir().expect("dir");
+    let named = Peon::start_with(other.path(), &["--allowed-host", "peon.internal"]);
+    let port = port_of(&named.url);
+    let hosts = [
+        (format!("peon.internal:{port}"), 200u16),
+        (format!("evil.example:{port}"), 403u16),
+    ];
+    for (host, expected) in hosts {
+        let page = client
+            .get(format!("{}/", named.url))
+            .header("host", &host)
+            .send()
+            .await;
+        assert_eq!(
+            page.expect("page").status(),
+            expected,
+            "GET / with Host: {host}"
+        );
+    }
+}
+
+/// A huge body must not be buffered, and a malformed one must get a clear
+/// 400 rather than a 500 or silence; neither may touch the log.
+#[tokio::test]
+async fn oversized_and_malformed_bodies_get_clear_errors() {
+    let dir = tempfile::tempdir().expect("dir");
+    let workspace = dir.path().join("ws");
+    std::fs::create_dir(&workspace).expect("mkdir");
+    let peon = Peon::start_with(dir.path(), &["--max-body-bytes", "2048"]);
+    let client = client();
+    let url = format!("{}/api/dispatch", peon.url);
+    let before = log_state(&client, &peon.url, None).await;
+
+    let mut big = create_project(&workspace);
+    big["envelope"]["command"]["title"] = json!("x".repeat(10_000));
+    let response = client.post(&url).json(&big).send().await.expect("big");
+    assert_eq!(response.status(), 413, "a 10 KB body over a 2 KB limit");
+    let body = response.text().await.expect("body");
+    assert!(
+        body.contains("limit"),
+        "the refusal names the limit: {body}"
+    );
+
+    let response = client
+        .post(&url)
+        .header("content-type", "application/json")
+        .body(r#"{"envelope": {"#)
+        .send()
+        .await
+        .expect("truncated");
+    assert_eq!(response.status(), 400, "truncated JSON");
+    assert!(
+        !response.text().await.expect("body").trim().is_empty(),
+        "with a message"
+    );
+
+    let nope = json!({"envelope": {"command_id": new_id(), "command": {"type": "nope"}}});
+    let response = client.post(&url).json(&nope).send().await.expect("nope");
+    assert_eq!(response.status(), 400, "an unknown command");
+    let body = response.text().await.expect("body");
+    assert!(
+        body.contains("nope"),
+        "the message names the command: {body}"
+    );
+    assert_eq!(
+        log_state(&client, &peon.url, None).await,
+        before,
+        "refusals left the log alone"
+    );
+
+    // An ordinary command still fits under the limit.
+    let response = client
+        .post(&url)
+        .json(&create_project(&workspace))
+        .send()
+        .await
+        .expect("ok");
+    assert_eq!(response.status(), 200);
+    assert_eq!(log_state(&client, &peon.url, None).await.0, before.0 + 1);
+}
+
+/// Agents run inside a project's folder, so which folders may become
+/// projects is a security boundary: no `..` tricks, no symlinks leading out
+/// of an allowed root, nothing outside the roots at all.
+#[tokio::test]
+async fn project_folders_must_stay_inside_the_allowed_roots() {
+    let dir = tempfile::tempdir().expect("dir");
+    let root = dir.path().canonicalize().expect("canonical temp dir");
+    let allowed = root.join("allowed");
+    let outside = root.join("outside");
+    for folder in [
+        allowed.join("inside"),
+        allowed.join("a"),
+        allowed.join("b"),
+        outside.clone(),
+    ] {
+        std::fs::create_dir_all(&folder).expect("mkdir");
+    }
+    std::os::unix::fs::symlink(&outside, allowed.join("link")).expect("symlink");
+    let allowed_arg = allowed.display().to_string();
+    let peon = Peon::start_with(&root, &["--allowed-root", allowed_arg.as_str()]);
+    let client = client();
+    let url = format!("{}/api/dispatch", peon.url);
+    let before = log_state(&client, &peon.url, None).await;
+
+    let refused = [
+        (allowed.join("a/../b"), Some("..")),
+        (allowed.join("link"), Some("outside")),
+        (outside.clone(), None),
+    ];
+    for (folder, needle) in refused {
+        let response = client
+            .post(&url)
+            .json(&create_project(&folder))
+            .send()
+            .await
+            .expect("post");
+        assert_eq!(response.status(), 422, "{}", folder.display());
+        let body = response.text().await.expect("body");
+        if let Some(needle) = needle {
+            assert!(body.contains(needle), "{}: {body}", folder.display());
+        }
+    }
+    assert_eq!(
+        log_state(&client, &peon.url, None).await,
+        before,
+        "refusals left the log alone"
+    );
+
+    let inside = allowed.join("inside");
+    let response = client
+        .post(&url)
+        .json(&create_project(&inside))
+        .send()
+        .await
+        .expect("post");
+    let status = response.status();
+    assert!(
+        status.is_success(),
+        "{status}: {}",
+        response.text().await.unwrap_or_default()
+    );
+    assert_eq!(
+        log_state(&client, &peon.url, None).await,
+        (before.0 + 1, before.1 + 1)
+    );
+}
+
+/// A peon started beyond loopback; killed on drop.
+struct Running(Child);
+
+impl Drop for Running {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+/// Starts peon on 0.0.0.0 without a token and returns it with the stdout
+/// lines up to its "running at" line and whatever follows within half a
+/// second (the token line may come before or after it).
+fn start_beyond_loopback(data_dir: &Path) -> (Running, Vec<String>) {
+    let mut child = Command::new(peon_bin())
+        .arg("--data-dir")
+        .arg(data_dir)
+        .args(["--host", "0.0.0.0", "--port", "0"])
+        .env("PEON_LOG", "warn")
+        .env_remove("PEON_AUTH_TOKEN")
+        .stdout(Stdio::piped())
+        .stderr(Stdio::inherit())
+        .spawn()
+        .expect("spawn peon");
+    let stdout = child.stdout.take().expect("stdout");
+    let running = Running(child);
+    let (tx, rx) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        for line in BufReader::new(stdout).lines().map_while(Result::ok) {
+            if tx.send(line).is_err() {
+                break;
+            }
+        }
+    });
+    let deadline = Instant::now() + Duration::from_secs(30);
+    let mut lines = Vec::new();
+    let mut started = false;
+    loop {
+        let wait = if started {
+            Duration::from_millis(500)
+        } else {
+            deadline.saturating_duration_since(Instant::now())
+        };
+        match rx.recv_timeout(wait) {
+            Ok(line) => {
+                started |= line.contains("running at ");
+                lines.push(line);
+            }
+            Err(_) if started => break,
+            Err(e) => panic!("peon did not start beyond loopback ({e:?}); stdout: {lines:?}"),
+        }
+    }
+    (running, lines)
+}
+
+/// `http://127.0.0.1:PORT` for the port in peon's "running at" line.
+fn loopback_url(lines: &[String]) -> String {
+    let line = lines
+        .iter()
+        .find(|l| l.contains("running at "))
+        .expect("running line");
+    let url = line
+        .split("running at ")
+        .nth(1)
+        .and_then(|r| r.split_whitespace().next());
+    format!("http://127.0.0.1:{}", port_of(url.expect("URL")))
+}
+
+/// Beyond loopback anyone on the network can reach peon, so it never runs
+/// open there: without a token it makes one, keeps it in a file only the
+/// user can read, shows the login link once, and reuses the same token on
+/// the next start without printing it again.
+#[tokio::test]
+async fn beyond_loopback_peon_makes_a_token_once_and_keeps_it() {
+    use std::os::unix::fs::PermissionsExt;
+    let dir = tempfile::tempdir().expect("dir");
+    let data_dir = dir.path().join("data");
+    let client = client();
+
+    let (first, lines) = start_beyond_loopback(&data_dir);
+    let links: Vec<&String> = lines
+        .iter()
+        .filter(|l| l.contains("/login?token="))
+        .collect();
+    assert_eq!(links.len(), 1, "the login link is printed once: {lines:?}");
+    assert!(links[0].contains("http://"), "{}", links[0]);
+    let token = links[0]
+        .split("/login?token=")
+        .nth(1)
+        .and_then(|r| r.split_whitespace().next());
+    let token = token
+        .expect("token")
+        .trim_end_matches(['.', ',', ')', '"', '\''])
+        .to_string();
+    assert!(!token.is_empty(), "{}", links[0]);
+
+    let file = data_dir.join("auth-token");
+    let stored = std::fs::read_to_string(&file).expect("auth-token file");
+    assert_eq!(stored.trim(), token, "the printed token is the stored one");
+    let mode = std::fs::metadata(&file)
+        .expect("metadata")
+        .permissions()
+        .mode()
+        & 0o777;
+    assert_eq!(mode, 0o600, "auth-token mode {mode:o}");
+
+    let url = loopback_url(&lines);
+    let snapshot = format!("{url}/api/snapshot");
+    let open = client.post(&snapshot).send().await.expect("snapshot");
+    assert_eq!(
+        open.status(),
+        401,
+        "beyond loopback, no credentials are refused"
+    );
+    let with_token = client
+        .post(&snapshot)
+        .bearer_auth(&token)
+        .send()
+        .await
+        .expect("snapshot");
+    assert_eq!(with_token.status(), 200, "the generated token works");
+    drop(first);
+
+    let (_second, lines) = start_beyond_loopback(&data_dir);
+    assert!(
+        lines.iter().all(|l| !l.contains("/login?token=")),
+        "the token is printed only when made: {lines:?}"
+    );
+    assert!(
+        lines.iter().any(|l| l.contains("auth-token")),
+        "a line names the file: {lines:?}"
+    );
+    let again = std::fs::read_to_string(&file).expect("auth-token file");
+    assert_eq!(again.trim(), token, "the token is reused");
+    let url = loopback_url(&lines);
+    let response = client
+        .post(format!("{url}/api/snapshot"))
+        .bearer_auth(&token)
+        .send()
+        .await;
+    assert_eq!(
+        response.expect("snapshot").status(),
+        200,
+        "the same token still works"
+    );
+}
+
+/// Every response carries the security headers, and the page's inline
+/// scripts carry the nonce its Content-Security-Policy allows (so the WASM
+/// app still starts); a WebSocket upgrade riding on the login cookie
+/// without an Origin is refused.
+#[tokio::test]
+async fn responses_carry_a_policy_that_fits_the_app() {
+    let dir = tempfile::tempdir().expect("dir");
+    let peon = Peon::start_with(dir.path(), &["--auth-token", TOKEN]);
+    let client = client();
+    let page = client
+        .get(&peon.url)
+        .bearer_auth(TOKEN)
+        .send()
+        .await
+        .expect("page");
+    assert_eq!(page.status(), 200);
+    let header = |name: &str| {
+        page.headers()
+            .get(name)
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or_default()
+            .to_string()
+    };
+    let policy = header("content-security-policy");
+    assert_eq!(header("x-content-type-options"), "nosniff");
+    assert!(policy.contains("frame-ancestors 'none'"), "{policy}");
+    assert!(policy.contains("'wasm-unsafe-eval'"), "{policy}");
+    assert!(
+        !policy.contains("'unsafe-inline' 'wasm"),
+        "scripts are not unsafe-inline: {policy}"
+    );
+    let nonce = policy
+        .split("'nonce-")
+        .nth(1)
+        .and_then(|rest| rest.split('\'').next())
+        .expect("a nonce in the policy")
+        .to_string();
+    let html = page.text().await.expect("html");
+    let inline_scripts = html.matches("<script").count();
+    assert!(inline_scripts > 0, "{html}");
+    assert_eq!(
+        html.matches(&format!("nonce=\"{nonce}\"")).count(),
+        inline_scripts,
+        "every script carries this response's nonce"
+    );
+    // Refusals carry the headers too.
+    let refused = client.get(&peon.url).send().await.expect("refused");
+    assert_eq!(refused.status(), 401);
+    assert!(refused.headers().contains_key("content-security-policy"));
+
+    let cookie = log_in(&client, &peon.url).await;
+    let upgrade = websocket(client.get(format!("{}/api/events", peon.url)))
+        .header("cookie", cookie)
+        .send()
+        .await
+        .expect("upgrade");
+    assert_eq!(upgrade.status(), 403);
+    assert!(upgrade.text().await.unwrap_or_default().contains("Origin"));
+}
+
+/// Logs can be JSON, and no log line ever holds the token, whatever the
+/// level and whatever was tried with it.
+#[tokio::test]
+async fn logs_never_hold_the_token() {
+    let dir = tempfile::tempdir().expect("dir");
+    let log = dir.path().join("stderr.log");
+    let mut child = Command::new(peon_bin())
+        .arg("--data-dir")
+        .arg(dir.path().join("data"))
+        .args(["--port", "0", "--log-level", "trace", "--log-format", "json"])
+        .args(["--auth-token", TOKEN])
+        .stdout(Stdio::piped())
+        .stderr(std::fs::File::create(&log).expect("log file"))
+        .spawn()
+        .expect("spawn");
+    let stdout = child.stdout.take().expect("stdout");
+    let mut url = String::new();
+    for line in BufReader::new(stdout).lines().map_while(Result::ok) {
+        if let Some(rest) = line.split("running at ").nth(1) {
+            url = rest.split_whitespace().next().unwrap_or_default().trim_end_matches('/').to_string();
+            break;
+        }
+    }
+    assert!(!url.is_empty(), "peon printed no URL");
+    let client = client();
+    assert_eq!(login(&client, &url, "wrong-guess").await.status(), 401);
+    let cookie = log_in(&client, &url).await;
+    for request in [
+        client.get(&url).bearer_auth(TOKEN),
+        client.get(&url).header("cookie", &cookie),
+        client.get(format!("{url}/login?token={TOKEN}")),
+    ] {
+        request.send().await.expect("request");
+    }
+    let _ = child.kill();
+    let _ = child.wait();
+    let text = std::fs::read_to_string(&log).expect("log");
+    assert!(text.lines().count() > 3, "trace logging wrote little: {text}");
+    for line in text.lines().filter(|l| !l.trim().is_empty()) {
+        assert!(
+            serde_json::from_str::<Value>(line).is_ok(),
+            "not a JSON line: {line}"
+        );
+    }
+    assert!(!text.contains(TOKEN), "the token reached the log");
+    let session = cookie.trim_start_matches("peon_session=");
+    assert!(!text.contains(session), "the session cookie reached the log");
+    assert!(text.contains("wrong token"), "the refused login is logged");
+}

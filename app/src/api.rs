@@ -66,6 +66,51 @@ pub struct AgentStatus {
     pub models: Vec<String>,
 }
 
+/// One of a thread's terminals.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct TerminalInfo {
+    pub id: String,
+    pub thread_id: ThreadId,
+    pub title: String,
+    pub cwd: String,
+    pub running: bool,
+    pub exit_code: Option<i32>,
+    /// How its shell ended, in words, once it has.
+    pub ended: Option<String>,
+}
+
+/// What the terminal panel asks for; every answer is the thread's
+/// terminals afterwards.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "action", rename_all = "snake_case")]
+pub enum TerminalAction {
+    List,
+    Open,
+    Restart { id: String },
+    Close { id: String },
+}
+
+/// The terminal's WebSocket: binary frames carry output (server → browser)
+/// and keystrokes (browser → server); text frames carry `TerminalControl`.
+pub fn terminal_socket_path(id: &str) -> String {
+    format!("/api/terminals/{id}/socket")
+}
+
+/// Text frames on a terminal's socket.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "type", rename_all = "snake_case")]
+pub enum TerminalControl {
+    /// Browser → server: keystrokes.
+    Input { data: String },
+    /// Browser → server: the terminal's size in cells.
+    Resize { cols: u16, rows: u16 },
+    /// Server → browser: the shell ended.
+    Ended { message: String },
+    /// Server → browser: this socket fell behind and is being closed;
+    /// reconnect to continue from the scrollback.
+    Behind,
+}
+
 /// The git panel's view of a thread's folder.
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
 pub struct GitStatus {
@@ -152,6 +197,11 @@ pub mod backend {
         ) -> BoxFuture<'_, Result<ThreadPageResponse, BackendError>>;
         fn server_info(&self) -> BoxFuture<'_, Result<ServerInfo, BackendError>>;
         fn agents(&self) -> BoxFuture<'_, Result<Vec<AgentStatus>, BackendError>>;
+        fn terminals(
+            &self,
+            thread_id: ThreadId,
+            action: TerminalAction,
+        ) -> BoxFuture<'_, Result<Vec<TerminalInfo>, BackendError>>;
         fn diff(
             &self,
             thread_id: ThreadId,
@@ -260,6 +310,18 @@ pub async fn get_diff(
 pub async fn run_git(thread_id: ThreadId, action: GitAction) -> Result<GitStatus, ServerFnError> {
     backend::backend()?
         .git(thread_id, action)
+        .await
+        .map_err(backend::to_server_error)
+}
+
+/// A thread's terminals, after carrying out `action`.
+#[server(prefix = "/api", endpoint = "terminals", input = Json)]
+pub async fn manage_terminals(
+    thread_id: ThreadId,
+    action: TerminalAction,
+) -> Result<Vec<TerminalInfo>, ServerFnError> {
+    backend::backend()?
+        .terminals(thread_id, action)
         .await
         .map_err(backend::to_server_error)
 }

@@ -7,10 +7,11 @@ use crate::intake::{Intake, IntakeError};
 use crate::orchestration::{DispatchError, Engine};
 use crate::persistence::{Database, EventStore, StoreError, projection_reader};
 use crate::providers::Agents;
+use crate::terminals::{Terminals, TerminalsError};
 use peon_app::api::backend::{Backend, BackendError, BoxFuture};
 use peon_app::api::{
     AgentStatus, DiffResponse, DispatchOutcome, GitAction, GitStatus, ServerInfo, Snapshot,
-    ThreadPageResponse,
+    TerminalAction, TerminalInfo, ThreadPageResponse,
 };
 use peon_app::contracts::*;
 use std::path::PathBuf;
@@ -27,6 +28,7 @@ pub struct ServerBackend {
     pub limits: Limits,
     /// Folders projects may live in; empty: anywhere.
     pub allowed_roots: Vec<PathBuf>,
+    pub terminals: Terminals,
 }
 
 fn internal(e: StoreError) -> BackendError {
@@ -46,6 +48,7 @@ impl Backend for ServerBackend {
                 worktrees_dir: self.data_dir.join(WORKTREES_DIR),
                 limits: &self.limits,
                 allowed_roots: &self.allowed_roots,
+                terminals: &self.terminals,
             };
             intake.dispatch(envelope).await.map_err(|e| match e {
                 IntakeError::Invalid(m) => BackendError::Invalid(m),
@@ -168,5 +171,32 @@ impl Backend for ServerBackend {
 
     fn agents(&self) -> BoxFuture<'_, Result<Vec<AgentStatus>, BackendError>> {
         Box::pin(async move { Ok(self.agents.status().await) })
+    }
+
+    fn terminals(
+        &self,
+        thread_id: ThreadId,
+        action: TerminalAction,
+    ) -> BoxFuture<'_, Result<Vec<TerminalInfo>, BackendError>> {
+        Box::pin(async move {
+            let folder = projection_reader::thread_folder(&self.db.pool, thread_id)
+                .await
+                .map_err(internal)?
+                .ok_or_else(|| BackendError::NotFound(format!("thread {thread_id} not found")))?;
+            let terminals = self.terminals.clone();
+            let done = tokio::task::spawn_blocking(move || match action {
+                TerminalAction::List => Ok(()),
+                TerminalAction::Open => terminals.open(thread_id, &folder).map(|_| ()),
+                TerminalAction::Restart { id } => terminals.restart(&id).map(|_| ()),
+                TerminalAction::Close { id } => terminals.close(&id),
+            })
+            .await
+            .map_err(|e| BackendError::Internal(e.to_string()))?;
+            done.map_err(|e| match e {
+                TerminalsError::Unknown(_) => BackendError::NotFound(e.to_string()),
+                other => BackendError::Rejected(other.to_string()),
+            })?;
+            Ok(self.terminals.list(thread_id))
+        })
     }
 }

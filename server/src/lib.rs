@@ -12,5 +12,6 @@ pub mod persistence;
 pub mod providers;
 pub mod security;
 pub mod site;
+pub mod terminals;
 #[cfg(test)]
 mod testing;

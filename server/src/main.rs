@@ -112,6 +112,7 @@ async fn serve(settings: &Settings) -> Result<(), String> {
         data_dir: data_dir.clone(),
         limits: settings.limits.clone(),
         allowed_roots: settings.allowed_roots.clone(),
+        terminals: peon_server::terminals::Terminals::start(data_dir.join(TERMINALS_DIR)),
     };
     let security = Security::new(
         token.as_ref().map(|(t, _)| t.clone()),
@@ -197,6 +198,9 @@ fn open_browser(url: &str) {
         tracing::info!("could not open the browser ({opener}: {e}); open {url} yourself");
     }
 }
+
+/// The folder inside the data folder that holds terminals' scrollback.
+const TERMINALS_DIR: &str = "terminals";
 
 /// How long open connections may finish after a shutdown signal.
 const SHUTDOWN_GRACE: std::time::Duration = std::time::Duration::from_secs(2);

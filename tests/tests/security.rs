@@ -815,7 +815,14 @@ async fn logs_never_hold_the_token() {
     let mut child = Command::new(peon_bin())
         .arg("--data-dir")
         .arg(dir.path().join("data"))
-        .args(["--port", "0", "--log-level", "trace", "--log-format", "json"])
+        .args([
+            "--port",
+            "0",
+            "--log-level",
+            "trace",
+            "--log-format",
+            "json",
+        ])
         .args(["--auth-token", TOKEN])
         .stdout(Stdio::piped())
         .stderr(std::fs::File::create(&log).expect("log file"))
@@ -825,7 +832,12 @@ async fn logs_never_hold_the_token() {
     let mut url = String::new();
     for line in BufReader::new(stdout).lines().map_while(Result::ok) {
         if let Some(rest) = line.split("running at ").nth(1) {
-            url = rest.split_whitespace().next().unwrap_or_default().trim_end_matches('/').to_string();
+            url = rest
+                .split_whitespace()
+                .next()
+                .unwrap_or_default()
+                .trim_end_matches('/')
+                .to_string();
             break;
         }
     }
@@ -843,7 +855,10 @@ async fn logs_never_hold_the_token() {
     let _ = child.kill();
     let _ = child.wait();
     let text = std::fs::read_to_string(&log).expect("log");
-    assert!(text.lines().count() > 3, "trace logging wrote little: {text}");
+    assert!(
+        text.lines().count() > 3,
+        "trace logging wrote little: {text}"
+    );
     for line in text.lines().filter(|l| !l.trim().is_empty()) {
         assert!(
             serde_json::from_str::<Value>(line).is_ok(),
@@ -852,6 +867,9 @@ async fn logs_never_hold_the_token() {
     }
     assert!(!text.contains(TOKEN), "the token reached the log");
     let session = cookie.trim_start_matches("peon_session=");
-    assert!(!text.contains(session), "the session cookie reached the log");
+    assert!(
+        !text.contains(session),
+        "the session cookie reached the log"
+    );
     assert!(text.contains("wrong token"), "the refused login is logged");
 }

@@ -9,7 +9,10 @@ mod live;
 mod offline_cache;
 mod sidebar;
 mod store;
+mod terminal_panel;
 mod timeline;
+#[cfg(feature = "hydrate")]
+mod xterm;
 
 pub use composer::{Composer, ComposerState, agent_name};
 pub use dialogs::{confirm, prompt};
@@ -20,4 +23,5 @@ pub use sidebar::Sidebar;
 pub use store::{
     Connection, PageMerge, ProjectRow, Store, ThreadRow, dispatch_action, rows_of, use_store,
 };
+pub use terminal_panel::TerminalPanel;
 pub use timeline::Turn;

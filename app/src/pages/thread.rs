@@ -1,7 +1,8 @@
 use super::{NotFound, error_text};
 use crate::api::{ThreadPageResponse, get_thread_page};
 use crate::components::{
-    Composer, ComposerState, DiffPanel, GitPanel, PageMerge, Store, Turn, agent_name, use_store,
+    Composer, ComposerState, DiffPanel, GitPanel, PageMerge, Store, TerminalPanel, Turn,
+    agent_name, use_store,
 };
 use crate::contracts::*;
 use leptos::prelude::*;
@@ -209,6 +210,7 @@ fn ThreadView(response: ThreadPageResponse) -> impl IntoView {
                     <p class="error" data-testid="thread-error">{e}</p>
                 })}
                 <GitPanel thread_id=id />
+                <TerminalPanel thread_id=id />
                 <ThreadDiff thread_id=id latest=latest_checkpoint />
                 {move || header.with(|h| h.as_ref().and_then(|h| h.reverting)).map(|n| view! {
                     <p class="muted" data-testid="reverting">{format!("Reverting to turn {n}…")}</p>

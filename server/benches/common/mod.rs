@@ -60,6 +60,7 @@ pub async fn serve(
         data_dir: data_dir.to_path_buf(),
         limits: Default::default(),
         allowed_roots: Vec::new(),
+        terminals: peon_server::terminals::Terminals::start(data_dir.join("terminals")),
     };
     let security = peon_server::security::Security::open(backend.limits.max_body_bytes);
     let app = peon_server::http::router(backend, None, addr, security);

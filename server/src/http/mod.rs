@@ -4,6 +4,7 @@
 mod errors;
 pub mod events;
 mod service_worker;
+mod terminal_socket;
 
 use crate::backend::ServerBackend;
 use crate::security::{self, CspNonce, Security};
@@ -27,6 +28,13 @@ pub const HEARTBEAT: Duration = Duration::from_secs(15);
 struct AppState {
     leptos: LeptosOptions,
     events: events::EventsState,
+    terminals: crate::terminals::Terminals,
+}
+
+impl FromRef<AppState> for crate::terminals::Terminals {
+    fn from_ref(state: &AppState) -> Self {
+        state.terminals.clone()
+    }
 }
 
 impl FromRef<AppState> for LeptosOptions {
@@ -65,6 +73,7 @@ pub fn router(
             store: crate::persistence::EventStore::new(backend.db.pool.clone()),
             heartbeat: HEARTBEAT,
         },
+        terminals: backend.terminals.clone(),
     };
     let backend: SharedBackend = Arc::new(backend);
     let routes = generate_route_list(App);
@@ -79,6 +88,7 @@ pub fn router(
     };
     let app = Router::new()
         .route("/api/events", get(events::events))
+        .route("/api/terminals/{id}/socket", get(terminal_socket::socket))
         .route("/sw.js", get(service_worker::handler(site_root.as_deref())))
         .leptos_routes_with_context(&state, routes, context, move || shell(leptos.clone()));
     let app = match site_root {

@@ -40,6 +40,8 @@ pub struct Intake<'a> {
     pub limits: &'a Limits,
     /// Folders projects may live in; empty: anywhere.
     pub allowed_roots: &'a [PathBuf],
+    /// A deleted thread's terminals are closed with it.
+    pub terminals: &'a crate::terminals::Terminals,
 }
 
 impl Intake<'_> {

@@ -82,7 +82,9 @@ impl Intake<'_> {
     ) -> Result<DispatchOutcome, IntakeError> {
         let thread = projection_reader::load_thread(self.pool, thread_id).await?;
         let Some(path) = thread.as_ref().and_then(worktree_of) else {
-            return Ok(self.engine.dispatch(envelope).await?);
+            let outcome = self.engine.dispatch(envelope).await?;
+            self.terminals.close_thread(thread_id);
+            return Ok(outcome);
         };
         if !discard {
             refuse_if_uncommitted(&path, "").await?;
@@ -91,6 +93,8 @@ impl Intake<'_> {
             self.stop_agent(thread).await;
         }
         let outcome = self.engine.dispatch(envelope).await?;
+        // Shells working in the folder end before it goes.
+        self.terminals.close_thread(thread_id);
         remove_worktree(path).await;
         Ok(outcome)
     }
@@ -101,6 +105,12 @@ impl Intake<'_> {
         project_id: ProjectId,
     ) -> Result<DispatchOutcome, IntakeError> {
         let model = projection_reader::load_summaries(self.pool).await?;
+        let all: Vec<ThreadId> = model
+            .threads
+            .values()
+            .filter(|t| t.project_id == project_id)
+            .map(|t| t.id)
+            .collect();
         let threads: Vec<&ThreadSummary> = model
             .threads
             .values()
@@ -116,6 +126,9 @@ impl Intake<'_> {
             self.stop_agent(thread).await;
         }
         let outcome = self.engine.dispatch(envelope).await?;
+        for thread in all {
+            self.terminals.close_thread(thread);
+        }
         for thread in threads {
             if let Some(path) = worktree_of(thread) {
                 remove_worktree(path).await;

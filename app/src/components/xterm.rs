@@ -1,0 +1,233 @@
+//! xterm.js in the browser (served by peon from `/pkg/xterm/`, installed
+//! from npm by the build), joined to a terminal's WebSocket. Browser only.
+
+use crate::api::{TerminalControl, terminal_socket_path};
+use js_sys::{Object, Reflect, Uint8Array};
+use wasm_bindgen::JsCast;
+use wasm_bindgen::prelude::*;
+
+#[wasm_bindgen]
+extern "C" {
+    #[wasm_bindgen(js_name = Terminal)]
+    type XTerm;
+    #[wasm_bindgen(constructor, js_class = "Terminal")]
+    fn new(options: &JsValue) -> XTerm;
+    #[wasm_bindgen(method)]
+    fn open(this: &XTerm, parent: &web_sys::HtmlElement);
+    #[wasm_bindgen(method)]
+    fn write(this: &XTerm, data: &JsValue);
+    #[wasm_bindgen(method, js_name = onData)]
+    fn on_data(this: &XTerm, handler: &Closure<dyn FnMut(String)>);
+    #[wasm_bindgen(method, js_name = loadAddon)]
+    fn load_addon(this: &XTerm, addon: &Fit);
+    #[wasm_bindgen(method, getter)]
+    fn cols(this: &XTerm) -> u16;
+    #[wasm_bindgen(method, getter)]
+    fn rows(this: &XTerm) -> u16;
+    #[wasm_bindgen(method)]
+    fn focus(this: &XTerm);
+    #[wasm_bindgen(method)]
+    fn dispose(this: &XTerm);
+}
+
+#[wasm_bindgen]
+extern "C" {
+    /// `FitAddon.FitAddon` (the addon's UMD build puts its exports there).
+    #[wasm_bindgen(js_namespace = FitAddon, js_name = FitAddon)]
+    type Fit;
+    #[wasm_bindgen(constructor, js_namespace = FitAddon, js_class = "FitAddon")]
+    fn new_fit() -> Fit;
+    #[wasm_bindgen(method, js_class = "FitAddon", js_name = fit)]
+    fn fit(this: &Fit);
+}
+
+const SCRIPTS: [&str; 2] = ["/pkg/xterm/xterm.js", "/pkg/xterm/addon-fit.js"];
+const STYLESHEET: &str = "/pkg/xterm/xterm.css";
+
+/// Loads xterm.js once; resolves when it can be used.
+pub async fn load() -> Result<(), String> {
+    let document = web_sys::window()
+        .and_then(|w| w.document())
+        .ok_or("no document")?;
+    let ready =
+        Reflect::get(&js_sys::global(), &"FitAddon".into()).is_ok_and(|v| !v.is_undefined());
+    if ready {
+        return Ok(());
+    }
+    if document
+        .query_selector(&format!("link[href='{STYLESHEET}']"))
+        .ok()
+        .flatten()
+        .is_none()
+    {
+        let link: web_sys::HtmlLinkElement = document
+            .create_element("link")
+            .map_err(|_| "cannot create a link")?
+            .unchecked_into();
+        link.set_rel("stylesheet");
+        link.set_href(STYLESHEET);
+        if let Some(head) = document.head() {
+            let _ = head.append_child(&link);
+        }
+    }
+    for src in SCRIPTS {
+        let script: web_sys::HtmlScriptElement = document
+            .create_element("script")
+            .map_err(|_| "cannot create a script")?
+            .unchecked_into();
+        script.set_src(src);
+        let loaded = js_sys::Promise::new(&mut |resolve, reject| {
+            script.set_onload(Some(&resolve));
+            script.set_onerror(Some(&reject));
+        });
+        document
+            .body()
+            .ok_or("no body")?
+            .append_child(&script)
+            .map_err(|_| "cannot add a script")?;
+        wasm_bindgen_futures::JsFuture::from(loaded)
+            .await
+            .map_err(|_| format!("could not load {src}"))?;
+    }
+    Ok(())
+}
+
+/// An xterm.js terminal in `parent`, connected to terminal `id`. Dropping
+/// it closes the socket and the view; the shell keeps running.
+pub struct Attached {
+    term: XTerm,
+    socket: web_sys::WebSocket,
+    _on_data: Closure<dyn FnMut(String)>,
+    _on_message: Closure<dyn FnMut(web_sys::MessageEvent)>,
+    _on_open: Closure<dyn FnMut()>,
+    _on_close: Closure<dyn FnMut()>,
+    observer: Option<web_sys::ResizeObserver>,
+    _on_resize: Closure<dyn FnMut()>,
+}
+
+impl Attached {
+    /// `on_event` hears the shell end (`Some(message)`) and the socket
+    /// close (`None`).
+    pub fn new(
+        parent: &web_sys::HtmlElement,
+        id: &str,
+        on_event: impl Fn(Option<String>) + 'static,
+    ) -> Result<Self, String> {
+        let options = Object::new();
+        let _ = Reflect::set(&options, &"fontSize".into(), &13.into());
+        let _ = Reflect::set(&options, &"scrollback".into(), &5000.into());
+        let _ = Reflect::set(&options, &"cursorBlink".into(), &true.into());
+        let term = XTerm::new(&options);
+        let fit = Fit::new_fit();
+        term.load_addon(&fit);
+        term.open(parent);
+        fit.fit();
+
+        let location = web_sys::window().ok_or("no window")?.location();
+        let scheme = if location.protocol().ok().as_deref() == Some("https:") {
+            "wss"
+        } else {
+            "ws"
+        };
+        let host = location.host().map_err(|_| "no host")?;
+        let socket =
+            web_sys::WebSocket::new(&format!("{scheme}://{host}{}", terminal_socket_path(id)))
+                .map_err(|_| "cannot open the terminal's socket")?;
+        socket.set_binary_type(web_sys::BinaryType::Arraybuffer);
+
+        let sender = socket.clone();
+        let on_data = Closure::<dyn FnMut(String)>::new(move |data: String| {
+            send(&sender, &TerminalControl::Input { data });
+        });
+        term.on_data(&on_data);
+
+        let writer = dup(&term);
+        let on_event = std::rc::Rc::new(on_event);
+        let ended = on_event.clone();
+        let on_message =
+            Closure::<dyn FnMut(web_sys::MessageEvent)>::new(move |ev: web_sys::MessageEvent| {
+                let data = ev.data();
+                if data.is_instance_of::<js_sys::ArrayBuffer>() {
+                    writer.write(&Uint8Array::new(&data));
+                } else if let Some(text) = data.as_string() {
+                    match serde_json::from_str::<TerminalControl>(&text) {
+                        Ok(TerminalControl::Ended { message }) => {
+                            writer.write(&format!("\r\n\x1b[2m[{message}]\x1b[0m\r\n").into());
+                            ended(Some(message));
+                        }
+                        Ok(TerminalControl::Behind) => ended(None),
+                        _ => {}
+                    }
+                }
+            });
+        socket.set_onmessage(Some(on_message.as_ref().unchecked_ref()));
+
+        let (opened, sizer, resize_fit) = (socket.clone(), dup(&term), dup(&fit));
+        let on_open = Closure::<dyn FnMut()>::new(move || {
+            resize_fit.fit();
+            send(
+                &opened,
+                &TerminalControl::Resize {
+                    cols: sizer.cols(),
+                    rows: sizer.rows(),
+                },
+            );
+        });
+        socket.set_onopen(Some(on_open.as_ref().unchecked_ref()));
+        let closed = on_event;
+        let on_close = Closure::<dyn FnMut()>::new(move || closed(None));
+        socket.set_onclose(Some(on_close.as_ref().unchecked_ref()));
+
+        let (resizing, sized, fitted) = (socket.clone(), dup(&term), dup(&fit));
+        let on_resize = Closure::<dyn FnMut()>::new(move || {
+            fitted.fit();
+            send(
+                &resizing,
+                &TerminalControl::Resize {
+                    cols: sized.cols(),
+                    rows: sized.rows(),
+                },
+            );
+        });
+        let observer = web_sys::ResizeObserver::new(on_resize.as_ref().unchecked_ref()).ok();
+        if let Some(observer) = &observer {
+            observer.observe(parent);
+        }
+        term.focus();
+        Ok(Self {
+            term,
+            socket,
+            _on_data: on_data,
+            _on_message: on_message,
+            _on_open: on_open,
+            _on_close: on_close,
+            observer,
+            _on_resize: on_resize,
+        })
+    }
+}
+
+impl Drop for Attached {
+    fn drop(&mut self) {
+        if let Some(observer) = &self.observer {
+            observer.disconnect();
+        }
+        self.socket.set_onclose(None);
+        self.socket.set_onmessage(None);
+        let _ = self.socket.close();
+        self.term.dispose();
+    }
+}
+
+fn send(socket: &web_sys::WebSocket, control: &TerminalControl) {
+    if socket.ready_state() == web_sys::WebSocket::OPEN
+        && let Ok(text) = serde_json::to_string(control)
+    {
+        let _ = socket.send_with_str(&text);
+    }
+}
+
+/// Another handle on the same JavaScript object.
+fn dup<T: JsCast>(value: &T) -> T {
+    value.as_ref().clone().unchecked_into()
+}

@@ -1,0 +1,60 @@
+// The terminal panel: a real shell in the thread's folder, typed into
+// through xterm.js (served by peon itself), with its screen kept across a
+// reload.
+import { test, expect } from '@playwright/test';
+import { mkdtempSync, realpathSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { startPeon } from './peon';
+
+test('open the terminal, run a command, see its output', async ({ page }) => {
+  const peon = await startPeon();
+  try {
+    const requests: string[] = [];
+    page.on('request', (r) => requests.push(r.url()));
+    await page.goto(peon.url + '/');
+    await expect(page.locator('body')).toHaveAttribute('data-hydrated', 'true');
+    const folder = realpathSync(mkdtempSync(path.join(tmpdir(), 'peon-terminal-')));
+    await page.getByTestId('project-path').fill(folder);
+    await page.getByTestId('project-title').fill('Shell project');
+    await page.getByTestId('add-project').click();
+    await page.getByTestId('project-card').getByRole('link').click();
+    await page.getByTestId('thread-title').fill('Use the shell');
+    await page.getByTestId('add-thread').click();
+    await page.getByTestId('thread-row').getByRole('link').first().click();
+    await expect(page.getByTestId('thread-page')).toBeVisible();
+    await expect(page.locator('body')).toHaveAttribute('data-hydrated', 'true');
+
+    // The keyboard shortcut opens the panel with a first terminal.
+    await page.keyboard.press('Control+Backquote');
+    const screen = page.getByTestId('terminal-screen');
+    await expect(screen.locator('.xterm')).toBeVisible({ timeout: 15_000 });
+    await expect(page.getByTestId('terminal-tab')).toHaveCount(1);
+    await screen.click();
+    await page.keyboard.type('pwd; echo peon-$((20+22))');
+    await page.keyboard.press('Enter');
+    await expect(screen.locator('.xterm-rows')).toContainText('peon-42', { timeout: 15_000 });
+    await expect(screen.locator('.xterm-rows')).toContainText(folder);
+    await page.screenshot({ path: 'test-results/terminal.png', fullPage: true });
+
+    // A second terminal in its own tab.
+    await page.getByTestId('terminal-new').click();
+    await expect(page.getByTestId('terminal-tab')).toHaveCount(2);
+    await expect(page.locator('[data-testid="terminal-tab"][data-active="true"]')).toHaveCount(1);
+
+    // After a reload the first terminal shows what it showed.
+    await page.reload();
+    await expect(page.locator('body')).toHaveAttribute('data-hydrated', 'true');
+    await page.getByTestId('terminal-toggle').click();
+    await page.getByTestId('terminal-tab').first().getByRole('button').first().click();
+    await expect(page.getByTestId('terminal-screen').locator('.xterm-rows')).toContainText('peon-42', {
+      timeout: 15_000,
+    });
+    // xterm.js came from peon, not from elsewhere.
+    const xterm = requests.filter((u) => u.includes('xterm'));
+    expect(xterm.length).toBeGreaterThan(0);
+    expect(xterm.every((u) => u.startsWith(peon.url))).toBe(true);
+  } finally {
+    await peon.stop();
+  }
+});

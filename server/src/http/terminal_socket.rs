@@ -1,0 +1,113 @@
+//! `GET /api/terminals/{id}/socket`: a terminal over a WebSocket. The
+//! scrollback comes first, then live output; keystrokes and resizes go the
+//! other way. A socket that falls behind is told so and closed, and
+//! reattaches from the scrollback: the shell never waits for a browser.
+
+use crate::terminals::{Ended, Output, Terminal, Terminals};
+use axum::extract::ws::{Message, WebSocket, WebSocketUpgrade};
+use axum::extract::{Path, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use peon_app::api::TerminalControl;
+use std::sync::Arc;
+
+/// Largest message a browser may send (a paste).
+const MAX_INPUT_BYTES: usize = 1024 * 1024;
+
+pub async fn socket(
+    State(terminals): State<Terminals>,
+    Path(id): Path<String>,
+    upgrade: WebSocketUpgrade,
+) -> Response {
+    match terminals.get(&id) {
+        Ok(terminal) => upgrade
+            .max_message_size(MAX_INPUT_BYTES)
+            .on_upgrade(move |socket| serve(socket, terminal)),
+        Err(e) => (StatusCode::NOT_FOUND, e.to_string()).into_response(),
+    }
+}
+
+async fn serve(mut socket: WebSocket, terminal: Arc<Terminal>) {
+    let (replay, ended, output) = terminal.attach();
+    let mut output = Some(output);
+    if !replay.is_empty() && socket.send(Message::Binary(replay.into())).await.is_err() {
+        return;
+    }
+    if let Some(ended) = ended {
+        let _ = send_control(&mut socket, &ended_control(&ended)).await;
+    }
+    loop {
+        tokio::select! {
+            out = next(&mut output) => match out {
+                Some(Output::Bytes(bytes)) => {
+                    if socket.send(Message::Binary(bytes.into())).await.is_err() {
+                        return;
+                    }
+                }
+                Some(Output::Exited(code)) => {
+                    let _ = send_control(&mut socket, &ended_control(&Ended::Exited(code))).await;
+                }
+                // Dropped by the terminal for falling behind (or ended).
+                None => {
+                    if terminal.running() {
+                        let _ = send_control(&mut socket, &TerminalControl::Behind).await;
+                        let _ = socket.send(Message::Close(None)).await;
+                        return;
+                    }
+                    // Ended: nothing more to send; wait for the browser
+                    // to leave (or restart the terminal and reattach).
+                    output = None;
+                }
+            },
+            incoming = socket.recv() => match incoming {
+                Some(Ok(Message::Binary(bytes))) => type_in(&terminal, bytes.to_vec()).await,
+                Some(Ok(Message::Text(text))) => match serde_json::from_str::<TerminalControl>(&text) {
+                    Ok(TerminalControl::Input { data }) => type_in(&terminal, data.into_bytes()).await,
+                    Ok(TerminalControl::Resize { cols, rows }) => {
+                        if let Err(e) = terminal.resize(cols, rows) {
+                            tracing::debug!("terminal resize: {e}");
+                        }
+                    }
+                    Ok(_) | Err(_) => {
+                        tracing::debug!("terminal socket: ignored a malformed message");
+                    }
+                },
+                Some(Ok(_)) => {}
+                Some(Err(_)) | None => return,
+            },
+        }
+    }
+}
+
+async fn next(output: &mut Option<tokio::sync::mpsc::Receiver<Output>>) -> Option<Output> {
+    match output {
+        Some(rx) => rx.recv().await,
+        None => std::future::pending().await,
+    }
+}
+
+async fn type_in(terminal: &Arc<Terminal>, bytes: Vec<u8>) {
+    let terminal = terminal.clone();
+    let done = tokio::task::spawn_blocking(move || terminal.input(&bytes)).await;
+    if let Ok(Err(e)) = done {
+        tracing::debug!("terminal input: {e}");
+    }
+}
+
+fn ended_control(ended: &Ended) -> TerminalControl {
+    TerminalControl::Ended {
+        message: match ended {
+            Ended::Exited(Some(code)) => format!("exited with code {code}"),
+            Ended::Exited(None) => "ended by a signal".to_string(),
+            Ended::PeonStopped => "ended when peon stopped; restart it to go on".to_string(),
+        },
+    }
+}
+
+async fn send_control(
+    socket: &mut WebSocket,
+    control: &TerminalControl,
+) -> Result<(), axum::Error> {
+    let text = serde_json::to_string(control).unwrap_or_default();
+    socket.send(Message::Text(text.into())).await
+}

@@ -50,6 +50,25 @@ test('open the terminal, run a command, see its output', async ({ page }) => {
     await expect(page.getByTestId('terminal-screen').locator('.xterm-rows')).toContainText('peon-42', {
       timeout: 15_000,
     });
+    // The shell exits: the tab says so, the screen stays, and the panel
+    // does not keep reconnecting.
+    let sockets = 0;
+    page.on('websocket', () => (sockets += 1));
+    await page.getByTestId('terminal-screen').click();
+    await page.keyboard.type('exit 7');
+    await page.keyboard.press('Enter');
+    await expect(page.getByTestId('terminal-screen').locator('.xterm-rows')).toContainText('exited with code 7');
+    await expect(page.locator('[data-testid="terminal-tab"][data-active="true"]')).toHaveAttribute('data-running', 'false');
+    const settled = sockets;
+    await page.waitForTimeout(2000);
+    expect(sockets - settled).toBeLessThanOrEqual(1);
+    await page.getByTestId('terminal-restart').click();
+    await expect(page.locator('[data-testid="terminal-tab"][data-active="true"]')).toHaveAttribute('data-running', 'true');
+    await page.getByTestId('terminal-screen').click();
+    await page.keyboard.type('echo again-$((3+4))');
+    await page.keyboard.press('Enter');
+    await expect(page.getByTestId('terminal-screen').locator('.xterm-rows')).toContainText('again-7', { timeout: 15_000 });
+
     // xterm.js came from peon, not from elsewhere.
     const xterm = requests.filter((u) => u.includes('xterm'));
     expect(xterm.length).toBeGreaterThan(0);

@@ -40,7 +40,8 @@ async fn main() {
         let mut received = 0usize;
         let mut tail = Vec::new();
         let mut peak = before;
-        while let Ok(Some(out)) = tokio::time::timeout(Duration::from_secs(60), reader.recv()).await {
+        while let Ok(Some(out)) = tokio::time::timeout(Duration::from_secs(60), reader.recv()).await
+        {
             if let Output::Bytes(b) = out {
                 received += b.len();
                 tail.extend_from_slice(&b);

@@ -78,8 +78,10 @@ async fn serve(settings: &Settings) -> Result<(), String> {
     let data_dir = settings.data_dir.clone();
     let loopback = settings.host.is_loopback();
     // Whoever reaches peon can run commands on this machine: beyond
-    // loopback it always wants a token, and makes one if none is set.
-    let token = security::resolve_token(settings.auth_token.as_deref(), !loopback, &data_dir)
+    // loopback, or behind a proxy (extra Host names), it always wants a
+    // token, and makes one if none is set.
+    let exposed = !loopback || !settings.allowed_hosts.is_empty();
+    let token = security::resolve_token(settings.auth_token.as_deref(), exposed, &data_dir)
         .map_err(|e| format!("cannot keep the auth token in {}: {e}", data_dir.display()))?;
     let db = Database::open(&settings.database_path())
         .await

@@ -16,13 +16,21 @@ pub fn TerminalPanel(thread_id: ThreadId) -> impl IntoView {
     let run = move |action: TerminalAction| {
         leptos::task::spawn_local(async move {
             let opening = action == TerminalAction::Open;
+            // A restarted shell needs a new socket: the screen remounts.
+            let remount = matches!(action, TerminalAction::Restart { .. });
             match manage_terminals(thread_id, action).await {
                 Ok(terminals) => {
                     error.set(None);
-                    let keep = active
-                        .get_untracked()
+                    let current = active.get_untracked();
+                    let keep = current
+                        .clone()
                         .filter(|id| terminals.iter().any(|t| &t.id == id) && !opening);
-                    active.set(keep.or_else(|| terminals.last().map(|t| t.id.clone())));
+                    let next = keep.or_else(|| terminals.last().map(|t| t.id.clone()));
+                    // Setting the same id would remount the screen (and
+                    // reconnect): only a change may.
+                    if next != current || remount {
+                        active.set(next);
+                    }
                     list.set(terminals);
                 }
                 Err(e) => error.set(Some(error_text(&e))),
@@ -126,6 +134,10 @@ pub fn TerminalPanel(thread_id: ThreadId) -> impl IntoView {
     .into_any()
 }
 
+/// Times a closed terminal socket is reopened before the panel gives up.
+#[cfg(feature = "hydrate")]
+const MAX_RECONNECTS: u32 = 8;
+
 /// One terminal's screen, attached while shown.
 #[component]
 fn TerminalView(id: String, on_change: impl Fn() + Clone + Send + Sync + 'static) -> impl IntoView {
@@ -133,7 +145,8 @@ fn TerminalView(id: String, on_change: impl Fn() + Clone + Send + Sync + 'static
     #[cfg(feature = "hydrate")]
     {
         let attached = StoredValue::new_local(None::<super::xterm::Attached>);
-        // Bumped to reattach after the socket closed under a running shell.
+        // Bumped to reattach after the socket closed; gives up after a few
+        // tries, waiting longer each time.
         let attempt = RwSignal::new(0u32);
         let id = id.clone();
         Effect::new(move |_| {
@@ -150,10 +163,13 @@ fn TerminalView(id: String, on_change: impl Fn() + Clone + Send + Sync + 'static
                 let made = super::xterm::Attached::new(&parent, &id, move |ended| match ended {
                     Some(_) => on_change(),
                     None => {
-                        set_timeout(
-                            move || attempt.update(|n| *n += 1),
-                            std::time::Duration::from_secs(1),
-                        );
+                        let tries = attempt.get_untracked();
+                        if tries < MAX_RECONNECTS {
+                            set_timeout(
+                                move || attempt.update(|n| *n += 1),
+                                std::time::Duration::from_millis(500 << tries.min(4)),
+                            );
+                        }
                     }
                 });
                 match made {

@@ -149,15 +149,14 @@ impl Attached {
                 let data = ev.data();
                 if data.is_instance_of::<js_sys::ArrayBuffer>() {
                     writer.write(&Uint8Array::new(&data));
-                } else if let Some(text) = data.as_string() {
-                    match serde_json::from_str::<TerminalControl>(&text) {
-                        Ok(TerminalControl::Ended { message }) => {
-                            writer.write(&format!("\r\n\x1b[2m[{message}]\x1b[0m\r\n").into());
-                            ended(Some(message));
-                        }
-                        Ok(TerminalControl::Behind) => ended(None),
-                        _ => {}
-                    }
+                } else if let Some(text) = data.as_string()
+                    // `Behind` needs nothing here: the server closes the
+                    // socket next and `onclose` reconnects.
+                    && let Ok(TerminalControl::Ended { message }) =
+                        serde_json::from_str::<TerminalControl>(&text)
+                {
+                    writer.write(&format!("\r\n\x1b[2m[{message}]\x1b[0m\r\n").into());
+                    ended(Some(message));
                 }
             });
         socket.set_onmessage(Some(on_message.as_ref().unchecked_ref()));

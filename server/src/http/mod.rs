@@ -108,6 +108,8 @@ pub fn router(
         .with_state(state)
         .merge(login)
         .layer(axum::extract::DefaultBodyLimit::max(max_body))
+        // Also caps bodies sent without a length (chunked).
+        .layer(tower_http::limit::RequestBodyLimitLayer::new(max_body))
         .layer(axum::middleware::from_fn_with_state(
             security,
             security::guard,

@@ -54,6 +54,10 @@ async fn serve(mut socket: WebSocket, terminal: Arc<Terminal>) {
                         let _ = socket.send(Message::Close(None)).await;
                         return;
                     }
+                    // Ended while this socket's queue was full: say so now.
+                    if let Some(ended) = terminal.ended() {
+                        let _ = send_control(&mut socket, &ended_control(&ended)).await;
+                    }
                     // Ended: nothing more to send; wait for the browser
                     // to leave (or restart the terminal and reattach).
                     output = None;
@@ -87,9 +91,7 @@ async fn next(output: &mut Option<tokio::sync::mpsc::Receiver<Output>>) -> Optio
 }
 
 async fn type_in(terminal: &Arc<Terminal>, bytes: Vec<u8>) {
-    let terminal = terminal.clone();
-    let done = tokio::task::spawn_blocking(move || terminal.input(&bytes)).await;
-    if let Ok(Err(e)) = done {
+    if let Err(e) = terminal.input(&bytes) {
         tracing::debug!("terminal input: {e}");
     }
 }

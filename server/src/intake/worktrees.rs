@@ -81,7 +81,7 @@ impl Intake<'_> {
         discard: bool,
     ) -> Result<DispatchOutcome, IntakeError> {
         let thread = projection_reader::load_thread(self.pool, thread_id).await?;
-        let Some(path) = thread.as_ref().and_then(worktree_of) else {
+        let Some((thread, path)) = thread.and_then(|t| self.worktree_of(&t).map(|p| (t, p))) else {
             let outcome = self.engine.dispatch(envelope).await?;
             self.terminals.close_thread(thread_id);
             return Ok(outcome);
@@ -89,12 +89,14 @@ impl Intake<'_> {
         if !discard {
             refuse_if_uncommitted(&path, "").await?;
         }
-        if let Some(thread) = &thread {
-            self.stop_agent(thread).await;
+        // Nothing may write there any more: the agent and the shells stop,
+        // then the folder is looked at again before it goes.
+        self.stop_agent(&thread).await?;
+        self.terminals.close_thread(thread_id);
+        if !discard {
+            refuse_if_uncommitted(&path, "").await?;
         }
         let outcome = self.engine.dispatch(envelope).await?;
-        // Shells working in the folder end before it goes.
-        self.terminals.close_thread(thread_id);
         remove_worktree(path).await;
         Ok(outcome)
     }
@@ -114,23 +116,28 @@ impl Intake<'_> {
         let threads: Vec<&ThreadSummary> = model
             .threads
             .values()
-            .filter(|t| t.project_id == project_id && worktree_of(t).is_some())
+            .filter(|t| t.project_id == project_id && self.worktree_of(t).is_some())
             .collect();
         for thread in &threads {
-            if let Some(path) = worktree_of(thread) {
+            if let Some(path) = self.worktree_of(thread) {
                 let whose = format!(" of thread \"{}\"", thread.title);
                 refuse_if_uncommitted(&path, &whose).await?;
             }
         }
         for thread in &threads {
-            self.stop_agent(thread).await;
+            self.stop_agent(thread).await?;
+            self.terminals.close_thread(thread.id);
+            if let Some(path) = self.worktree_of(thread) {
+                let whose = format!(" of thread \"{}\"", thread.title);
+                refuse_if_uncommitted(&path, &whose).await?;
+            }
         }
         let outcome = self.engine.dispatch(envelope).await?;
         for thread in all {
             self.terminals.close_thread(thread);
         }
         for thread in threads {
-            if let Some(path) = worktree_of(thread) {
+            if let Some(path) = self.worktree_of(thread) {
                 remove_worktree(path).await;
             }
         }
@@ -138,21 +145,22 @@ impl Intake<'_> {
     }
 
     /// Stops the thread's agent and waits until the log says it stopped,
-    /// so nothing writes into a folder about to be removed.
-    async fn stop_agent(&self, thread: &ThreadSummary) {
+    /// so nothing writes into a folder about to be removed; refuses when
+    /// it does not stop in time.
+    async fn stop_agent(&self, thread: &ThreadSummary) -> Result<(), IntakeError> {
         let running = matches!(
             thread.session_status,
             SessionStatus::Starting | SessionStatus::Ready | SessionStatus::Running
         );
         if !running {
-            return;
+            return Ok(());
         }
         let mut events = self.engine.subscribe();
         let stop = CommandEnvelope::new(Command::SessionStop {
             thread_id: thread.id,
         });
         if self.engine.dispatch(stop).await.is_err() {
-            return;
+            return Ok(());
         }
         let stopped = async {
             while let Ok(event) = events.recv().await {
@@ -164,22 +172,24 @@ impl Intake<'_> {
                 }
             }
         };
-        if tokio::time::timeout(AGENT_STOP_WAIT, stopped)
-            .await
-            .is_err()
-        {
-            tracing::warn!(thread = %thread.id, "the agent did not report stopping in time");
+        match tokio::time::timeout(AGENT_STOP_WAIT, stopped).await {
+            Ok(()) => Ok(()),
+            Err(_) => Err(IntakeError::Refused(format!(
+                "the agent of thread \"{}\" did not stop in time, so its worktree was left as \
+                 it is; try again",
+                thread.title
+            ))),
         }
     }
-}
 
-/// The thread's worktree folder, if it has one that still exists.
-fn worktree_of(thread: &ThreadSummary) -> Option<PathBuf> {
-    thread
-        .worktree_path
-        .as_deref()
-        .map(PathBuf::from)
-        .filter(|p| p.exists())
+    /// The thread's worktree folder, if it has one that still exists and
+    /// that peon made (inside its worktrees folder): no other folder is
+    /// ever removed.
+    fn worktree_of(&self, thread: &ThreadSummary) -> Option<PathBuf> {
+        let path = std::fs::canonicalize(thread.worktree_path.as_deref()?).ok()?;
+        let ours = std::fs::canonicalize(&self.worktrees_dir).ok()?;
+        (path.starts_with(&ours) && path != ours).then_some(path)
+    }
 }
 
 async fn refuse_if_uncommitted(path: &Path, whose: &str) -> Result<(), IntakeError> {

@@ -191,7 +191,21 @@ fn check_token(security: &Security, request: &Request) -> Result<(), Refusal> {
     };
     let headers = request.headers();
     let authorised = match bearer(headers) {
-        Some(given) => same_secret(given.trim(), token),
+        // Guessing with the header counts like guessing at /login.
+        Some(given) => {
+            let ip = login::client_ip(request);
+            if let Some(wait) = security.login_blocked(ip) {
+                return Err(refuse(
+                    StatusCode::TOO_MANY_REQUESTS,
+                    format!("too many wrong tokens; try again in {wait} s"),
+                ));
+            }
+            let right = same_secret(given.trim(), token);
+            if !right {
+                security.login_failed(ip);
+            }
+            right
+        }
         None => session::from_headers(headers).is_some_and(|c| session::valid(token, &c)),
     };
     if authorised {

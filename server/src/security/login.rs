@@ -94,7 +94,7 @@ fn attempt_from(security: &Security, ip: IpAddr, secure: bool, given: &str) -> R
     response
 }
 
-fn client_ip(request: &Request) -> IpAddr {
+pub(super) fn client_ip(request: &Request) -> IpAddr {
     request
         .extensions()
         .get::<ConnectInfo<SocketAddr>>()

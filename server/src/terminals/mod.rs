@@ -130,8 +130,11 @@ impl Terminals {
         let terminal = self.get(id)?;
         if terminal.running() {
             terminal.kill();
-            // The old shell's end must not be taken for the new one's.
-            std::thread::sleep(Duration::from_millis(50));
+            // The new shell starts once the old one is gone.
+            let deadline = std::time::Instant::now() + Duration::from_secs(3);
+            while terminal.running() && std::time::Instant::now() < deadline {
+                std::thread::sleep(Duration::from_millis(20));
+            }
         }
         terminal.note("restarted");
         terminal.start(START_COLS, START_ROWS)?;
@@ -177,6 +180,10 @@ impl Terminals {
     }
 
     fn save(&self, terminal: &Terminal) {
+        // Closed meanwhile: its files are gone and must stay gone.
+        if !self.map().contains_key(&terminal.id) {
+            return;
+        }
         let Some((scrollback, ended)) = terminal.take_dirty().or_else(|| {
             (!self.meta_path(terminal.id).exists()).then(|| (Vec::new(), terminal.ended()))
         }) else {
@@ -193,7 +200,7 @@ impl Terminals {
             },
             exited: matches!(ended, Some(Ended::Exited(_))),
         };
-        let written = std::fs::create_dir_all(&self.dir)
+        let written = private_dir(&self.dir)
             .and_then(|()| write_atomically(&self.scrollback_path(terminal.id), &scrollback))
             .and_then(|()| {
                 let json = serde_json::to_vec(&saved).map_err(std::io::Error::other)?;
@@ -258,10 +265,23 @@ fn info(terminal: &Terminal) -> TerminalInfo {
     }
 }
 
+/// The folder, readable by its owner only: scrollback can hold secrets.
+fn private_dir(dir: &Path) -> std::io::Result<()> {
+    std::fs::create_dir_all(dir)?;
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::set_permissions(dir, std::fs::Permissions::from_mode(0o700))?;
+    }
+    Ok(())
+}
+
 /// Writes via a temporary file and a rename, so a crash never leaves half
 /// a file.
 fn write_atomically(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
-    let tmp = path.with_extension("tmp");
+    let mut tmp = path.as_os_str().to_owned();
+    tmp.push(".tmp");
+    let tmp = PathBuf::from(tmp);
     std::fs::write(&tmp, bytes)?;
     std::fs::rename(tmp, path)
 }

@@ -88,6 +88,8 @@ fn csi(bytes: &[u8], start: usize) -> (usize, bool) {
         b'n' | b'c' => true,
         b't' => params.first().is_some_and(|p| matches!(p, b'1' | b'2')),
         b'q' => params.first() == Some(&b'>'),
+        // DECRQM: `CSI ? Ps $ p` asks whether a mode is set.
+        b'p' => params.last() == Some(&b'$'),
         _ => false,
     };
     (j + 1, query)
@@ -139,7 +141,7 @@ mod tests {
     #[test]
     fn queries_go_and_everything_else_stays() {
         let input = b"a\x1b[6nb\x1b[31mred\x1b[0m\x1b[c\x1b[>0c\x1b]11;?\x07\x1b]0;title\x07\
-            \x1b[18t\x1b[>q\x1bP$qm\x1b\\\x1b[2J\x1b[?25lz";
+            \x1b[18t\x1b[>q\x1bP$qm\x1b\\\x1b[2J\x1b[?25l\x1b[?2004$pz";
         assert_eq!(
             strip_queries(input),
             b"ab\x1b[31mred\x1b[0m\x1b]0;title\x07\x1b[2J\x1b[?25lz".to_vec()

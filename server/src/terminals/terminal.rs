@@ -5,7 +5,10 @@ use super::scrollback::Ring;
 use portable_pty::{CommandBuilder, MasterPty, PtySize, native_pty_system};
 use std::io::{Read, Write};
 use std::path::PathBuf;
+use std::sync::atomic::{AtomicU32, Ordering};
+use std::sync::mpsc::{SyncSender, TrySendError, sync_channel};
 use std::sync::{Arc, Mutex, MutexGuard};
+use std::time::Duration;
 use tokio::sync::mpsc;
 
 /// Output chunks queued per attached socket; a socket further behind is
@@ -13,6 +16,11 @@ use tokio::sync::mpsc;
 /// queue, or the shell, wait for it.
 pub const SOCKET_QUEUE: usize = 256;
 const READ_CHUNK: usize = 16 * 1024;
+/// Keystroke messages waiting for a shell that does not read them; beyond
+/// this, typing is refused rather than queued without end.
+const INPUT_QUEUE: usize = 256;
+/// How long a shell and its jobs get to end on SIGHUP before SIGKILL.
+const HANGUP_GRACE: Duration = Duration::from_millis(300);
 
 #[derive(Debug, thiserror::Error)]
 pub enum TerminalError {
@@ -20,6 +28,8 @@ pub enum TerminalError {
     Spawn(String),
     #[error("the terminal's shell has exited; restart it first")]
     NotRunning,
+    #[error("the shell is not reading its input; wait, or press Ctrl+C")]
+    InputBackedUp,
     #[error("cannot write to the terminal: {0}")]
     Io(#[from] std::io::Error),
 }
@@ -46,7 +56,13 @@ pub struct Terminal {
     pub cwd: PathBuf,
     pub title: String,
     state: Mutex<State>,
+    /// Locks are taken one at a time, never one inside the other, and never
+    /// across a blocking call.
     pty: Mutex<Option<Pty>>,
+    /// The running shell's pid (0: none), readable without a lock.
+    pid: AtomicU32,
+    /// Held while a shell starts, so two restarts cannot race.
+    starting: Mutex<()>,
 }
 
 struct State {
@@ -61,8 +77,9 @@ struct State {
 
 struct Pty {
     master: Box<dyn MasterPty + Send>,
-    writer: Box<dyn Write + Send>,
-    pid: Option<u32>,
+    /// To the writer thread, which alone may block on the shell's input.
+    input: SyncSender<Vec<u8>>,
+    generation: u64,
 }
 
 impl Terminal {
@@ -86,7 +103,13 @@ impl Terminal {
                 generation: 0,
             }),
             pty: Mutex::new(None),
+            pid: AtomicU32::new(0),
+            starting: Mutex::new(()),
         }
+    }
+
+    fn pty(&self) -> MutexGuard<'_, Option<Pty>> {
+        self.pty.lock().unwrap_or_else(|e| e.into_inner())
     }
 
     fn state(&self) -> MutexGuard<'_, State> {
@@ -95,6 +118,10 @@ impl Terminal {
 
     /// Starts the user's shell in the terminal's folder.
     pub fn start(self: &Arc<Self>, cols: u16, rows: u16) -> Result<(), TerminalError> {
+        let _one_at_a_time = self.starting.lock().unwrap_or_else(|e| e.into_inner());
+        if self.running() {
+            return Ok(());
+        }
         let pair = native_pty_system()
             .openpty(PtySize {
                 rows,
@@ -116,9 +143,24 @@ impl Terminal {
             .master
             .try_clone_reader()
             .map_err(|e| TerminalError::Spawn(e.to_string()))?;
-        let writer = pair
+        let mut writer = pair
             .master
             .take_writer()
+            .map_err(|e| TerminalError::Spawn(e.to_string()))?;
+        let (input, keystrokes) = sync_channel::<Vec<u8>>(INPUT_QUEUE);
+        std::thread::Builder::new()
+            .name("peon-terminal-write".into())
+            .spawn(move || {
+                for bytes in keystrokes {
+                    if writer
+                        .write_all(&bytes)
+                        .and_then(|()| writer.flush())
+                        .is_err()
+                    {
+                        return;
+                    }
+                }
+            })
             .map_err(|e| TerminalError::Spawn(e.to_string()))?;
         let generation = {
             let mut state = self.state();
@@ -126,10 +168,12 @@ impl Terminal {
             state.generation += 1;
             state.generation
         };
-        *self.pty.lock().unwrap_or_else(|e| e.into_inner()) = Some(Pty {
+        self.pid
+            .store(child.process_id().unwrap_or(0), Ordering::SeqCst);
+        *self.pty() = Some(Pty {
             master: pair.master,
-            writer,
-            pid: child.process_id(),
+            input,
+            generation,
         });
         let me = self.clone();
         std::thread::Builder::new()
@@ -169,6 +213,13 @@ impl Terminal {
     }
 
     fn exited(&self, generation: u64, code: Option<i32>) {
+        {
+            let mut pty = self.pty();
+            if pty.as_ref().is_some_and(|p| p.generation == generation) {
+                *pty = None;
+                self.pid.store(0, Ordering::SeqCst);
+            }
+        }
         let mut state = self.state();
         if state.generation != generation {
             return;
@@ -178,8 +229,6 @@ impl Terminal {
         for s in state.subscribers.drain(..) {
             let _ = s.try_send(Output::Exited(code));
         }
-        drop(state);
-        *self.pty.lock().unwrap_or_else(|e| e.into_inner()) = None;
     }
 
     /// The scrollback to show first, how the shell ended (if it did), and
@@ -195,17 +244,19 @@ impl Terminal {
         (replay, ended, rx)
     }
 
-    /// Types `bytes` into the shell. Blocking: call off the async runtime.
+    /// Types `bytes` into the shell; never blocks (the writer thread does).
     pub fn input(&self, bytes: &[u8]) -> Result<(), TerminalError> {
-        let mut pty = self.pty.lock().unwrap_or_else(|e| e.into_inner());
-        let pty = pty.as_mut().ok_or(TerminalError::NotRunning)?;
-        pty.writer.write_all(bytes)?;
-        pty.writer.flush()?;
-        Ok(())
+        let pty = self.pty();
+        let pty = pty.as_ref().ok_or(TerminalError::NotRunning)?;
+        match pty.input.try_send(bytes.to_vec()) {
+            Ok(()) => Ok(()),
+            Err(TrySendError::Full(_)) => Err(TerminalError::InputBackedUp),
+            Err(TrySendError::Disconnected(_)) => Err(TerminalError::NotRunning),
+        }
     }
 
     pub fn resize(&self, cols: u16, rows: u16) -> Result<(), TerminalError> {
-        let pty = self.pty.lock().unwrap_or_else(|e| e.into_inner());
+        let pty = self.pty();
         let pty = pty.as_ref().ok_or(TerminalError::NotRunning)?;
         pty.master
             .resize(PtySize {
@@ -217,26 +268,23 @@ impl Terminal {
             .map_err(|e| TerminalError::Io(std::io::Error::other(e.to_string())))
     }
 
-    /// Ends the shell and everything it started (its process group).
+    /// Ends the shell and everything it started in its session (its jobs
+    /// included): SIGHUP, a moment to finish, then SIGKILL.
     pub fn kill(&self) {
-        let pid = self
-            .pty
-            .lock()
-            .unwrap_or_else(|e| e.into_inner())
-            .as_ref()
-            .and_then(|p| p.pid);
-        if let Some(pid) = pid {
-            // The shell leads its own session on the PTY, so its pid is
-            // also its process group's id.
-            unsafe {
-                libc::killpg(pid as libc::pid_t, libc::SIGHUP);
-                libc::killpg(pid as libc::pid_t, libc::SIGKILL);
-            }
+        let pid = self.pid.load(Ordering::SeqCst);
+        if pid == 0 {
+            return;
         }
+        let members = session_members(pid);
+        signal_all(&members, libc::SIGHUP);
+        std::thread::spawn(move || {
+            std::thread::sleep(HANGUP_GRACE);
+            signal_all(&session_members(pid), libc::SIGKILL);
+        });
     }
 
     pub fn running(&self) -> bool {
-        self.state().ended.is_none() && self.pty.lock().unwrap_or_else(|e| e.into_inner()).is_some()
+        self.pid.load(Ordering::SeqCst) != 0 && self.state().ended.is_none()
     }
 
     pub fn ended(&self) -> Option<Ended> {
@@ -284,4 +332,42 @@ fn shell() -> String {
                 "/bin/sh".into()
             }
         })
+}
+
+/// Processes in the session led by `sid` (the shell leads its own on the
+/// PTY), the leader first.
+fn session_members(sid: u32) -> Vec<i32> {
+    let mut members = vec![sid as i32];
+    let Ok(entries) = std::fs::read_dir("/proc") else {
+        return members;
+    };
+    for entry in entries.flatten() {
+        let Some(pid) = entry
+            .file_name()
+            .to_str()
+            .and_then(|n| n.parse::<i32>().ok())
+        else {
+            continue;
+        };
+        // Field 6 of /proc/PID/stat, after the parenthesised name.
+        let session = std::fs::read_to_string(entry.path().join("stat"))
+            .ok()
+            .and_then(|stat| {
+                let rest = stat.rsplit_once(')')?.1.to_string();
+                rest.split_whitespace().nth(3)?.parse::<u32>().ok()
+            });
+        if session == Some(sid) && pid != sid as i32 {
+            members.push(pid);
+        }
+    }
+    members
+}
+
+fn signal_all(pids: &[i32], signal: i32) {
+    for &pid in pids {
+        // A pid that has already gone is fine.
+        unsafe {
+            libc::kill(pid, signal);
+        }
+    }
 }

@@ -621,3 +621,44 @@ async fn the_agent_limit_is_kept_and_explained() {
     let next = b.send("hello again").await;
     assert_eq!(b.settled(&next).await["status"], "completed");
 }
+
+/// claude's saved conversation disappears (it was never written, or was
+/// removed): the next turn still gets an answer, from a new conversation.
+#[tokio::test(flavor = "multi_thread")]
+async fn claude_goes_on_when_its_conversation_is_gone() {
+    let world = AgentWorld::new(Agent::Claude).await;
+    let peon = world.start_peon();
+    let thread = Thread::create(&peon, &world, "approval-required").await;
+    let first = thread.send("hello").await;
+    assert_eq!(thread.settled(&first).await["status"], "completed");
+    let old = thread.page().await["thread"]["provider_thread_id"].clone();
+    assert!(old.is_string(), "claude reported its conversation");
+    let r = thread
+        .command(serde_json::json!({"type": "session.stop", "thread_id": thread.id}))
+        .await;
+    assert!(r.status().is_success());
+    thread.wait_session("stopped").await;
+    let projects = world.dir.path().join("home/.claude/projects");
+    let mut removed = 0;
+    for dir in std::fs::read_dir(&projects)
+        .expect("claude's projects")
+        .flatten()
+    {
+        for file in std::fs::read_dir(dir.path()).expect("project").flatten() {
+            if file.path().extension().is_some_and(|e| e == "jsonl") {
+                std::fs::remove_file(file.path()).expect("remove");
+                removed += 1;
+            }
+        }
+    }
+    assert!(
+        removed > 0,
+        "no saved conversation found under {projects:?}"
+    );
+    let next = thread.send("are you there").await;
+    let done = thread.settled(&next).await;
+    assert_eq!(done["status"], "completed", "{done:#}");
+    assert!(answer(&thread.page().await, &next).contains("are you there"));
+    let new = thread.page().await["thread"]["provider_thread_id"].clone();
+    assert_ne!(new, old, "a new conversation");
+}

@@ -568,6 +568,57 @@ async fn oversized_and_malformed_bodies_get_clear_errors() {
     assert_eq!(log_state(&client, &peon.url, None).await.0, before.0 + 1);
 }
 
+/// A message longer than the limit, or with too many attachments, is
+/// refused with the limit named, and starts no turn.
+#[tokio::test]
+async fn messages_over_the_limits_are_refused() {
+    let dir = tempfile::tempdir().expect("dir");
+    let peon = Peon::start_with(
+        dir.path(),
+        &["--max-message-chars", "10", "--max-attachments", "1"],
+    );
+    let client = client();
+    let (project, thread) = (new_id(), new_id());
+    for command in [
+        json!({"type": "project.create", "project_id": project, "title": "p",
+               "workspace_root": dir.path().display().to_string()}),
+        json!({"type": "thread.create", "thread_id": thread, "project_id": project,
+               "title": "t", "provider": "codex", "runtime_mode": "full-access",
+               "interaction_mode": "default"}),
+    ] {
+        let r = peon_tests::dispatch(&client, &peon.url, command).await;
+        assert!(r.status().is_success());
+    }
+    let before = log_state(&client, &peon.url, None).await;
+    let turn = |text: &str, attachments: usize| {
+        let files: Vec<Value> = (0..attachments)
+            .map(|i| json!({"name": format!("f{i}.png"), "mime_type": "image/png", "size_bytes": 10}))
+            .collect();
+        json!({"type": "turn.start", "thread_id": thread, "turn_id": new_id(),
+               "message_id": new_id(), "text": text, "attachments": files})
+    };
+    let long = peon_tests::dispatch(&client, &peon.url, turn("eleven chars", 0)).await;
+    assert_eq!(long.status(), 422);
+    let body = long.text().await.unwrap_or_default();
+    assert!(
+        body.contains("12 characters") && body.contains("limit is 10"),
+        "{body}"
+    );
+    let many = peon_tests::dispatch(&client, &peon.url, turn("hi", 2)).await;
+    assert_eq!(many.status(), 422);
+    assert!(
+        many.text()
+            .await
+            .unwrap_or_default()
+            .contains("2 attachments")
+    );
+    assert_eq!(
+        log_state(&client, &peon.url, None).await,
+        before,
+        "no turn started"
+    );
+}
+
 /// Agents run inside a project's folder, so which folders may become
 /// projects is a security boundary: no `..` tricks, no symlinks leading out
 /// of an allowed root, nothing outside the roots at all.

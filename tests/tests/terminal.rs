@@ -47,6 +47,14 @@ async fn terminals(peon: &Peon, thread: &str, action: Value) -> Vec<Value> {
     r.json::<Vec<Value>>().await.expect("JSON")
 }
 
+/// Opens a terminal in the thread; returns its id.
+async fn open_terminal(peon: &Peon, thread: &str) -> String {
+    let list = terminals(peon, thread, json!({"action": "open"})).await;
+    let opened = list.last().expect("a terminal");
+    assert_eq!(opened["running"], true, "{opened}");
+    opened["id"].as_str().expect("id").to_string()
+}
+
 async fn connect(peon: &Peon, id: &str) -> Socket {
     let url = format!(
         "{}/api/terminals/{id}/socket",
@@ -176,8 +184,7 @@ async fn scrollback_survives_a_restart_of_peon() {
     let dir = tempfile::tempdir().expect("dir");
     let peon = Peon::start(dir.path());
     let thread = thread_in(&peon, dir.path()).await;
-    let list = terminals(&peon, &thread, json!({"action": "open"})).await;
-    let id = list[0]["id"].as_str().expect("id").to_string();
+    let id = open_terminal(&peon, &thread).await;
     let mut socket = connect(&peon, &id).await;
     type_in(&mut socket, "echo kept-$((6*7))\r").await;
     read_until(&mut socket, "kept-42").await;
@@ -213,8 +220,7 @@ async fn a_flood_stays_within_its_memory_bound() {
     let dir = tempfile::tempdir().expect("dir");
     let peon = Peon::start(dir.path());
     let thread = thread_in(&peon, dir.path()).await;
-    let list = terminals(&peon, &thread, json!({"action": "open"})).await;
-    let id = list[0]["id"].as_str().expect("id").to_string();
+    let id = open_terminal(&peon, &thread).await;
     let mut stalled = connect(&peon, &id).await;
     let before = rss_kib(peon.pid());
     type_in(&mut stalled, "yes peon-flood-line-of-some-length\r").await;
@@ -273,8 +279,7 @@ async fn a_foreign_page_cannot_open_a_terminal_socket() {
     let dir = tempfile::tempdir().expect("dir");
     let peon = Peon::start(dir.path());
     let thread = thread_in(&peon, dir.path()).await;
-    let list = terminals(&peon, &thread, json!({"action": "open"})).await;
-    let id = list[0]["id"].as_str().expect("id");
+    let id = open_terminal(&peon, &thread).await;
     let url = format!(
         "{}/api/terminals/{id}/socket",
         peon.url.replace("http://", "ws://")
@@ -298,8 +303,7 @@ async fn deleting_the_thread_ends_its_shells() {
     let dir = tempfile::tempdir().expect("dir");
     let peon = Peon::start(dir.path());
     let thread = thread_in(&peon, dir.path()).await;
-    let list = terminals(&peon, &thread, json!({"action": "open"})).await;
-    let id = list[0]["id"].as_str().expect("id").to_string();
+    let id = open_terminal(&peon, &thread).await;
     let mut socket = connect(&peon, &id).await;
     type_in(&mut socket, "echo pid-$$-$((1+1))end\r").await;
     let out = read_until(&mut socket, "-2end").await;

@@ -331,18 +331,19 @@ fn odd_repositories_lose_nothing() {
     }
 }
 
+/// What `git args` printed in `dir`.
+pub(super) fn git_out(dir: &Path, args: &[&str]) -> String {
+    let out = Command::new("git")
+        .args(args)
+        .current_dir(dir)
+        .output()
+        .expect("git");
+    String::from_utf8_lossy(&out.stdout).into_owned()
+}
+
 mod panel {
     use super::*;
     use peon_app::api::GitAction;
-
-    fn git_out(dir: &Path, args: &[&str]) -> String {
-        let out = Command::new("git")
-            .args(args)
-            .current_dir(dir)
-            .output()
-            .expect("git");
-        String::from_utf8_lossy(&out.stdout).into_owned()
-    }
 
     #[test]
     fn a_plain_folder_can_become_a_repository() {

@@ -1,18 +1,7 @@
 //! Worktrees and submodules on real temporary repositories.
 
-use super::tests::{busy_repo, files, git, repo, thread, user_state, write};
+use super::tests::{busy_repo, files, git, git_out, repo, thread, user_state, write};
 use super::*;
-use std::path::Path;
-use std::process::Command;
-
-fn git_out(dir: &Path, args: &[&str]) -> String {
-    let out = Command::new("git")
-        .args(args)
-        .current_dir(dir)
-        .output()
-        .expect("git");
-    String::from_utf8_lossy(&out.stdout).into_owned()
-}
 
 #[test]
 fn a_worktree_is_a_new_branch_beside_the_project() {

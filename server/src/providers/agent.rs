@@ -132,3 +132,9 @@ pub async fn start(
         )),
     }
 }
+
+/// Whether an agent's exit message says the conversation it was asked to
+/// resume does not exist (claude, when it was stopped before saving it).
+pub fn lost_conversation(error: &str) -> bool {
+    error.contains("No conversation found with session ID")
+}

@@ -54,6 +54,10 @@ struct Turn {
     cwd: std::path::PathBuf,
     cause: EventId,
     interrupt_deadline: Option<Instant>,
+    /// Set while an agent started for this turn by resuming a conversation
+    /// has shown nothing yet: if it turns out the conversation is gone, the
+    /// turn is sent again to a new one.
+    resumed: Option<(String, SessionConfig)>,
 }
 
 pub struct Session {
@@ -205,12 +209,15 @@ impl Session {
             &self.options.checkpoints,
         )
         .await;
+        let resumed = (self.agent.is_none() && config.resume.is_some())
+            .then(|| (text.clone(), config.clone()));
         self.turn = Some(Turn {
             id,
             number,
             cwd: config.cwd.clone(),
             cause,
             interrupt_deadline: None,
+            resumed,
         });
         let settings: TurnSettings = config.settings.clone();
         if self.agent.is_none() {
@@ -267,6 +274,23 @@ impl Session {
     }
 
     async fn on_runtime(&mut self, event: RuntimeEvent) {
+        // The agent says (as its turn's error or as it exits) that the
+        // conversation it resumed is gone.
+        let gone = match &event {
+            RuntimeEvent::Exited { error } | RuntimeEvent::TurnCompleted { error, .. } => {
+                error.as_deref().is_some_and(agent::lost_conversation)
+            }
+            _ => false,
+        };
+        if gone && self.turn.as_ref().is_some_and(|t| t.resumed.is_some()) {
+            self.restart_fresh().await;
+            return;
+        }
+        if !matches!(event, RuntimeEvent::Ready { .. })
+            && let Some(turn) = self.turn.as_mut()
+        {
+            turn.resumed = None;
+        }
         match event {
             RuntimeEvent::Ready {
                 provider_thread_id,
@@ -418,6 +442,41 @@ impl Session {
             },
         };
         self.dispatch_caused(command, None).await;
+    }
+
+    /// The agent accepted a resumed conversation, then found it gone: a new
+    /// conversation gets the same turn (keeping the agent slot).
+    async fn restart_fresh(&mut self) {
+        let Some((text, config)) = self.turn.as_mut().and_then(|t| t.resumed.take()) else {
+            return;
+        };
+        tracing::warn!(thread = %self.thread_id, "the agent's conversation is gone; starting a new one");
+        if let Some(mut agent) = self.agent.take() {
+            agent.stop().await;
+        }
+        let settings = config.settings.clone();
+        let fresh = SessionConfig {
+            resume: None,
+            ..config
+        };
+        let (tx, rx) = mpsc::channel(256);
+        let started = match agent::start(self.provider, fresh, tx).await {
+            Ok(mut agent) => {
+                let sent = agent.send_turn(&text, &settings).await;
+                self.agent = Some(agent);
+                self.runtime = Some(rx);
+                sent
+            }
+            Err(e) => Err(e),
+        };
+        if let Err(e) = started {
+            let message = e.to_string();
+            self.kill_agent().await;
+            self.end_turn(TurnOutcome::Failed, Some(message.clone()))
+                .await;
+            self.session(SessionStatus::Error, None, Some(message))
+                .await;
+        }
     }
 
     async fn kill_agent(&mut self) {

@@ -239,12 +239,7 @@ impl Session {
                     self.runtime = Some(rx);
                 }
                 Err(e) => {
-                    self.slot = None;
-                    let message = e.to_string();
-                    self.end_turn(TurnOutcome::Failed, Some(message.clone()))
-                        .await;
-                    self.session(SessionStatus::Error, None, Some(message))
-                        .await;
+                    self.fail(e.to_string()).await;
                     return;
                 }
             }
@@ -262,14 +257,7 @@ impl Session {
                 .await;
                 self.session(SessionStatus::Running, None, None).await;
             }
-            Err(e) => {
-                let message = e.to_string();
-                self.kill_agent().await;
-                self.end_turn(TurnOutcome::Failed, Some(message.clone()))
-                    .await;
-                self.session(SessionStatus::Error, None, Some(message))
-                    .await;
-            }
+            Err(e) => self.fail(e.to_string()).await,
         }
     }
 
@@ -367,13 +355,9 @@ impl Session {
                 self.session(SessionStatus::Ready, None, None).await;
             }
             RuntimeEvent::Exited { error } => {
+                // Already gone: nothing to stop, only to let go of.
                 self.agent = None;
-                self.slot = None;
-                self.runtime = None;
-                let message = error.unwrap_or_else(|| "the agent stopped".to_string());
-                self.end_turn(TurnOutcome::Failed, Some(message.clone()))
-                    .await;
-                self.session(SessionStatus::Error, None, Some(message))
+                self.fail(error.unwrap_or_else(|| "the agent stopped".to_string()))
                     .await;
             }
         }
@@ -470,13 +454,18 @@ impl Session {
             Err(e) => Err(e),
         };
         if let Err(e) = started {
-            let message = e.to_string();
-            self.kill_agent().await;
-            self.end_turn(TurnOutcome::Failed, Some(message.clone()))
-                .await;
-            self.session(SessionStatus::Error, None, Some(message))
-                .await;
+            self.fail(e.to_string()).await;
         }
+    }
+
+    /// The agent cannot go on: it is stopped (if it runs), the turn fails
+    /// with `message` and the session shows the error.
+    async fn fail(&mut self, message: String) {
+        self.kill_agent().await;
+        self.end_turn(TurnOutcome::Failed, Some(message.clone()))
+            .await;
+        self.session(SessionStatus::Error, None, Some(message))
+            .await;
     }
 
     async fn kill_agent(&mut self) {

@@ -46,7 +46,10 @@ test('open the terminal, run a command, see its output', async ({ page }) => {
     await page.reload();
     await expect(page.locator('body')).toHaveAttribute('data-hydrated', 'true');
     await page.getByTestId('terminal-toggle').click();
-    await page.getByTestId('terminal-tab').first().getByRole('button').first().click();
+    const first = page.getByTestId('terminal-tab').filter({ hasText: 'Terminal 1' });
+    await expect(page.getByTestId('terminal-tab').first()).toContainText('Terminal 1');
+    await first.getByRole('button').first().click();
+    await expect(first).toHaveAttribute('data-active', 'true');
     await expect(page.getByTestId('terminal-screen').locator('.xterm-rows')).toContainText('peon-42', {
       timeout: 15_000,
     });

@@ -188,13 +188,19 @@ async fn scrollback_survives_a_restart_of_peon() {
     let mut socket = connect(&peon, &id).await;
     type_in(&mut socket, "echo kept-$((6*7))\r").await;
     read_until(&mut socket, "kept-42").await;
+    let second = open_terminal(&peon, &thread).await;
     // Saved about once a second.
     tokio::time::sleep(Duration::from_millis(1500)).await;
     peon.stop();
 
     let peon = Peon::start(dir.path());
     let list = terminals(&peon, &thread, json!({"action": "list"})).await;
-    assert_eq!(list.len(), 1);
+    let ids: Vec<&str> = list.iter().filter_map(|t| t["id"].as_str()).collect();
+    assert_eq!(
+        ids,
+        [id.as_str(), second.as_str()],
+        "in the order they were opened"
+    );
     assert_eq!(list[0]["running"], false);
     assert!(
         list[0]["ended"]

@@ -159,6 +159,10 @@ fn TerminalView(id: String, on_change: impl Fn() + Clone + Send + Sync + 'static
                     leptos::logging::warn!("terminal: {e}");
                     return;
                 }
+                // Switched away (or closed) while xterm.js loaded.
+                if attached.is_disposed() {
+                    return;
+                }
                 let parent: web_sys::HtmlElement = parent.into();
                 let made = super::xterm::Attached::new(&parent, &id, move |ended| match ended {
                     Some(_) => on_change(),

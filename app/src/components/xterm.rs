@@ -44,8 +44,38 @@ extern "C" {
 const SCRIPTS: [&str; 2] = ["/pkg/xterm/xterm.js", "/pkg/xterm/addon-fit.js"];
 const STYLESHEET: &str = "/pkg/xterm/xterm.css";
 
-/// Loads xterm.js once; resolves when it can be used.
+thread_local! {
+    /// The one load of xterm.js, shared by every terminal that asks.
+    static LOADING: std::cell::RefCell<Option<js_sys::Promise>> =
+        const { std::cell::RefCell::new(None) };
+}
+
+/// Loads xterm.js once; resolves when it can be used. Terminals asking at
+/// the same time wait for the same load.
 pub async fn load() -> Result<(), String> {
+    let promise = LOADING.with(|loading| {
+        loading
+            .borrow_mut()
+            .get_or_insert_with(|| {
+                wasm_bindgen_futures::future_to_promise(async {
+                    load_scripts()
+                        .await
+                        .map(|()| JsValue::UNDEFINED)
+                        .map_err(|e| JsValue::from_str(&e))
+                })
+            })
+            .clone()
+    });
+    let loaded = wasm_bindgen_futures::JsFuture::from(promise).await;
+    loaded.map(|_| ()).map_err(|e| {
+        // Let a later attempt try again.
+        LOADING.with(|loading| loading.borrow_mut().take());
+        e.as_string()
+            .unwrap_or_else(|| "could not load xterm.js".to_string())
+    })
+}
+
+async fn load_scripts() -> Result<(), String> {
     let document = web_sys::window()
         .and_then(|w| w.document())
         .ok_or("no document")?;

@@ -46,6 +46,8 @@ struct Saved {
     thread_id: ThreadId,
     cwd: PathBuf,
     title: String,
+    #[serde(default)]
+    opened: u64,
     exit_code: Option<i32>,
     exited: bool,
 }
@@ -89,11 +91,14 @@ impl Terminals {
 
     /// The thread's terminals, oldest first.
     pub fn list(&self, thread: ThreadId) -> Vec<TerminalInfo> {
-        self.map()
+        let mut own: Vec<Arc<Terminal>> = self
+            .map()
             .values()
             .filter(|t| t.thread_id == thread)
-            .map(|t| info(t))
-            .collect()
+            .cloned()
+            .collect();
+        own.sort_by_key(|t| (t.opened, t.id));
+        own.iter().map(|t| info(t)).collect()
     }
 
     /// Opens a new terminal for `thread` in `cwd`.
@@ -116,6 +121,7 @@ impl Terminals {
             thread,
             cwd.to_path_buf(),
             title,
+            now_millis(),
             SCROLLBACK_BYTES,
         ));
         terminal.start(START_COLS, START_ROWS)?;
@@ -194,6 +200,7 @@ impl Terminals {
             thread_id: terminal.thread_id,
             cwd: terminal.cwd.clone(),
             title: terminal.title.clone(),
+            opened: terminal.opened,
             exit_code: match ended {
                 Some(Ended::Exited(code)) => code,
                 _ => None,
@@ -232,6 +239,7 @@ impl Terminals {
                 saved.thread_id,
                 saved.cwd,
                 saved.title,
+                saved.opened,
                 SCROLLBACK_BYTES,
             );
             let ended = if saved.exited {
@@ -263,6 +271,22 @@ fn info(terminal: &Terminal) -> TerminalInfo {
             Ended::PeonStopped => "ended when peon stopped".to_string(),
         }),
     }
+}
+
+/// Unix milliseconds, strictly increasing within this process so two
+/// terminals opened at once still have an order.
+fn now_millis() -> u64 {
+    use std::sync::atomic::{AtomicU64, Ordering};
+    static LAST: AtomicU64 = AtomicU64::new(0);
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_millis() as u64);
+    let previous = LAST
+        .fetch_update(Ordering::SeqCst, Ordering::SeqCst, |last| {
+            Some(now.max(last + 1))
+        })
+        .unwrap_or(now);
+    now.max(previous + 1)
 }
 
 /// The folder, readable by its owner only: scrollback can hold secrets.

@@ -55,6 +55,8 @@ pub struct Terminal {
     pub thread_id: peon_app::contracts::ThreadId,
     pub cwd: PathBuf,
     pub title: String,
+    /// When it was opened (Unix milliseconds): the order of the tabs.
+    pub opened: u64,
     state: Mutex<State>,
     /// Locks are taken one at a time, never one inside the other, and never
     /// across a blocking call.
@@ -88,6 +90,7 @@ impl Terminal {
         thread_id: peon_app::contracts::ThreadId,
         cwd: PathBuf,
         title: String,
+        opened: u64,
         scrollback: usize,
     ) -> Self {
         Self {
@@ -95,6 +98,7 @@ impl Terminal {
             thread_id,
             cwd,
             title,
+            opened,
             state: Mutex::new(State {
                 ring: Ring::new(scrollback),
                 subscribers: Vec::new(),

@@ -5,7 +5,7 @@ use crate::config::{DATABASE_FILE, Settings};
 use crate::persistence::Database;
 use crate::providers::binaries;
 use peon_app::contracts::Provider;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 /// One line of the report.
 #[derive(Debug, Clone, PartialEq)]
@@ -60,7 +60,7 @@ pub async fn run(settings: &Settings) -> Vec<Check> {
 }
 
 async fn tool(name: &str, program: &str, missing: &str) -> Check {
-    let (ok, detail) = match which(program) {
+    let (ok, detail) = match binaries::on_path(program) {
         None => (false, format!("not found on PATH: {missing}")),
         Some(path) => match binaries::version(&path).await {
             Ok(v) => (
@@ -80,14 +80,6 @@ async fn tool(name: &str, program: &str, missing: &str) -> Check {
         detail,
         essential: false,
     }
-}
-
-fn which(program: &str) -> Option<PathBuf> {
-    std::env::var_os("PATH").and_then(|paths| {
-        std::env::split_paths(&paths)
-            .map(|dir| dir.join(program))
-            .find(|p| p.is_file())
-    })
 }
 
 fn data_dir(dir: &Path) -> Check {

@@ -191,6 +191,15 @@ pub struct ApprovalView {
 }
 
 impl ReadModel {
+    /// The folder a thread works in: its worktree, else its project's.
+    pub fn folder_of<'a>(&'a self, thread: &'a ThreadSummary) -> Option<&'a str> {
+        thread.worktree_path.as_deref().or_else(|| {
+            self.projects
+                .get(&thread.project_id)
+                .map(|p| p.workspace_root.as_str())
+        })
+    }
+
     /// A model that keeps every thread's full timeline.
     pub fn full() -> Self {
         Self {

@@ -48,16 +48,7 @@ pub async fn after_restart(
             continue;
         }
         let turn = projection_reader::turn_id(pool, thread.id, thread.turn_count).await;
-        let cwd = thread
-            .worktree_path
-            .clone()
-            .or_else(|| {
-                model
-                    .projects
-                    .get(&thread.project_id)
-                    .map(|p| p.workspace_root.clone())
-            })
-            .map(PathBuf::from);
+        let cwd = model.folder_of(thread).map(PathBuf::from);
         if let (Ok(Some(turn)), Some(cwd)) = (turn, cwd) {
             after_turn(engine, thread.id, cwd, turn, thread.turn_count, limits).await;
         }

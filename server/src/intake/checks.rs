@@ -2,6 +2,7 @@
 //! which folders may become projects.
 
 use crate::config::Limits;
+use crate::orchestration::expand_home;
 use peon_app::contracts::Command;
 use std::path::{Component, Path, PathBuf};
 
@@ -55,7 +56,8 @@ pub fn check_project_folder(path: &Path, allowed_roots: &[PathBuf]) -> Result<()
     }
     // A folder that does not exist is the engine's to refuse, with its own
     // message.
-    let Ok(real) = std::fs::canonicalize(expand_home(path)) else {
+    let expanded = expand_home(&path.to_string_lossy()).unwrap_or_else(|| path.to_path_buf());
+    let Ok(real) = std::fs::canonicalize(expanded) else {
         return Ok(());
     };
     let inside = allowed_roots
@@ -74,13 +76,6 @@ pub fn check_project_folder(path: &Path, allowed_roots: &[PathBuf]) -> Result<()
         real.display(),
         roots.join(", ")
     ))
-}
-
-fn expand_home(path: &Path) -> PathBuf {
-    match (path.strip_prefix("~"), std::env::var_os("HOME")) {
-        (Ok(rest), Some(home)) => Path::new(&home).join(rest),
-        _ => path.to_path_buf(),
-    }
 }
 
 #[cfg(test)]

@@ -7,6 +7,7 @@ mod workspace;
 
 pub use decider::{Rejection, decide};
 pub use engine::{DispatchError, Engine};
+pub use workspace::expand_home;
 
 #[cfg(test)]
 mod decider_tests;

@@ -43,12 +43,8 @@ fn canonical_dir(raw: &str) -> Result<PathBuf, Rejection> {
     if trimmed.is_empty() {
         return Err(invalid("no folder was given"));
     }
-    let expanded = match trimmed.strip_prefix("~/") {
-        Some(rest) => std::env::var_os("HOME")
-            .map(|home| Path::new(&home).join(rest))
-            .ok_or_else(|| invalid("~ cannot be expanded because HOME is not set"))?,
-        None => PathBuf::from(trimmed),
-    };
+    let expanded = expand_home(trimmed)
+        .ok_or_else(|| invalid("~ cannot be expanded because HOME is not set"))?;
     if !expanded.is_absolute() {
         return Err(invalid("the path must be absolute (start with / or ~/)"));
     }
@@ -61,4 +57,13 @@ fn canonical_dir(raw: &str) -> Result<PathBuf, Rejection> {
         return Err(invalid("it is not a folder"));
     }
     Ok(canonical)
+}
+
+/// `raw` with a leading `~/` replaced by the home folder; `None` when it
+/// has one and `HOME` is not set.
+pub fn expand_home(raw: &str) -> Option<PathBuf> {
+    match raw.strip_prefix("~/") {
+        Some(rest) => std::env::var_os("HOME").map(|home| Path::new(&home).join(rest)),
+        None => Some(PathBuf::from(raw)),
+    }
 }

@@ -49,13 +49,16 @@ pub fn locate(provider: Provider) -> Result<PathBuf, AgentError> {
             )))
         };
     }
-    std::env::var_os("PATH")
-        .and_then(|paths| {
-            std::env::split_paths(&paths)
-                .map(|dir| dir.join(k.binary))
-                .find(|p| is_executable(p))
-        })
-        .ok_or_else(|| missing(format!("no `{}` on PATH", k.binary)))
+    on_path(k.binary).ok_or_else(|| missing(format!("no `{}` on PATH", k.binary)))
+}
+
+/// The first executable called `program` on `PATH`.
+pub fn on_path(program: &str) -> Option<PathBuf> {
+    std::env::var_os("PATH").and_then(|paths| {
+        std::env::split_paths(&paths)
+            .map(|dir| dir.join(program))
+            .find(|p| is_executable(p))
+    })
 }
 
 fn is_executable(path: &Path) -> bool {

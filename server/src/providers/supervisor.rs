@@ -268,17 +268,7 @@ impl Supervisor {
 
     /// The folder the thread's agent works in.
     fn cwd_of(&self, thread: &ThreadSummary) -> PathBuf {
-        thread
-            .worktree_path
-            .clone()
-            .or_else(|| {
-                self.model
-                    .projects
-                    .get(&thread.project_id)
-                    .map(|p| p.workspace_root.clone())
-            })
-            .map(PathBuf::from)
-            .unwrap_or_else(|| PathBuf::from("."))
+        PathBuf::from(self.model.folder_of(thread).unwrap_or("."))
     }
 
     /// `text` preceded by the thread's conversation before turn `number`.

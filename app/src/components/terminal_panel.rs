@@ -137,6 +137,9 @@ pub fn TerminalPanel(thread_id: ThreadId) -> impl IntoView {
 /// Times a closed terminal socket is reopened before the panel gives up.
 #[cfg(feature = "hydrate")]
 const MAX_RECONNECTS: u32 = 8;
+/// A socket open this long (ms) counted as a good connection.
+#[cfg(feature = "hydrate")]
+const HEALTHY_SOCKET_MS: f64 = 5_000.0;
 
 /// One terminal's screen, attached while shown.
 #[component]
@@ -145,9 +148,12 @@ fn TerminalView(id: String, on_change: impl Fn() + Clone + Send + Sync + 'static
     #[cfg(feature = "hydrate")]
     {
         let attached = StoredValue::new_local(None::<super::xterm::Attached>);
-        // Bumped to reattach after the socket closed; gives up after a few
-        // tries, waiting longer each time.
+        // Bumped to reattach after the socket closed. Closes in a row give
+        // up after a few tries, waiting longer each time; a socket that
+        // stayed up a while (e.g. cut off for falling behind a flood of
+        // output) starts the count again.
         let attempt = RwSignal::new(0u32);
+        let failures = StoredValue::new(0u32);
         let id = id.clone();
         Effect::new(move |_| {
             attempt.track();
@@ -164,10 +170,14 @@ fn TerminalView(id: String, on_change: impl Fn() + Clone + Send + Sync + 'static
                     return;
                 }
                 let parent: web_sys::HtmlElement = parent.into();
-                let made = super::xterm::Attached::new(&parent, &id, move |ended| match ended {
-                    Some(_) => on_change(),
-                    None => {
-                        let tries = attempt.get_untracked();
+                let made = super::xterm::Attached::new(&parent, &id, move |event| match event {
+                    super::xterm::SocketEvent::Ended => on_change(),
+                    super::xterm::SocketEvent::Closed { open_ms } => {
+                        if open_ms >= HEALTHY_SOCKET_MS {
+                            failures.set_value(0);
+                        }
+                        let tries = failures.get_value();
+                        failures.set_value(tries + 1);
                         if tries < MAX_RECONNECTS {
                             set_timeout(
                                 move || attempt.update(|n| *n += 1),

@@ -122,6 +122,14 @@ async fn load_scripts() -> Result<(), String> {
     Ok(())
 }
 
+/// What a terminal's socket reports to its view.
+pub enum SocketEvent {
+    /// The shell ended (its message is already on the screen).
+    Ended,
+    /// The socket closed after being open this long (0 if it never opened).
+    Closed { open_ms: f64 },
+}
+
 /// An xterm.js terminal in `parent`, connected to terminal `id`. Dropping
 /// it closes the socket and the view; the shell keeps running.
 pub struct Attached {
@@ -136,12 +144,11 @@ pub struct Attached {
 }
 
 impl Attached {
-    /// `on_event` hears the shell end (`Some(message)`) and the socket
-    /// close (`None`).
+    /// `on_event` hears the shell end and the socket close.
     pub fn new(
         parent: &web_sys::HtmlElement,
         id: &str,
-        on_event: impl Fn(Option<String>) + 'static,
+        on_event: impl Fn(SocketEvent) + 'static,
     ) -> Result<Self, String> {
         let options = Object::new();
         let _ = Reflect::set(&options, &"fontSize".into(), &13.into());
@@ -186,13 +193,17 @@ impl Attached {
                         serde_json::from_str::<TerminalControl>(&text)
                 {
                     writer.write(&format!("\r\n\x1b[2m[{message}]\x1b[0m\r\n").into());
-                    ended(Some(message));
+                    ended(SocketEvent::Ended);
                 }
             });
         socket.set_onmessage(Some(on_message.as_ref().unchecked_ref()));
 
+        // When the socket opened, so a close can tell how long it was good.
+        let opened_at = std::rc::Rc::new(std::cell::Cell::new(None::<f64>));
         let (opened, sizer, resize_fit) = (socket.clone(), dup(&term), dup(&fit));
+        let open_time = opened_at.clone();
         let on_open = Closure::<dyn FnMut()>::new(move || {
+            open_time.set(Some(js_sys::Date::now()));
             resize_fit.fit();
             send(
                 &opened,
@@ -204,7 +215,10 @@ impl Attached {
         });
         socket.set_onopen(Some(on_open.as_ref().unchecked_ref()));
         let closed = on_event;
-        let on_close = Closure::<dyn FnMut()>::new(move || closed(None));
+        let on_close = Closure::<dyn FnMut()>::new(move || {
+            let open_ms = opened_at.get().map_or(0.0, |at| js_sys::Date::now() - at);
+            closed(SocketEvent::Closed { open_ms })
+        });
         socket.set_onclose(Some(on_close.as_ref().unchecked_ref()));
 
         let (resizing, sized, fitted) = (socket.clone(), dup(&term), dup(&fit));

@@ -629,7 +629,7 @@ async fn claude_goes_on_when_its_conversation_is_gone() {
     let world = AgentWorld::new(Agent::Claude).await;
     let peon = world.start_peon();
     let thread = Thread::create(&peon, &world, "approval-required").await;
-    let first = thread.send("hello").await;
+    let first = thread.send("remember the word mango").await;
     assert_eq!(thread.settled(&first).await["status"], "completed");
     let old = thread.page().await["thread"]["provider_thread_id"].clone();
     assert!(old.is_string(), "claude reported its conversation");
@@ -661,4 +661,16 @@ async fn claude_goes_on_when_its_conversation_is_gone() {
     assert!(answer(&thread.page().await, &next).contains("are you there"));
     let new = thread.page().await["thread"]["provider_thread_id"].clone();
     assert_ne!(new, old, "a new conversation");
+    // The new conversation was told what the lost one held.
+    let last = world
+        .fake
+        .requests()
+        .last()
+        .cloned()
+        .expect("a model request");
+    let request = last.to_string();
+    assert!(
+        request.contains("could not be resumed") && request.contains("mango"),
+        "the new conversation was not primed: {request}"
+    );
 }

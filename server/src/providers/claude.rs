@@ -33,21 +33,9 @@ fn permission_mode(settings: &TurnSettings) -> &'static str {
 impl Claude {
     /// Starts claude, resuming its conversation when there is one. claude
     /// exits at once when it never saved that conversation (it was stopped
-    /// before writing it); then a new conversation starts instead.
+    /// before writing it); the session then starts a new one.
     pub async fn start(config: SessionConfig, events: RuntimeSender) -> Result<Self, AgentError> {
-        match Self::launch(config.clone(), events.clone()).await {
-            Err(AgentError::Exited { reason }) if config.resume.is_some() => {
-                tracing::warn!(
-                    "claude could not resume its conversation ({reason}); starting a new one"
-                );
-                let fresh = SessionConfig {
-                    resume: None,
-                    ..config
-                };
-                Self::launch(fresh, events).await
-            }
-            other => other,
-        }
+        Self::launch(config, events).await
     }
 
     async fn launch(config: SessionConfig, events: RuntimeSender) -> Result<Self, AgentError> {

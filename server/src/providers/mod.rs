@@ -9,6 +9,7 @@ mod claude_events;
 pub mod coalesce;
 mod codex;
 mod codex_events;
+mod primer;
 mod process;
 mod replies;
 mod session;

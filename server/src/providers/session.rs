@@ -5,8 +5,10 @@
 use super::AgentOptions;
 use super::agent::{self, Agent, RuntimeEvent, SessionConfig, TurnSettings};
 use super::coalesce::{Coalescer, Flush};
+use super::primer::{self, Why};
 use crate::orchestration::Engine;
 use peon_app::contracts::*;
+use sqlx::SqlitePool;
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
@@ -60,10 +62,22 @@ struct Turn {
     resumed: Option<(String, SessionConfig)>,
 }
 
+/// What every session shares with the supervisor.
+pub struct Shared {
+    pub engine: Engine,
+    /// For reading the thread's history when a new conversation needs it.
+    pub pool: SqlitePool,
+    pub models: ModelCache,
+    pub options: Arc<AgentOptions>,
+    /// The `max_agents` slots.
+    pub slots: Arc<Semaphore>,
+}
+
 pub struct Session {
     thread_id: ThreadId,
     provider: Provider,
     engine: Engine,
+    pool: SqlitePool,
     idle_timeout: Duration,
     models: ModelCache,
     options: Arc<AgentOptions>,
@@ -83,16 +97,21 @@ impl Session {
     pub fn spawn(
         thread_id: ThreadId,
         provider: Provider,
-        engine: Engine,
-        models: ModelCache,
-        options: Arc<AgentOptions>,
-        slots: Arc<Semaphore>,
+        shared: Shared,
     ) -> mpsc::UnboundedSender<Input> {
         let (tx, rx) = mpsc::unbounded_channel();
+        let Shared {
+            engine,
+            pool,
+            models,
+            options,
+            slots,
+        } = shared;
         let session = Session {
             thread_id,
             provider,
             engine,
+            pool,
             idle_timeout: options.idle_timeout,
             models,
             options,
@@ -233,10 +252,17 @@ impl Session {
             self.slot = Some(slot);
             self.session(SessionStatus::Starting, None, None).await;
             let (tx, rx) = mpsc::channel(256);
-            match agent::start(self.provider, config, tx).await {
+            match agent::start(self.provider, config.clone(), tx).await {
                 Ok(agent) => {
                     self.agent = Some(agent);
                     self.runtime = Some(rx);
+                }
+                Err(e) if config.resume.is_some() && agent::lost_conversation(&e.to_string()) => {
+                    // Gone before it started: a new conversation, primed.
+                    if self.restart_fresh().await {
+                        self.mark_started(id).await;
+                    }
+                    return;
                 }
                 Err(e) => {
                     self.fail(e.to_string()).await;
@@ -249,16 +275,18 @@ impl Session {
             None => return,
         };
         match sent {
-            Ok(()) => {
-                self.dispatch(Command::MarkTurnStarted {
-                    thread_id: self.thread_id,
-                    turn_id: id,
-                })
-                .await;
-                self.session(SessionStatus::Running, None, None).await;
-            }
+            Ok(()) => self.mark_started(id).await,
             Err(e) => self.fail(e.to_string()).await,
         }
+    }
+
+    async fn mark_started(&mut self, id: TurnId) {
+        self.dispatch(Command::MarkTurnStarted {
+            thread_id: self.thread_id,
+            turn_id: id,
+        })
+        .await;
+        self.session(SessionStatus::Running, None, None).await;
     }
 
     async fn on_runtime(&mut self, event: RuntimeEvent) {
@@ -429,11 +457,17 @@ impl Session {
     }
 
     /// The agent accepted a resumed conversation, then found it gone: a new
-    /// conversation gets the same turn (keeping the agent slot).
-    async fn restart_fresh(&mut self) {
-        let Some((text, config)) = self.turn.as_mut().and_then(|t| t.resumed.take()) else {
-            return;
+    /// conversation, told what the thread said so far, gets the same turn
+    /// (keeping the agent slot). Whether the turn reached it.
+    async fn restart_fresh(&mut self) -> bool {
+        let Some(turn) = self.turn.as_mut() else {
+            return false;
         };
+        let number = turn.number;
+        let Some((text, config)) = turn.resumed.take() else {
+            return false;
+        };
+        let text = primer::primed(&self.pool, self.thread_id, number, &text, Why::Lost).await;
         tracing::warn!(thread = %self.thread_id, "the agent's conversation is gone; starting a new one");
         if let Some(mut agent) = self.agent.take() {
             agent.stop().await;
@@ -453,8 +487,12 @@ impl Session {
             }
             Err(e) => Err(e),
         };
-        if let Err(e) = started {
-            self.fail(e.to_string()).await;
+        match started {
+            Ok(()) => true,
+            Err(e) => {
+                self.fail(e.to_string()).await;
+                false
+            }
         }
     }
 

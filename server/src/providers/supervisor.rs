@@ -4,7 +4,8 @@
 
 use super::agent::{SessionConfig, TurnSettings};
 use super::binaries;
-use super::session::{Input, ModelCache, Session};
+use super::primer::{self, Why};
+use super::session::{Input, ModelCache, Session, Shared};
 use crate::orchestration::Engine;
 use crate::persistence::{EventStore, StoreError, projection_reader};
 use peon_app::contracts::*;
@@ -14,10 +15,6 @@ use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Duration;
 use tokio::sync::{broadcast, mpsc};
-
-/// Turns (and characters per message) a new conversation is primed with.
-const PRIMER_TURNS: u32 = 20;
-const PRIMER_MESSAGE_CHARS: usize = 4_000;
 
 /// An agent with no turn to run is stopped after this long by default.
 pub const DEFAULT_IDLE_TIMEOUT: Duration = Duration::from_secs(15 * 60);
@@ -234,7 +231,9 @@ impl Supervisor {
         // A new conversation for a thread that has history (after a revert):
         // the agent is told what remains of it.
         let text = match (&thread.provider_thread_id, number) {
-            (None, n) if n > 1 => self.primed(thread.id, n, &message.text).await,
+            (None, n) => {
+                primer::primed(&self.pool, thread.id, n, &message.text, Why::RolledBack).await
+            }
             _ => message.text.clone(),
         };
         let config = SessionConfig {
@@ -261,45 +260,25 @@ impl Supervisor {
     fn session(&mut self, thread: &ThreadSummary) -> &mpsc::UnboundedSender<Input> {
         let (engine, models) = (self.engine.clone(), self.models.clone());
         let (options, slots) = (self.options.clone(), self.slots.clone());
+        let pool = self.pool.clone();
         self.sessions.entry(thread.id).or_insert_with(|| {
-            Session::spawn(thread.id, thread.provider, engine, models, options, slots)
+            Session::spawn(
+                thread.id,
+                thread.provider,
+                Shared {
+                    engine,
+                    pool,
+                    models,
+                    options,
+                    slots,
+                },
+            )
         })
     }
 
     /// The folder the thread's agent works in.
     fn cwd_of(&self, thread: &ThreadSummary) -> PathBuf {
         PathBuf::from(self.model.folder_of(thread).unwrap_or("."))
-    }
-
-    /// `text` preceded by the thread's conversation before turn `number`.
-    async fn primed(&self, thread: ThreadId, number: u32, text: &str) -> String {
-        let page =
-            projection_reader::load_thread_page(&self.pool, thread, Some(number), PRIMER_TURNS)
-                .await
-                .ok()
-                .flatten();
-        let Some((_, _, page)) = page else {
-            return text.to_string();
-        };
-        let mut out = String::from(
-            "[peon] This conversation was rolled back to an earlier point. What remains of it:\n",
-        );
-        for turn in &page.turns {
-            for item in &turn.items {
-                if let TimelineItem::Message(m) = item {
-                    let who = if m.role == Role::User {
-                        "User"
-                    } else {
-                        "Assistant"
-                    };
-                    let body: String = m.text.chars().take(PRIMER_MESSAGE_CHARS).collect();
-                    out.push_str(&format!("\n{who}: {body}\n"));
-                }
-            }
-        }
-        out.push_str("\n[peon] The user's new message:\n");
-        out.push_str(text);
-        out
     }
 
     fn send(&mut self, thread_id: ThreadId, input: Input) -> bool {

@@ -67,7 +67,13 @@ async fn assert_takes_a_new_turn(thread: &Thread) {
     let done = thread.settled(&turn).await;
     assert_eq!(done["status"], "completed", "{done:#}");
     let page = thread.page().await;
-    assert_eq!(answer(&page, &turn), "You said: are you there");
+    // A conversation the agent lost is replaced by a new one told the
+    // thread's history first, so the text may be preceded by it.
+    let said = answer(&page, &turn);
+    assert!(
+        said.starts_with("You said: ") && said.ends_with("are you there"),
+        "{said:?}"
+    );
 }
 
 async fn idle(thread: &Thread) {

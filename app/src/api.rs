@@ -109,6 +109,12 @@ pub enum TerminalControl {
     /// Server → browser: this socket fell behind and is being closed;
     /// reconnect to continue from the scrollback.
     Behind,
+    /// Browser → server: bytes of output drawn since the socket opened.
+    /// A browser that sends it is never sent far more than it has drawn.
+    Ack { bytes: u64 },
+    /// Server → browser: output was skipped while the browser caught up;
+    /// the scrollback follows afresh, so clear the screen first.
+    Resync,
 }
 
 /// The git panel's view of a thread's folder.

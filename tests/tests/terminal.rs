@@ -292,15 +292,10 @@ async fn a_flood_stays_within_its_memory_bound() {
         }
     }
     if let Err(seen) = answered {
-        let tail: String = seen
-            .chars()
-            .rev()
-            .take(400)
-            .collect::<Vec<_>>()
-            .into_iter()
-            .rev()
-            .collect();
-        panic!("the flood did not stop; the terminal ended with: {tail:?}");
+        panic!(
+            "the flood did not stop; the terminal ended with: {:?}",
+            tail(&seen, 400)
+        );
     }
     // The socket that never read was told it fell behind, or cut off.
     let mut told = String::new();
@@ -374,4 +369,83 @@ async fn deleting_the_thread_ends_its_shells() {
         );
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
+}
+
+/// A socket that acknowledges what it draws is never sent much more than
+/// that: under `yes` the output stops at about a megabyte ahead, and once
+/// all of it is acknowledged a resync brings the scrollback afresh and
+/// live output follows.
+#[tokio::test(flavor = "multi_thread")]
+async fn an_acknowledging_socket_is_held_back_and_resynced() {
+    let dir = tempfile::tempdir().expect("dir");
+    let peon = Peon::start(dir.path());
+    let thread = thread_in(&peon, dir.path()).await;
+    let id = open_terminal(&peon, &thread).await;
+    let mut socket = connect(&peon, &id).await;
+    let ack = |bytes: usize| Message::text(json!({"type": "ack", "bytes": bytes}).to_string());
+    socket.send(ack(0)).await.expect("ack");
+    type_in(&mut socket, "yes peon-flow\r").await;
+    // Read without acknowledging until nothing more comes.
+    let mut received = 0;
+    while let Ok(Some(Ok(frame))) =
+        tokio::time::timeout(Duration::from_secs(2), socket.next()).await
+    {
+        match frame {
+            Message::Binary(b) => received += b.len(),
+            Message::Text(t) => panic!("unexpected control {t}"),
+            _ => {}
+        }
+    }
+    assert!(received > 0, "no output");
+    // 1 MiB ahead at most, plus the chunk that crossed the mark.
+    assert!(
+        received <= 1024 * 1024 + 64 * 1024,
+        "sent {received} bytes without acknowledgement"
+    );
+    socket.send(ack(received)).await.expect("ack");
+    let resync = tokio::time::timeout(Duration::from_secs(10), socket.next()).await;
+    match resync {
+        Ok(Some(Ok(Message::Text(t)))) => assert!(t.contains("resync"), "{t}"),
+        other => panic!("expected a resync, got {other:?}"),
+    }
+    let replay = scrollback(&mut socket).await;
+    assert!(replay.contains("peon-flow") && replay.len() <= 512 * 1024);
+    socket
+        .send(ack(received + replay.len()))
+        .await
+        .expect("ack");
+    socket
+        .send(Message::binary(vec![3u8]))
+        .await
+        .expect("ctrl-c");
+    type_in(&mut socket, "echo flowed-$((6+6))\r").await;
+    // Acknowledge as we read, as the browser does.
+    let mut drawn = received + replay.len();
+    let mut seen = String::new();
+    let deadline = Instant::now() + Duration::from_secs(20);
+    while !seen.contains("flowed-12") {
+        let left = deadline.saturating_duration_since(Instant::now());
+        match tokio::time::timeout(left, socket.next()).await {
+            Ok(Some(Ok(Message::Binary(b)))) => {
+                drawn += b.len();
+                let text = String::from_utf8_lossy(&b);
+                seen = format!("{}{text}", tail(&seen, 64));
+                socket.send(ack(drawn)).await.expect("ack");
+            }
+            Ok(Some(Ok(Message::Text(t)))) if t.contains("resync") => {
+                let replay = scrollback(&mut socket).await;
+                drawn += replay.len();
+                seen = tail(&replay, 64).to_string();
+                socket.send(ack(drawn)).await.expect("ack");
+            }
+            Ok(Some(Ok(_))) => {}
+            other => panic!("the shell did not answer after the flood: {other:?}"),
+        }
+    }
+}
+
+/// The last `n` characters of `s` (fewer when it is shorter).
+fn tail(s: &str, n: usize) -> &str {
+    let from = s.char_indices().rev().nth(n).map_or(0, |(i, _)| i);
+    &s[from..]
 }

@@ -147,7 +147,11 @@ fn TerminalView(id: String, on_change: impl Fn() + Clone + Send + Sync + 'static
     let node = NodeRef::<leptos::html::Div>::new();
     #[cfg(feature = "hydrate")]
     {
-        let attached = StoredValue::new_local(None::<super::xterm::Attached>);
+        use super::xterm::{Link, Screen, SocketEvent};
+        // One screen for as long as the view shows, its socket (link)
+        // replaced on every reconnect.
+        let screen = StoredValue::new_local(None::<Screen>);
+        let link = StoredValue::new_local(None::<Link>);
         // Bumped to reattach after the socket closed. Closes in a row give
         // up after a few tries, waiting longer each time; a socket that
         // stayed up a while (e.g. cut off for falling behind a flood of
@@ -160,20 +164,23 @@ fn TerminalView(id: String, on_change: impl Fn() + Clone + Send + Sync + 'static
             let Some(parent) = node.get() else { return };
             let (id, on_change) = (id.clone(), on_change.clone());
             leptos::task::spawn_local(async move {
-                attached.set_value(None);
+                link.set_value(None);
                 if let Err(e) = super::xterm::load().await {
                     leptos::logging::warn!("terminal: {e}");
                     return;
                 }
                 // Switched away (or closed) while xterm.js loaded.
-                if attached.is_disposed() {
+                if link.is_disposed() || screen.is_disposed() {
                     return;
                 }
-                let parent: web_sys::HtmlElement = parent.into();
-                let made = super::xterm::Attached::new(&parent, &id, move |event| match event {
-                    super::xterm::SocketEvent::Ended => on_change(),
-                    super::xterm::SocketEvent::Closed { open_ms } => {
-                        if open_ms >= HEALTHY_SOCKET_MS {
+                if screen.with_value(Option::is_none) {
+                    let parent: web_sys::HtmlElement = parent.into();
+                    screen.set_value(Some(Screen::new(&parent)));
+                }
+                let on_event = move |event| match event {
+                    SocketEvent::Ended => on_change(),
+                    SocketEvent::Closed { open_ms, behind } => {
+                        if behind || open_ms >= HEALTHY_SOCKET_MS {
                             failures.set_value(0);
                         }
                         let tries = failures.get_value();
@@ -185,14 +192,19 @@ fn TerminalView(id: String, on_change: impl Fn() + Clone + Send + Sync + 'static
                             );
                         }
                     }
-                });
+                };
+                let made = screen.with_value(|s| s.as_ref().map(|s| s.connect(&id, on_event)));
                 match made {
-                    Ok(a) => attached.set_value(Some(a)),
-                    Err(e) => leptos::logging::warn!("terminal: {e}"),
+                    Some(Ok(made)) => link.set_value(Some(made)),
+                    Some(Err(e)) => leptos::logging::warn!("terminal: {e}"),
+                    None => {}
                 }
             });
         });
-        on_cleanup(move || attached.set_value(None));
+        on_cleanup(move || {
+            link.set_value(None);
+            screen.set_value(None);
+        });
     }
     #[cfg(not(feature = "hydrate"))]
     let _ = (&id, on_change);

@@ -3,6 +3,8 @@
 
 use crate::api::{TerminalControl, terminal_socket_path};
 use js_sys::{Object, Reflect, Uint8Array};
+use std::cell::RefCell;
+use std::rc::Rc;
 use wasm_bindgen::JsCast;
 use wasm_bindgen::prelude::*;
 
@@ -16,6 +18,9 @@ extern "C" {
     fn open(this: &XTerm, parent: &web_sys::HtmlElement);
     #[wasm_bindgen(method)]
     fn write(this: &XTerm, data: &JsValue);
+    /// `write`, calling `done` once xterm.js has drawn `data`.
+    #[wasm_bindgen(method, js_name = write)]
+    fn write_then(this: &XTerm, data: &JsValue, done: &JsValue);
     #[wasm_bindgen(method, js_name = onData)]
     fn on_data(this: &XTerm, handler: &Closure<dyn FnMut(String)>);
     #[wasm_bindgen(method, js_name = loadAddon)]
@@ -40,6 +45,10 @@ extern "C" {
     #[wasm_bindgen(method, js_class = "FitAddon", js_name = fit)]
     fn fit(this: &Fit);
 }
+
+/// The browser says what it has drawn at least this often (bytes), and
+/// whenever it has drawn all it was sent (see the server's `Flow`).
+const ACK_EVERY: u64 = 64 * 1024;
 
 const SCRIPTS: [&str; 2] = ["/pkg/xterm/xterm.js", "/pkg/xterm/addon-fit.js"];
 const STYLESHEET: &str = "/pkg/xterm/xterm.css";
@@ -126,30 +135,51 @@ async fn load_scripts() -> Result<(), String> {
 pub enum SocketEvent {
     /// The shell ended (its message is already on the screen).
     Ended,
-    /// The socket closed after being open this long (0 if it never opened).
-    Closed { open_ms: f64 },
+    /// The socket closed after being open this long (0 if it never
+    /// opened); `behind` when the server cut it off for falling behind.
+    Closed { open_ms: f64, behind: bool },
 }
 
-/// An xterm.js terminal in `parent`, connected to terminal `id`. Dropping
-/// it closes the socket and the view; the shell keeps running.
-pub struct Attached {
+/// Output drawn by xterm.js, for acknowledging it to the server.
+#[derive(Default)]
+struct Drawn {
+    total: u64,
+    acked: u64,
+    /// Writes handed to xterm.js and not drawn yet.
+    pending: u32,
+}
+
+impl Drawn {
+    /// `len` more bytes were drawn; the total to acknowledge, if it is time.
+    fn done(&mut self, len: u64) -> Option<u64> {
+        self.total += len;
+        self.pending = self.pending.saturating_sub(1);
+        (self.pending == 0 || self.total - self.acked >= ACK_EVERY).then(|| {
+            self.acked = self.total;
+            self.total
+        })
+    }
+}
+
+/// The socket a screen sends keystrokes and sizes through; replaced on
+/// every reconnect, `None` between.
+type CurrentSocket = Rc<RefCell<Option<web_sys::WebSocket>>>;
+
+/// An xterm.js terminal in `parent`. It lives as long as the view, across
+/// reconnects of its socket (`Link`), so focus, selection and what is on
+/// screen survive them. Dropping it disposes of the view; the shell keeps
+/// running.
+pub struct Screen {
     term: XTerm,
-    socket: web_sys::WebSocket,
+    fit: Fit,
+    socket: CurrentSocket,
     _on_data: Closure<dyn FnMut(String)>,
-    _on_message: Closure<dyn FnMut(web_sys::MessageEvent)>,
-    _on_open: Closure<dyn FnMut()>,
-    _on_close: Closure<dyn FnMut()>,
     observer: Option<web_sys::ResizeObserver>,
     _on_resize: Closure<dyn FnMut()>,
 }
 
-impl Attached {
-    /// `on_event` hears the shell end and the socket close.
-    pub fn new(
-        parent: &web_sys::HtmlElement,
-        id: &str,
-        on_event: impl Fn(SocketEvent) + 'static,
-    ) -> Result<Self, String> {
+impl Screen {
+    pub fn new(parent: &web_sys::HtmlElement) -> Self {
         let options = Object::new();
         let _ = Reflect::set(&options, &"fontSize".into(), &13.into());
         let _ = Reflect::set(&options, &"scrollback".into(), &5000.into());
@@ -159,7 +189,46 @@ impl Attached {
         term.load_addon(&fit);
         term.open(parent);
         fit.fit();
+        let socket = CurrentSocket::default();
 
+        let typed = socket.clone();
+        let on_data = Closure::<dyn FnMut(String)>::new(move |data: String| {
+            if let Some(socket) = typed.borrow().as_ref() {
+                send(socket, &TerminalControl::Input { data });
+            }
+        });
+        term.on_data(&on_data);
+
+        let (resizing, sized, fitted) = (socket.clone(), dup(&term), dup(&fit));
+        let on_resize = Closure::<dyn FnMut()>::new(move || {
+            fitted.fit();
+            if let Some(socket) = resizing.borrow().as_ref() {
+                send(socket, &size_of(&sized));
+            }
+        });
+        let observer = web_sys::ResizeObserver::new(on_resize.as_ref().unchecked_ref()).ok();
+        if let Some(observer) = &observer {
+            observer.observe(parent);
+        }
+        term.focus();
+        Self {
+            term,
+            fit,
+            socket,
+            _on_data: on_data,
+            observer,
+            _on_resize: on_resize,
+        }
+    }
+
+    /// Connects the screen to terminal `id`; `on_event` hears the shell end
+    /// and the socket close. The screen is cleared as the scrollback
+    /// arrives afresh.
+    pub fn connect(
+        &self,
+        id: &str,
+        on_event: impl Fn(SocketEvent) + 'static,
+    ) -> Result<Link, String> {
         let location = web_sys::window().ok_or("no window")?.location();
         let scheme = if location.protocol().ok().as_deref() == Some("https:") {
             "wss"
@@ -172,93 +241,123 @@ impl Attached {
                 .map_err(|_| "cannot open the terminal's socket")?;
         socket.set_binary_type(web_sys::BinaryType::Arraybuffer);
 
-        let sender = socket.clone();
-        let on_data = Closure::<dyn FnMut(String)>::new(move |data: String| {
-            send(&sender, &TerminalControl::Input { data });
-        });
-        term.on_data(&on_data);
-
-        let writer = dup(&term);
-        let on_event = std::rc::Rc::new(on_event);
+        let writer = dup(&self.term);
+        let on_event = Rc::new(on_event);
         let ended = on_event.clone();
+        let drawn = Rc::new(RefCell::new(Drawn::default()));
+        let behind = Rc::new(std::cell::Cell::new(false));
+        let (acker, was_behind) = (socket.clone(), behind.clone());
+        // The scrollback, the socket's first output, replaces what the
+        // screen showed; until it comes the old screen stays readable.
+        let mut first = true;
         let on_message =
             Closure::<dyn FnMut(web_sys::MessageEvent)>::new(move |ev: web_sys::MessageEvent| {
                 let data = ev.data();
                 if data.is_instance_of::<js_sys::ArrayBuffer>() {
-                    writer.write(&Uint8Array::new(&data));
-                } else if let Some(text) = data.as_string()
-                    // `Behind` needs nothing here: the server closes the
-                    // socket next and `onclose` reconnects.
-                    && let Ok(TerminalControl::Ended { message }) =
-                        serde_json::from_str::<TerminalControl>(&text)
-                {
-                    writer.write(&format!("\r\n\x1b[2m[{message}]\x1b[0m\r\n").into());
-                    ended(SocketEvent::Ended);
+                    let bytes = Uint8Array::new(&data);
+                    if std::mem::take(&mut first) {
+                        // RIS, queued after whatever is still being drawn.
+                        writer.write(&"\x1bc".into());
+                    }
+                    let len = u64::from(bytes.length());
+                    drawn.borrow_mut().pending += 1;
+                    let (drawn, acker) = (drawn.clone(), acker.clone());
+                    let done = Closure::once_into_js(move || {
+                        if let Some(total) = drawn.borrow_mut().done(len) {
+                            send(&acker, &TerminalControl::Ack { bytes: total });
+                        }
+                    });
+                    writer.write_then(&bytes, &done);
+                    return;
+                }
+                let Some(control) = data
+                    .as_string()
+                    .and_then(|text| serde_json::from_str::<TerminalControl>(&text).ok())
+                else {
+                    return;
+                };
+                match control {
+                    TerminalControl::Ended { message } => {
+                        writer.write(&format!("\r\n\x1b[2m[{message}]\x1b[0m\r\n").into());
+                        ended(SocketEvent::Ended);
+                    }
+                    // The scrollback follows afresh.
+                    TerminalControl::Resync => writer.write(&"\x1bc".into()),
+                    // The server closes the socket next; `onclose`
+                    // reconnects at once.
+                    TerminalControl::Behind => was_behind.set(true),
+                    _ => {}
                 }
             });
         socket.set_onmessage(Some(on_message.as_ref().unchecked_ref()));
 
         // When the socket opened, so a close can tell how long it was good.
-        let opened_at = std::rc::Rc::new(std::cell::Cell::new(None::<f64>));
-        let (opened, sizer, resize_fit) = (socket.clone(), dup(&term), dup(&fit));
+        let opened_at = Rc::new(std::cell::Cell::new(None::<f64>));
+        let (opened, sizer, resize_fit) = (socket.clone(), dup(&self.term), dup(&self.fit));
         let open_time = opened_at.clone();
         let on_open = Closure::<dyn FnMut()>::new(move || {
             open_time.set(Some(js_sys::Date::now()));
+            // Asks the server for flow control.
+            send(&opened, &TerminalControl::Ack { bytes: 0 });
             resize_fit.fit();
-            send(
-                &opened,
-                &TerminalControl::Resize {
-                    cols: sizer.cols(),
-                    rows: sizer.rows(),
-                },
-            );
+            send(&opened, &size_of(&sizer));
         });
         socket.set_onopen(Some(on_open.as_ref().unchecked_ref()));
         let closed = on_event;
         let on_close = Closure::<dyn FnMut()>::new(move || {
             let open_ms = opened_at.get().map_or(0.0, |at| js_sys::Date::now() - at);
-            closed(SocketEvent::Closed { open_ms })
+            closed(SocketEvent::Closed {
+                open_ms,
+                behind: behind.get(),
+            })
         });
         socket.set_onclose(Some(on_close.as_ref().unchecked_ref()));
-
-        let (resizing, sized, fitted) = (socket.clone(), dup(&term), dup(&fit));
-        let on_resize = Closure::<dyn FnMut()>::new(move || {
-            fitted.fit();
-            send(
-                &resizing,
-                &TerminalControl::Resize {
-                    cols: sized.cols(),
-                    rows: sized.rows(),
-                },
-            );
-        });
-        let observer = web_sys::ResizeObserver::new(on_resize.as_ref().unchecked_ref()).ok();
-        if let Some(observer) = &observer {
-            observer.observe(parent);
-        }
-        term.focus();
-        Ok(Self {
-            term,
+        *self.socket.borrow_mut() = Some(socket.clone());
+        Ok(Link {
             socket,
-            _on_data: on_data,
+            current: self.socket.clone(),
             _on_message: on_message,
             _on_open: on_open,
             _on_close: on_close,
-            observer,
-            _on_resize: on_resize,
         })
     }
 }
 
-impl Drop for Attached {
+impl Drop for Screen {
     fn drop(&mut self) {
         if let Some(observer) = &self.observer {
             observer.disconnect();
         }
+        self.term.dispose();
+    }
+}
+
+/// One socket of a screen. Dropping it closes the socket.
+pub struct Link {
+    socket: web_sys::WebSocket,
+    current: CurrentSocket,
+    _on_message: Closure<dyn FnMut(web_sys::MessageEvent)>,
+    _on_open: Closure<dyn FnMut()>,
+    _on_close: Closure<dyn FnMut()>,
+}
+
+impl Drop for Link {
+    fn drop(&mut self) {
+        let mut current = self.current.borrow_mut();
+        if current.as_ref() == Some(&self.socket) {
+            *current = None;
+        }
         self.socket.set_onclose(None);
         self.socket.set_onmessage(None);
+        self.socket.set_onopen(None);
         let _ = self.socket.close();
-        self.term.dispose();
+    }
+}
+
+fn size_of(term: &XTerm) -> TerminalControl {
+    TerminalControl::Resize {
+        cols: term.cols(),
+        rows: term.rows(),
     }
 }
 

@@ -1,9 +1,11 @@
 //! `GET /api/terminals/{id}/socket`: a terminal over a WebSocket. The
 //! scrollback comes first, then live output; keystrokes and resizes go the
-//! other way. A socket that falls behind is told so and closed, and
-//! reattaches from the scrollback: the shell never waits for a browser.
+//! other way. The shell never waits for a browser: a browser that
+//! acknowledges what it has drawn is resynced from the scrollback when it
+//! falls too far behind (`terminals::Flow`); a socket whose queue fills is
+//! told so and closed, and reattaches from the scrollback.
 
-use crate::terminals::{Ended, Output, Terminal, Terminals};
+use crate::terminals::{Ended, Flow, Output, Pass, Terminal, Terminals};
 use axum::extract::ws::{Message, WebSocket, WebSocketUpgrade};
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
@@ -28,27 +30,38 @@ pub async fn socket(
 }
 
 async fn serve(mut socket: WebSocket, terminal: Arc<Terminal>) {
-    let (replay, ended, output) = terminal.attach();
-    let mut output = Some(output);
-    if !replay.is_empty() && socket.send(Message::Binary(replay.into())).await.is_err() {
+    let mut flow = Flow::default();
+    let Ok(mut output) = attach(&mut socket, &terminal, &mut flow).await else {
         return;
-    }
-    if let Some(ended) = ended {
-        let _ = send_control(&mut socket, &ended_control(&ended)).await;
-    }
+    };
     loop {
         tokio::select! {
             out = next(&mut output) => match out {
-                Some(Output::Bytes(bytes)) => {
-                    if socket.send(Message::Binary(bytes.into())).await.is_err() {
-                        return;
+                Some(Output::Bytes(bytes)) => match flow.output(bytes.len()) {
+                    Pass::Send => {
+                        if socket.send(Message::Binary(bytes.into())).await.is_err() {
+                            return;
+                        }
                     }
-                }
+                    // Nothing more until the browser catches up and is
+                    // resynced; the terminal forgets this subscription.
+                    Pass::Skip => output = None,
+                },
                 Some(Output::Exited(code)) => {
                     let _ = send_control(&mut socket, &ended_control(&Ended::Exited(code))).await;
                 }
                 // Dropped by the terminal for falling behind (or ended).
                 None => {
+                    if terminal.running() && flow.controlled() {
+                        output = None;
+                        if flow.fell_behind() {
+                            match resync(&mut socket, &terminal, &mut flow).await {
+                                Ok(fresh) => output = fresh,
+                                Err(()) => return,
+                            }
+                        }
+                        continue;
+                    }
                     if terminal.running() {
                         let _ = send_control(&mut socket, &TerminalControl::Behind).await;
                         let _ = socket.send(Message::Close(None)).await;
@@ -72,6 +85,14 @@ async fn serve(mut socket: WebSocket, terminal: Arc<Terminal>) {
                             tracing::debug!("terminal resize: {e}");
                         }
                     }
+                    Ok(TerminalControl::Ack { bytes }) => {
+                        if flow.ack(bytes) {
+                            match resync(&mut socket, &terminal, &mut flow).await {
+                                Ok(fresh) => output = fresh,
+                                Err(()) => return,
+                            }
+                        }
+                    }
                     Ok(_) | Err(_) => {
                         tracing::debug!("terminal socket: ignored a malformed message");
                     }
@@ -81,6 +102,39 @@ async fn serve(mut socket: WebSocket, terminal: Arc<Terminal>) {
             },
         }
     }
+}
+
+/// Sends the scrollback (and how the shell ended, if it did); returns the
+/// live output to follow, `None` once the shell has ended.
+async fn attach(
+    socket: &mut WebSocket,
+    terminal: &Terminal,
+    flow: &mut Flow,
+) -> Result<Option<tokio::sync::mpsc::Receiver<Output>>, ()> {
+    let (replay, ended, output) = terminal.attach();
+    flow.sent(replay.len());
+    if !replay.is_empty() && socket.send(Message::Binary(replay.into())).await.is_err() {
+        return Err(());
+    }
+    match ended {
+        Some(ended) => {
+            let _ = send_control(socket, &ended_control(&ended)).await;
+            Ok(None)
+        }
+        None => Ok(Some(output)),
+    }
+}
+
+/// Tells the browser to clear its screen, then attaches afresh.
+async fn resync(
+    socket: &mut WebSocket,
+    terminal: &Terminal,
+    flow: &mut Flow,
+) -> Result<Option<tokio::sync::mpsc::Receiver<Output>>, ()> {
+    send_control(socket, &TerminalControl::Resync)
+        .await
+        .map_err(|_| ())?;
+    attach(socket, terminal, flow).await
 }
 
 async fn next(output: &mut Option<tokio::sync::mpsc::Receiver<Output>>) -> Option<Output> {

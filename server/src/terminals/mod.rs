@@ -3,9 +3,11 @@
 //! bounded, saved to the data folder (queries stripped) about once a
 //! second, and shown again after a reconnect or a peon restart.
 
+mod flow;
 mod scrollback;
 mod terminal;
 
+pub use flow::{Flow, Pass};
 pub use scrollback::{Ring, strip_queries};
 pub use terminal::{Ended, Output, SOCKET_QUEUE, Terminal, TerminalError};
 

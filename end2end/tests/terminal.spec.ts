@@ -110,10 +110,13 @@ test('a flood of output leaves the page usable and Ctrl-C stops it', async ({ pa
     // cutting the page off and reconnecting.
     expect(sockets).toBe(1);
     await screen.click();
+    const stopping = Date.now();
     await page.keyboard.press('Control+C');
     await page.keyboard.type('echo calm-$((5+5))');
     await page.keyboard.press('Enter');
     await expect(screen.locator('.xterm-rows')).toContainText('calm-10', { timeout: 30_000 });
+    // Recorded in docs/BENCHMARKS.md; not asserted (timing varies by machine).
+    console.log(`terminal flood: Ctrl-C to the answer on screen in ${Date.now() - stopping} ms`);
   } finally {
     await peon.stop();
   }

@@ -134,6 +134,10 @@ pub struct GitStatus {
     /// What `git push` or `gh` printed, after one of them.
     #[serde(default)]
     pub said: Option<String>,
+    /// Entries git ignores (folders end with `/`, not listed inside), after
+    /// `StatusWithIgnored`; empty otherwise.
+    #[serde(default)]
+    pub ignored: Vec<String>,
 }
 
 /// What the git panel asks of a thread's folder.
@@ -141,10 +145,21 @@ pub struct GitStatus {
 #[serde(tag = "action", rename_all = "snake_case")]
 pub enum GitAction {
     Status,
+    /// Status with `ignored` filled: what deleting a worktree would also
+    /// remove (asked before a delete; the walk costs too much for every
+    /// status).
+    StatusWithIgnored,
     Init,
-    CreateBranch { name: String },
-    Checkout { name: String },
-    Commit { paths: Vec<String>, message: String },
+    CreateBranch {
+        name: String,
+    },
+    Checkout {
+        name: String,
+    },
+    Commit {
+        paths: Vec<String>,
+        message: String,
+    },
     Push,
     PullRequest,
 }

@@ -236,11 +236,11 @@ fn delete_with_worktree(
     act: Action<CommandEnvelope, Result<crate::api::DispatchOutcome, ServerFnError>>,
 ) {
     leptos::task::spawn_local(async move {
-        let changed = crate::api::run_git(thread_id, crate::api::GitAction::Status)
+        let status = crate::api::run_git(thread_id, crate::api::GitAction::StatusWithIgnored)
             .await
-            .map(|s| s.files.len())
-            .unwrap_or(0);
-        let question = if changed > 0 {
+            .unwrap_or_default();
+        let changed = status.files.len();
+        let mut question = if changed > 0 {
             format!(
                 "This thread's worktree has {changed} uncommitted change(s). Delete the thread \
                  and its worktree, discarding them? (Its branch is kept.)"
@@ -248,6 +248,9 @@ fn delete_with_worktree(
         } else {
             "Delete this thread and its worktree? (Its branch and commits are kept.)".to_string()
         };
+        if let Some(also) = ignored_note(&status.ignored) {
+            question.push_str(&also);
+        }
         if confirm(&question) {
             act.dispatch(CommandEnvelope::new(Command::ThreadDelete {
                 thread_id,
@@ -255,4 +258,35 @@ fn delete_with_worktree(
             }));
         }
     });
+}
+
+/// Names what git ignores in a worktree, which its deletion removes too
+/// (e.g. a `.env` copied in); `None` when there is nothing.
+fn ignored_note(ignored: &[String]) -> Option<String> {
+    const NAMED: usize = 5;
+    if ignored.is_empty() {
+        return None;
+    }
+    let mut named = ignored[..ignored.len().min(NAMED)].join(", ");
+    if ignored.len() > NAMED {
+        named.push_str(&format!(" and {} more", ignored.len() - NAMED));
+    }
+    Some(format!(
+        "\n\nFiles git ignores are removed with it: {named}."
+    ))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::ignored_note;
+
+    #[test]
+    fn ignored_files_are_named_up_to_five() {
+        assert_eq!(ignored_note(&[]), None);
+        let one = ignored_note(&[".env".to_string()]).unwrap_or_default();
+        assert!(one.ends_with("removed with it: .env."), "{one}");
+        let many: Vec<String> = (0..7).map(|i| format!("f{i}")).collect();
+        let note = ignored_note(&many).unwrap_or_default();
+        assert!(note.contains("f0, f1, f2, f3, f4 and 2 more"), "{note}");
+    }
 }

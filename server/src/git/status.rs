@@ -11,6 +11,10 @@ use std::path::Path;
 pub fn run(workdir: &Path, action: &GitAction) -> Result<GitStatus, GitError> {
     match action {
         GitAction::Status => {}
+        GitAction::StatusWithIgnored => {
+            let ignored = ignored(workdir)?;
+            return status(workdir).map(|s| GitStatus { ignored, ..s });
+        }
         GitAction::Init => {
             if open(workdir).is_err() {
                 git2::Repository::init(workdir)?;
@@ -86,7 +90,30 @@ pub fn status(workdir: &Path) -> Result<GitStatus, GitError> {
         files: changed_files(&repo)?,
         branches,
         said: None,
+        ignored: Vec::new(),
     })
+}
+
+/// What git ignores in `workdir`, an ignored folder as one entry.
+fn ignored(workdir: &Path) -> Result<Vec<String>, GitError> {
+    let repo = match open(workdir) {
+        Ok(repo) => repo,
+        Err(GitError::NotARepository(_)) => return Ok(Vec::new()),
+        Err(e) => return Err(e),
+    };
+    let mut options = git2::StatusOptions::new();
+    options
+        .include_ignored(true)
+        .recurse_ignored_dirs(false)
+        .include_untracked(false);
+    let statuses = repo.statuses(Some(&mut options))?;
+    let mut found: Vec<String> = statuses
+        .iter()
+        .filter(|s| s.status().is_ignored())
+        .filter_map(|s| s.path().map(str::to_string))
+        .collect();
+    found.sort();
+    Ok(found)
 }
 
 /// The branch HEAD names in a repository without commits.

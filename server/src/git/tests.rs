@@ -376,6 +376,23 @@ mod panel {
     }
 
     #[test]
+    fn ignored_entries_are_listed_only_when_asked() {
+        let dir = busy_repo();
+        write(dir.path(), "build/deep/more.bin", b"ignored too");
+        assert!(status(dir.path()).expect("status").ignored.is_empty());
+        let s = run(dir.path(), &GitAction::StatusWithIgnored).expect("status");
+        // An ignored folder is one entry, not every file in it.
+        assert_eq!(
+            s.ignored,
+            vec!["build/".to_string(), "debug.log".to_string()]
+        );
+        assert!(!s.files.is_empty(), "the rest of the status is there");
+        let plain = tempfile::tempdir().expect("temp dir");
+        let s = run(plain.path(), &GitAction::StatusWithIgnored).expect("status");
+        assert!(!s.repository && s.ignored.is_empty());
+    }
+
+    #[test]
     fn branches_are_created_and_checked_out_safely() {
         let dir = busy_repo();
         let d = dir.path();

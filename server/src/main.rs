@@ -121,7 +121,8 @@ async fn serve(settings: &Settings) -> Result<(), String> {
         &settings.allowed_hosts,
         settings.session,
         settings.limits.max_body_bytes,
-    );
+    )
+    .trusting_proxy(settings.trust_proxy);
     let app = http::router(backend, site_root, addr, security);
     let listener = tokio::net::TcpListener::bind(addr)
         .await

@@ -360,6 +360,49 @@ async fn repeated_wrong_logins_are_throttled() {
     assert_eq!(blocked.status(), 429, "after five wrong bearer tokens");
 }
 
+/// Behind a proxy every request comes from loopback. Without
+/// `--trust-proxy` a forwarded address changes nothing (a client cannot
+/// dodge the limit by naming another); with it, failed logins count per
+/// forwarded client, so one guesser cannot lock everyone out.
+#[tokio::test]
+async fn behind_a_trusted_proxy_logins_are_throttled_per_client() {
+    async fn guess_from(client: &Client, url: &str, from: &str, token: &str) -> u16 {
+        client
+            .post(format!("{url}/login"))
+            .header("content-type", "application/x-www-form-urlencoded")
+            .header("x-forwarded-for", format!("198.51.100.9, {from}"))
+            .body(format!("token={token}"))
+            .send()
+            .await
+            .expect("login")
+            .status()
+            .as_u16()
+    }
+    let client = client();
+    for (trust, other_after) in [(false, 429), (true, 303)] {
+        let dir = tempfile::tempdir().expect("dir");
+        let mut args = vec!["--auth-token", TOKEN];
+        if trust {
+            args.push("--trust-proxy");
+        }
+        let peon = Peon::start_with(dir.path(), &args);
+        for attempt in 1..=5 {
+            let status = guess_from(&client, &peon.url, "203.0.113.1", "wrong-guess").await;
+            assert_eq!(status, 401, "wrong attempt {attempt}");
+        }
+        assert_eq!(
+            guess_from(&client, &peon.url, "203.0.113.1", TOKEN).await,
+            429,
+            "the guesser is throttled (trust proxy: {trust})"
+        );
+        assert_eq!(
+            guess_from(&client, &peon.url, "203.0.113.2", TOKEN).await,
+            other_after,
+            "another client logging in (trust proxy: {trust})"
+        );
+    }
+}
+
 /// A DNS-rebinding page reaches peon on loopback under a name of its own,
 /// and a foreign page can post to it or open its WebSocket: peon answers
 /// only its own names and refuses requests from other origins.

@@ -84,6 +84,12 @@ pub struct ServeArgs {
         value_delimiter = ','
     )]
     pub allowed_hosts: Vec<String>,
+    /// Behind a reverse proxy on this machine: take the client's address
+    /// from the last X-Forwarded-For entry of requests that come from
+    /// loopback, so failed logins are counted per client rather than for
+    /// everyone at once [default: off]
+    #[arg(long, env = "PEON_TRUST_PROXY")]
+    pub trust_proxy: bool,
     /// Folders projects may live in (repeatable) [default: anywhere]
     #[arg(
         long = "allowed-root",

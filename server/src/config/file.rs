@@ -18,6 +18,7 @@ pub struct FileConfig {
     #[serde(default)]
     pub allowed_roots: Vec<PathBuf>,
     pub open: Option<bool>,
+    pub trust_proxy: Option<bool>,
     pub session_secs: Option<u64>,
     pub log_level: Option<String>,
     pub log_format: Option<LogFormat>,

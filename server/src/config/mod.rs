@@ -50,6 +50,8 @@ pub struct Settings {
     pub port: u16,
     pub auth_token: Option<String>,
     pub allowed_hosts: Vec<String>,
+    /// Client addresses come from X-Forwarded-For on requests from loopback.
+    pub trust_proxy: bool,
     pub allowed_roots: Vec<PathBuf>,
     /// `None`: decide from the address and the terminal.
     pub open: Option<bool>,
@@ -112,6 +114,8 @@ impl Settings {
             port: flags.port.or(file.port).unwrap_or(DEFAULT_PORT),
             auth_token,
             allowed_hosts: pick_list(&flags.allowed_hosts, file.allowed_hosts),
+            // A switch: the flag (or env) turns it on over the file.
+            trust_proxy: flags.trust_proxy || file.trust_proxy.unwrap_or(false),
             allowed_roots: pick_list(&flags.allowed_roots, file.allowed_roots),
             open,
             session: Duration::from_secs(

@@ -40,6 +40,19 @@ fn open_and_no_open_override_the_file() {
 }
 
 #[test]
+fn trusting_a_proxy_is_off_unless_the_flag_or_the_file_says() {
+    let resolve = |args: &[&str], text: &str| {
+        let cli = parse(args);
+        Settings::resolve("/d".into(), &cli.common, &cli.serve, file(text))
+            .expect("settings")
+            .trust_proxy
+    };
+    assert!(!resolve(&[], ""));
+    assert!(resolve(&[], "trust_proxy = true"));
+    assert!(resolve(&["--trust-proxy"], "trust_proxy = false"));
+}
+
+#[test]
 fn lists_from_flags_replace_the_files() {
     let cli = parse(&["--allowed-host", "a.example", "--allowed-host", "b.example"]);
     let s = Settings::resolve(

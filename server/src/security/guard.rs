@@ -193,7 +193,7 @@ fn check_token(security: &Security, request: &Request) -> Result<(), Refusal> {
     let authorised = match bearer(headers) {
         // Guessing with the header counts like guessing at /login.
         Some(given) => {
-            let ip = login::client_ip(request);
+            let ip = security.client_ip(request);
             if let Some(wait) = security.login_blocked(ip) {
                 return Err(refuse(
                     StatusCode::TOO_MANY_REQUESTS,

@@ -33,7 +33,7 @@ pub async fn login_page(
 
 /// `POST /login` with the form field `token`.
 pub async fn login_submit(State(security): State<Security>, request: Request) -> Response {
-    let ip = client_ip(&request);
+    let ip = security.client_ip(&request);
     let secure = forwarded_https(&request);
     match axum::Form::<LoginForm>::from_request(request, &()).await {
         Ok(axum::Form(form)) => {
@@ -59,7 +59,7 @@ pub async fn logout() -> Response {
 fn attempt(security: &Security, request: &Request, token: &str) -> Response {
     attempt_from(
         security,
-        client_ip(request),
+        security.client_ip(request),
         forwarded_https(request),
         token,
     )
@@ -94,7 +94,8 @@ fn attempt_from(security: &Security, ip: IpAddr, secure: bool, given: &str) -> R
     response
 }
 
-pub(super) fn client_ip(request: &Request) -> IpAddr {
+/// The address the request came from (the TCP peer).
+pub(super) fn peer_ip(request: &Request) -> IpAddr {
     request
         .extensions()
         .get::<ConnectInfo<SocketAddr>>()

@@ -35,6 +35,7 @@ struct Inner {
     allowed_hosts: Vec<String>,
     session: Duration,
     max_body_bytes: usize,
+    trust_proxy: bool,
     failures: Mutex<HashMap<IpAddr, (u32, Instant)>>,
 }
 
@@ -57,9 +58,33 @@ impl Security {
                     .collect(),
                 session,
                 max_body_bytes,
+                trust_proxy: false,
                 failures: Mutex::new(HashMap::new()),
             }),
         }
+    }
+
+    /// Behind a reverse proxy on this machine: a request from loopback is
+    /// counted (for failed logins) under the address the proxy appended to
+    /// X-Forwarded-For. Earlier entries are the client's own claims and
+    /// are never used.
+    pub fn trusting_proxy(mut self, trust: bool) -> Self {
+        if let Some(inner) = Arc::get_mut(&mut self.inner) {
+            inner.trust_proxy = trust;
+        }
+        self
+    }
+
+    /// The address failed logins are counted under.
+    fn client_ip(&self, request: &axum::extract::Request) -> IpAddr {
+        let peer = login::peer_ip(request);
+        if self.inner.trust_proxy
+            && peer.is_loopback()
+            && let Some(forwarded) = forwarded_for(request.headers())
+        {
+            return forwarded;
+        }
+        peer
     }
 
     /// No token, no Host list: what tests and benchmarks use on loopback.
@@ -104,3 +129,9 @@ impl Security {
 
 #[cfg(test)]
 mod tests;
+
+/// The last address in X-Forwarded-For: the one the nearest proxy saw.
+fn forwarded_for(headers: &axum::http::HeaderMap) -> Option<IpAddr> {
+    let last = headers.get_all("x-forwarded-for").iter().next_back()?;
+    last.to_str().ok()?.rsplit(',').next()?.trim().parse().ok()
+}

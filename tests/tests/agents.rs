@@ -43,17 +43,21 @@ async fn hang(thread: &Thread) -> String {
     turn
 }
 
-/// The agent went on with its own conversation: the model saw `words` from
-/// an earlier turn, and the conversation id did not change.
-async fn assert_resumed(world: &AgentWorld, thread: &Thread, words: &str, conversation: &Value) {
-    let last = world
+/// The newest request the fake model received, as JSON text.
+fn last_request(world: &AgentWorld) -> String {
+    world
         .fake
         .requests()
         .last()
-        .cloned()
-        .expect("a model request");
+        .map(ToString::to_string)
+        .expect("a model request")
+}
+
+/// The agent went on with its own conversation: the model saw `words` from
+/// an earlier turn, and the conversation id did not change.
+async fn assert_resumed(world: &AgentWorld, thread: &Thread, words: &str, conversation: &Value) {
     assert!(
-        last.to_string().contains(words),
+        last_request(world).contains(words),
         "the conversation did not resume"
     );
     assert_eq!(
@@ -668,13 +672,7 @@ async fn claude_goes_on_when_its_conversation_is_gone() {
     let new = thread.page().await["thread"]["provider_thread_id"].clone();
     assert_ne!(new, old, "a new conversation");
     // The new conversation was told what the lost one held.
-    let last = world
-        .fake
-        .requests()
-        .last()
-        .cloned()
-        .expect("a model request");
-    let request = last.to_string();
+    let request = last_request(&world);
     assert!(
         request.contains("could not be resumed") && request.contains("mango"),
         "the new conversation was not primed: {request}"

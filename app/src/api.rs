@@ -96,6 +96,10 @@ pub fn terminal_socket_path(id: &str) -> String {
     format!("/api/terminals/{id}/socket")
 }
 
+/// The query by which a client asks for flow control on that socket (it
+/// then sends `TerminalControl::Ack`).
+pub const TERMINAL_SOCKET_ACKS: &str = "?ack=true";
+
 /// Text frames on a terminal's socket.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(tag = "type", rename_all = "snake_case")]

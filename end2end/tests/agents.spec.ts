@@ -2,7 +2,7 @@
 // OpenAI Responses server from tests/: streaming, an approval, completion.
 import { test, expect } from '@playwright/test';
 import { spawn, execFileSync, ChildProcess } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { appendFileSync, existsSync, mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { startPeon } from './peon';
@@ -244,13 +244,29 @@ test('a message streams in, asks to run a command, and completes once accepted',
     const sideRow = page.getByTestId('thread-row').filter({ hasText: 'Side work' });
     await expect(sideRow.getByTestId('worktree-branch')).toHaveText('worktree · side/e2e');
     expect(execFileSync('git', ['worktree', 'list'], { cwd: folder }).toString()).toContain('[side/e2e]');
-    page.once('dialog', (dialog) => dialog.accept());
+    // A file git ignores in the worktree (a .env copied in) is named in the
+    // confirmation, since the delete removes it too.
+    const listed = execFileSync('git', ['worktree', 'list', '--porcelain'], { cwd: folder }).toString();
+    const sidePath = listed
+      .split('\n\n')
+      .find((entry) => entry.includes('refs/heads/side/e2e'))!
+      .split('\n')[0]
+      .replace(/^worktree /, '');
+    appendFileSync(path.join(folder, '.git', 'info', 'exclude'), '\n.env\n');
+    writeFileSync(path.join(sidePath, '.env'), 'SECRET=1\n');
+    let asked = '';
+    page.once('dialog', (dialog) => {
+      asked = dialog.message();
+      dialog.accept();
+    });
     await sideRow.getByTestId('delete-thread').click();
+    await expect.poll(() => asked).toContain('removed with it: .env');
     await expect(sideRow).toHaveCount(0);
     await expect
       .poll(() => execFileSync('git', ['worktree', 'list'], { cwd: folder }).toString())
       .not.toContain('side/e2e');
     expect(execFileSync('git', ['branch', '--list', 'side/e2e'], { cwd: folder }).toString()).toContain('side/e2e');
+    expect(existsSync(sidePath)).toBe(false);
   } finally {
     await peon.stop();
     fake.child.kill();

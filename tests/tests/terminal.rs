@@ -56,8 +56,13 @@ async fn open_terminal(peon: &Peon, thread: &str) -> String {
 }
 
 async fn connect(peon: &Peon, id: &str) -> Socket {
+    connect_with(peon, id, "").await
+}
+
+/// `connect` with a query (`?ack=true` asks for flow control).
+async fn connect_with(peon: &Peon, id: &str, query: &str) -> Socket {
     let url = format!(
-        "{}/api/terminals/{id}/socket",
+        "{}/api/terminals/{id}/socket{query}",
         peon.url.replace("http://", "ws://")
     );
     let mut request = url.into_client_request().expect("request");
@@ -77,18 +82,22 @@ async fn type_in(socket: &mut Socket, text: &str) {
 
 /// Reads output until `want` appears in all of it; returns all of it.
 async fn read_until(socket: &mut Socket, want: &str) -> String {
-    match try_read_until(socket, want).await {
+    match try_read_until(socket, want, Duration::from_secs(20)).await {
         Ok(seen) => seen,
         Err(seen) => panic!("no {want:?} in the terminal; it showed: {seen:?}"),
     }
 }
 
-/// Like `read_until`, but a socket that ends or stays silent is an `Err`
+/// Like `read_until`, but a socket that ends or stays silent `within` is an `Err`
 /// with what it showed. Only the newest bytes are searched, so a flood of
 /// output costs linear time.
-async fn try_read_until(socket: &mut Socket, want: &str) -> Result<String, String> {
+async fn try_read_until(
+    socket: &mut Socket,
+    want: &str,
+    within: Duration,
+) -> Result<String, String> {
     let mut seen = String::new();
-    let deadline = Instant::now() + Duration::from_secs(20);
+    let deadline = Instant::now() + within;
     loop {
         let left = deadline.saturating_duration_since(Instant::now());
         let from = seen.len().saturating_sub(want.len());
@@ -173,6 +182,9 @@ async fn a_shell_runs_commands_resizes_and_reconnects() {
 
     type_in(&mut again, "exit 3\r").await;
     read_until(&mut again, "exited with code 3").await;
+    // Said once: nothing more comes on that socket.
+    let more = try_read_until(&mut again, "exited", Duration::from_secs(1)).await;
+    assert!(more.is_err(), "the end was reported twice: {more:?}");
     let list = terminals(&peon, &thread, json!({"action": "list"})).await;
     assert_eq!(list[0]["running"], false);
     assert_eq!(list[0]["exit_code"], 3);
@@ -286,7 +298,7 @@ async fn a_flood_stays_within_its_memory_bound() {
             .await
             .expect("ctrl-c");
         type_in(&mut socket, "echo stopped-$((9+9))\r").await;
-        answered = try_read_until(&mut socket, "stopped-18").await;
+        answered = try_read_until(&mut socket, "stopped-18", Duration::from_secs(20)).await;
         if answered.is_ok() {
             break;
         }
@@ -381,9 +393,9 @@ async fn an_acknowledging_socket_is_held_back_and_resynced() {
     let peon = Peon::start(dir.path());
     let thread = thread_in(&peon, dir.path()).await;
     let id = open_terminal(&peon, &thread).await;
-    let mut socket = connect(&peon, &id).await;
+    // Asking on connect: held back from the first byte.
+    let mut socket = connect_with(&peon, &id, "?ack=true").await;
     let ack = |bytes: usize| Message::text(json!({"type": "ack", "bytes": bytes}).to_string());
-    socket.send(ack(0)).await.expect("ack");
     type_in(&mut socket, "yes peon-flow\r").await;
     // Read without acknowledging until nothing more comes.
     let mut received = 0;

@@ -1,7 +1,7 @@
 //! xterm.js in the browser (served by peon from `/pkg/xterm/`, installed
 //! from npm by the build), joined to a terminal's WebSocket. Browser only.
 
-use crate::api::{TerminalControl, terminal_socket_path};
+use crate::api::{TERMINAL_SOCKET_ACKS, TerminalControl, terminal_socket_path};
 use js_sys::{Object, Reflect, Uint8Array};
 use std::cell::RefCell;
 use std::rc::Rc;
@@ -49,6 +49,9 @@ extern "C" {
 /// The browser says what it has drawn at least this often (bytes), and
 /// whenever it has drawn all it was sent (see the server's `Flow`).
 const ACK_EVERY: u64 = 64 * 1024;
+
+/// Most typed while reconnecting that is kept for the next socket.
+const TYPED_AHEAD_BYTES: usize = 64 * 1024;
 
 const SCRIPTS: [&str; 2] = ["/pkg/xterm/xterm.js", "/pkg/xterm/addon-fit.js"];
 const STYLESHEET: &str = "/pkg/xterm/xterm.css";
@@ -173,6 +176,8 @@ pub struct Screen {
     term: XTerm,
     fit: Fit,
     socket: CurrentSocket,
+    /// Keys typed while no socket is open, sent when the next one opens.
+    typed_ahead: Rc<RefCell<String>>,
     _on_data: Closure<dyn FnMut(String)>,
     observer: Option<web_sys::ResizeObserver>,
     _on_resize: Closure<dyn FnMut()>,
@@ -191,10 +196,20 @@ impl Screen {
         fit.fit();
         let socket = CurrentSocket::default();
 
-        let typed = socket.clone();
+        let (typed, typed_ahead) = (socket.clone(), Rc::new(RefCell::new(String::new())));
+        let held = typed_ahead.clone();
         let on_data = Closure::<dyn FnMut(String)>::new(move |data: String| {
-            if let Some(socket) = typed.borrow().as_ref() {
-                send(socket, &TerminalControl::Input { data });
+            match typed.borrow().as_ref() {
+                Some(socket) if socket.ready_state() == web_sys::WebSocket::OPEN => {
+                    send(socket, &TerminalControl::Input { data });
+                }
+                // Reconnecting: keep what was typed (a bounded amount).
+                _ => {
+                    let mut held = held.borrow_mut();
+                    if held.len() + data.len() <= TYPED_AHEAD_BYTES {
+                        held.push_str(&data);
+                    }
+                }
             }
         });
         term.on_data(&on_data);
@@ -215,6 +230,7 @@ impl Screen {
             term,
             fit,
             socket,
+            typed_ahead,
             _on_data: on_data,
             observer,
             _on_resize: on_resize,
@@ -236,9 +252,11 @@ impl Screen {
             "ws"
         };
         let host = location.host().map_err(|_| "no host")?;
-        let socket =
-            web_sys::WebSocket::new(&format!("{scheme}://{host}{}", terminal_socket_path(id)))
-                .map_err(|_| "cannot open the terminal's socket")?;
+        let socket = web_sys::WebSocket::new(&format!(
+            "{scheme}://{host}{}{TERMINAL_SOCKET_ACKS}",
+            terminal_socket_path(id)
+        ))
+        .map_err(|_| "cannot open the terminal's socket")?;
         socket.set_binary_type(web_sys::BinaryType::Arraybuffer);
 
         let writer = dup(&self.term);
@@ -295,12 +313,15 @@ impl Screen {
         let opened_at = Rc::new(std::cell::Cell::new(None::<f64>));
         let (opened, sizer, resize_fit) = (socket.clone(), dup(&self.term), dup(&self.fit));
         let open_time = opened_at.clone();
+        let typed_ahead = self.typed_ahead.clone();
         let on_open = Closure::<dyn FnMut()>::new(move || {
             open_time.set(Some(js_sys::Date::now()));
-            // Asks the server for flow control.
-            send(&opened, &TerminalControl::Ack { bytes: 0 });
             resize_fit.fit();
             send(&opened, &size_of(&sizer));
+            let data = std::mem::take(&mut *typed_ahead.borrow_mut());
+            if !data.is_empty() {
+                send(&opened, &TerminalControl::Input { data });
+            }
         });
         socket.set_onopen(Some(on_open.as_ref().unchecked_ref()));
         let closed = on_event;

@@ -2,12 +2,13 @@
 //! scrollback comes first, then live output; keystrokes and resizes go the
 //! other way. The shell never waits for a browser: a browser that
 //! acknowledges what it has drawn is resynced from the scrollback when it
-//! falls too far behind (`terminals::Flow`); a socket whose queue fills is
-//! told so and closed, and reattaches from the scrollback.
+//! falls too far behind (`terminals::Flow`; it asks with `?ack=true`); any
+//! other socket whose queue fills is told so and closed, and reattaches
+//! from the scrollback.
 
 use crate::terminals::{Ended, Flow, Output, Pass, Terminal, Terminals};
 use axum::extract::ws::{Message, WebSocket, WebSocketUpgrade};
-use axum::extract::{Path, State};
+use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use peon_app::api::TerminalControl;
@@ -16,21 +17,34 @@ use std::sync::Arc;
 /// Largest message a browser may send (a paste).
 const MAX_INPUT_BYTES: usize = 1024 * 1024;
 
+#[derive(serde::Deserialize)]
+pub struct SocketQuery {
+    /// The client acknowledges what it draws (`TerminalControl::Ack`), so
+    /// flow control holds from the first byte.
+    #[serde(default)]
+    ack: bool,
+}
+
 pub async fn socket(
     State(terminals): State<Terminals>,
     Path(id): Path<String>,
+    Query(query): Query<SocketQuery>,
     upgrade: WebSocketUpgrade,
 ) -> Response {
+    let flow = if query.ack {
+        Flow::acknowledged()
+    } else {
+        Flow::default()
+    };
     match terminals.get(&id) {
         Ok(terminal) => upgrade
             .max_message_size(MAX_INPUT_BYTES)
-            .on_upgrade(move |socket| serve(socket, terminal)),
+            .on_upgrade(move |socket| serve(socket, terminal, flow)),
         Err(e) => (StatusCode::NOT_FOUND, e.to_string()).into_response(),
     }
 }
 
-async fn serve(mut socket: WebSocket, terminal: Arc<Terminal>) {
-    let mut flow = Flow::default();
+async fn serve(mut socket: WebSocket, terminal: Arc<Terminal>, mut flow: Flow) {
     let Ok(mut output) = attach(&mut socket, &terminal, &mut flow).await else {
         return;
     };
@@ -49,10 +63,15 @@ async fn serve(mut socket: WebSocket, terminal: Arc<Terminal>) {
                 },
                 Some(Output::Exited(code)) => {
                     let _ = send_control(&mut socket, &ended_control(&Ended::Exited(code))).await;
+                    // The last output there is; said once.
+                    output = None;
                 }
-                // Dropped by the terminal for falling behind (or ended).
+                // Dropped by the terminal for falling behind (possibly as
+                // the shell ended, the end then lost with the queue).
                 None => {
-                    if terminal.running() && flow.controlled() {
+                    // A resync replays what was dropped, and attaching
+                    // reads the end under the terminal's lock.
+                    if flow.controlled() {
                         output = None;
                         if flow.fell_behind() {
                             match resync(&mut socket, &terminal, &mut flow).await {

@@ -26,6 +26,14 @@ pub enum Pass {
 }
 
 impl Flow {
+    /// For a client that said up front that it acknowledges.
+    pub fn acknowledged() -> Self {
+        Self {
+            acked: Some(0),
+            ..Self::default()
+        }
+    }
+
     /// Output of `len` bytes is ready for the socket.
     pub fn output(&mut self, len: usize) -> Pass {
         let ahead = self.acked.map(|acked| self.sent.saturating_sub(acked));

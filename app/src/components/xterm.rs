@@ -164,6 +164,36 @@ impl Drawn {
     }
 }
 
+/// Writes handed to xterm.js with a callback, oldest first, each with the
+/// number of the link that received it. xterm.js calls the callbacks in
+/// order, so one callback for the screen's life serves them all (and none
+/// is left behind when the screen is disposed mid-write).
+#[derive(Default)]
+struct Drawing {
+    /// The current link's number.
+    link: u32,
+    writes: std::collections::VecDeque<(u32, u64)>,
+    /// The current link's count.
+    drawn: Drawn,
+}
+
+impl Drawing {
+    fn wrote(&mut self, link: u32, len: u64) {
+        self.writes.push_back((link, len));
+        if link == self.link {
+            self.drawn.pending += 1;
+        }
+    }
+
+    /// The oldest write was drawn; the total to acknowledge, if it is time.
+    fn drew(&mut self) -> Option<u64> {
+        match self.writes.pop_front() {
+            Some((link, len)) if link == self.link => self.drawn.done(len),
+            _ => None,
+        }
+    }
+}
+
 /// The socket a screen sends keystrokes and sizes through; replaced on
 /// every reconnect, `None` between.
 type CurrentSocket = Rc<RefCell<Option<web_sys::WebSocket>>>;
@@ -178,6 +208,8 @@ pub struct Screen {
     socket: CurrentSocket,
     /// Keys typed while no socket is open, sent when the next one opens.
     typed_ahead: Rc<RefCell<String>>,
+    drawing: Rc<RefCell<Drawing>>,
+    on_drawn: Closure<dyn FnMut()>,
     _on_data: Closure<dyn FnMut(String)>,
     observer: Option<web_sys::ResizeObserver>,
     _on_resize: Closure<dyn FnMut()>,
@@ -225,12 +257,22 @@ impl Screen {
         if let Some(observer) = &observer {
             observer.observe(parent);
         }
+        let drawing = Rc::new(RefCell::new(Drawing::default()));
+        let (counted, acks) = (drawing.clone(), socket.clone());
+        let on_drawn = Closure::<dyn FnMut()>::new(move || {
+            let total = counted.borrow_mut().drew();
+            if let (Some(total), Some(socket)) = (total, acks.borrow().as_ref()) {
+                send(socket, &TerminalControl::Ack { bytes: total });
+            }
+        });
         term.focus();
         Self {
             term,
             fit,
             socket,
             typed_ahead,
+            drawing,
+            on_drawn,
             _on_data: on_data,
             observer,
             _on_resize: on_resize,
@@ -262,9 +304,15 @@ impl Screen {
         let writer = dup(&self.term);
         let on_event = Rc::new(on_event);
         let ended = on_event.clone();
-        let drawn = Rc::new(RefCell::new(Drawn::default()));
+        let link = {
+            let mut drawing = self.drawing.borrow_mut();
+            drawing.link = drawing.link.wrapping_add(1);
+            drawing.drawn = Drawn::default();
+            drawing.link
+        };
+        let (drawing, on_drawn) = (self.drawing.clone(), self.on_drawn.as_ref().clone());
         let behind = Rc::new(std::cell::Cell::new(false));
-        let (acker, was_behind) = (socket.clone(), behind.clone());
+        let was_behind = behind.clone();
         // The scrollback, the socket's first output, replaces what the
         // screen showed; until it comes the old screen stays readable.
         let mut first = true;
@@ -277,15 +325,8 @@ impl Screen {
                         // RIS, queued after whatever is still being drawn.
                         writer.write(&"\x1bc".into());
                     }
-                    let len = u64::from(bytes.length());
-                    drawn.borrow_mut().pending += 1;
-                    let (drawn, acker) = (drawn.clone(), acker.clone());
-                    let done = Closure::once_into_js(move || {
-                        if let Some(total) = drawn.borrow_mut().done(len) {
-                            send(&acker, &TerminalControl::Ack { bytes: total });
-                        }
-                    });
-                    writer.write_then(&bytes, &done);
+                    drawing.borrow_mut().wrote(link, u64::from(bytes.length()));
+                    writer.write_then(&bytes, &on_drawn);
                     return;
                 }
                 let Some(control) = data

@@ -143,27 +143,6 @@ pub enum SocketEvent {
     Closed { open_ms: f64, behind: bool },
 }
 
-/// Output drawn by xterm.js, for acknowledging it to the server.
-#[derive(Default)]
-struct Drawn {
-    total: u64,
-    acked: u64,
-    /// Writes handed to xterm.js and not drawn yet.
-    pending: u32,
-}
-
-impl Drawn {
-    /// `len` more bytes were drawn; the total to acknowledge, if it is time.
-    fn done(&mut self, len: u64) -> Option<u64> {
-        self.total += len;
-        self.pending = self.pending.saturating_sub(1);
-        (self.pending == 0 || self.total - self.acked >= ACK_EVERY).then(|| {
-            self.acked = self.total;
-            self.total
-        })
-    }
-}
-
 /// Writes handed to xterm.js with a callback, oldest first, each with the
 /// number of the link that received it. xterm.js calls the callbacks in
 /// order, so one callback for the screen's life serves them all (and none
@@ -173,24 +152,36 @@ struct Drawing {
     /// The current link's number.
     link: u32,
     writes: std::collections::VecDeque<(u32, u64)>,
-    /// The current link's count.
-    drawn: Drawn,
+    /// Bytes the current link received that were drawn, and acknowledged.
+    drawn: u64,
+    acked: u64,
 }
 
 impl Drawing {
-    fn wrote(&mut self, link: u32, len: u64) {
-        self.writes.push_back((link, len));
-        if link == self.link {
-            self.drawn.pending += 1;
-        }
+    /// A new link: its count starts at zero.
+    fn next_link(&mut self) -> u32 {
+        self.link = self.link.wrapping_add(1);
+        (self.drawn, self.acked) = (0, 0);
+        self.link
     }
 
-    /// The oldest write was drawn; the total to acknowledge, if it is time.
+    fn wrote(&mut self, link: u32, len: u64) {
+        self.writes.push_back((link, len));
+    }
+
+    /// The oldest write was drawn; the total to acknowledge, if it is time
+    /// (every `ACK_EVERY` bytes, and whenever all was drawn: writes of
+    /// older links came first, so what is left is the current link's).
     fn drew(&mut self) -> Option<u64> {
-        match self.writes.pop_front() {
-            Some((link, len)) if link == self.link => self.drawn.done(len),
-            _ => None,
+        let (link, len) = self.writes.pop_front()?;
+        if link != self.link {
+            return None;
         }
+        self.drawn += len;
+        (self.writes.is_empty() || self.drawn - self.acked >= ACK_EVERY).then(|| {
+            self.acked = self.drawn;
+            self.drawn
+        })
     }
 }
 
@@ -304,12 +295,7 @@ impl Screen {
         let writer = dup(&self.term);
         let on_event = Rc::new(on_event);
         let ended = on_event.clone();
-        let link = {
-            let mut drawing = self.drawing.borrow_mut();
-            drawing.link = drawing.link.wrapping_add(1);
-            drawing.drawn = Drawn::default();
-            drawing.link
-        };
+        let link = self.drawing.borrow_mut().next_link();
         let (drawing, on_drawn) = (self.drawing.clone(), self.on_drawn.as_ref().clone());
         let behind = Rc::new(std::cell::Cell::new(false));
         let was_behind = behind.clone();

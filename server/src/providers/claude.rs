@@ -35,10 +35,6 @@ impl Claude {
     /// exits at once when it never saved that conversation (it was stopped
     /// before writing it); the session then starts a new one.
     pub async fn start(config: SessionConfig, events: RuntimeSender) -> Result<Self, AgentError> {
-        Self::launch(config, events).await
-    }
-
-    async fn launch(config: SessionConfig, events: RuntimeSender) -> Result<Self, AgentError> {
         let mode = permission_mode(&config.settings);
         let mut args = vec![
             "--input-format",

@@ -52,7 +52,7 @@ pub async fn primed(
     };
     let mut out = String::from(why.opening());
     let mut said = false;
-    for turn in page.turns.iter().filter(|t| t.number < number) {
+    for turn in &page.turns {
         for item in &turn.items {
             if let TimelineItem::Message(m) = item {
                 let who = if m.role == Role::User {

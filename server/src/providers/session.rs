@@ -456,9 +456,10 @@ impl Session {
         self.dispatch_caused(command, None).await;
     }
 
-    /// The agent accepted a resumed conversation, then found it gone: a new
-    /// conversation, told what the thread said so far, gets the same turn
-    /// (keeping the agent slot). Whether the turn reached it.
+    /// The conversation the agent was started to resume is gone (it said so
+    /// at start or once running): a new conversation, told what the thread
+    /// said so far, gets the same turn (keeping the agent slot). Whether
+    /// the turn reached it.
     async fn restart_fresh(&mut self) -> bool {
         let Some(turn) = self.turn.as_mut() else {
             return false;

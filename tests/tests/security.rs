@@ -66,12 +66,49 @@ async fn log_state(client: &Client, url: &str, token: Option<&str>) -> (u64, usi
     (sequence, projects)
 }
 
+/// The route name of a real terminal's WebSocket in `every_kind_of_route`.
+const TERMINAL_SOCKET: &str = "WebSocket /api/terminals/<id>/socket";
+
+/// A project, a thread and a running terminal in it, made with the token;
+/// returns the terminal's id.
+async fn open_terminal(client: &Client, url: &str, workspace: &Path) -> String {
+    let (project, thread) = (new_id(), new_id());
+    for command in [
+        json!({"type": "project.create", "project_id": project, "title": "p",
+               "workspace_root": workspace.display().to_string()}),
+        json!({"type": "thread.create", "thread_id": thread, "project_id": project,
+               "title": "t", "provider": "codex", "runtime_mode": "full-access",
+               "interaction_mode": "default"}),
+    ] {
+        let r = client
+            .post(format!("{url}/api/dispatch"))
+            .bearer_auth(TOKEN)
+            .json(&json!({"envelope": {"command_id": new_id(), "command": command}}))
+            .send()
+            .await
+            .expect("dispatch");
+        assert_eq!(r.status(), 200, "set-up command");
+    }
+    let list: Value = client
+        .post(format!("{url}/api/terminals"))
+        .bearer_auth(TOKEN)
+        .json(&json!({"thread_id": thread, "action": {"action": "open"}}))
+        .send()
+        .await
+        .expect("open terminal")
+        .json()
+        .await
+        .expect("terminals JSON");
+    list[0]["id"].as_str().expect("a terminal id").to_string()
+}
+
 /// One request of every kind peon serves: SSR pages, server functions, the
 /// event stream, WebSocket upgrades and static files.
 fn every_kind_of_route(
     client: &Client,
     url: &str,
     workspace: &Path,
+    terminal: &str,
 ) -> Vec<(&'static str, RequestBuilder)> {
     vec![
         ("GET /", client.get(format!("{url}/"))),
@@ -99,8 +136,8 @@ fn every_kind_of_route(
             websocket(client.get(format!("{url}/api/events"))),
         ),
         (
-            "WebSocket /api/terminal/x",
-            websocket(client.get(format!("{url}/api/terminal/x"))),
+            TERMINAL_SOCKET,
+            websocket(client.get(format!("{url}/api/terminals/{terminal}/socket"))),
         ),
         ("GET /pkg/peon.js", client.get(format!("{url}/pkg/peon.js"))),
         ("GET /sw.js", client.get(format!("{url}/sw.js"))),
@@ -149,6 +186,7 @@ async fn with_a_token_every_route_refuses_callers_without_valid_credentials() {
     std::fs::create_dir(&workspace).expect("mkdir");
     let peon = Peon::start_with(dir.path(), &["--auth-token", TOKEN]);
     let client = client();
+    let terminal = open_terminal(&client, &peon.url, &workspace).await;
     let before = log_state(&client, &peon.url, Some(TOKEN)).await;
 
     let page = client
@@ -176,7 +214,7 @@ async fn with_a_token_every_route_refuses_callers_without_valid_credentials() {
         ("a forged cookie", Some(("cookie", "peon_session=garbage"))),
     ];
     for (who, header) in credentials {
-        for (route, mut request) in every_kind_of_route(&client, &peon.url, &workspace) {
+        for (route, mut request) in every_kind_of_route(&client, &peon.url, &workspace, &terminal) {
             if let Some((name, value)) = header {
                 request = request.header(name, value);
             }
@@ -192,7 +230,7 @@ async fn with_a_token_every_route_refuses_callers_without_valid_credentials() {
 
     // The right bearer token opens every route (static files may be 404
     // when the site is not built; they must not be refused).
-    for (route, request) in every_kind_of_route(&client, &peon.url, &workspace) {
+    for (route, request) in every_kind_of_route(&client, &peon.url, &workspace, &terminal) {
         let status = request
             .bearer_auth(TOKEN)
             .send()
@@ -203,6 +241,10 @@ async fn with_a_token_every_route_refuses_callers_without_valid_credentials() {
             status != 401 && status != 403,
             "{route} with the right token: {status}"
         );
+        if route == TERMINAL_SOCKET {
+            // The real socket of a running shell: the token opens it.
+            assert_eq!(status, 101, "{route} with the right token upgrades");
+        }
     }
     for path in ["/", "/settings"] {
         let response = client

@@ -47,6 +47,8 @@ pub enum Rejection {
     NoPlanMode(&'static str),
     #[error("no revert to that turn is under way")]
     NoRevertPending,
+    #[error("the thread is being reverted to turn {0}; wait for the revert to finish")]
+    RevertPending(u32),
     #[error("the workspace {path} cannot be used: {reason}")]
     InvalidWorkspace { path: String, reason: String },
     #[error("command id {0} was already used for a different command")]
@@ -247,6 +249,7 @@ pub fn decide(model: &ReadModel, command: &Command) -> Decision {
             if t.archived {
                 return Err(Rejection::ThreadArchived);
             }
+            no_revert_pending(t)?;
             if t.active_turn.is_some() {
                 return Err(Rejection::TurnAlreadyRunning);
             }
@@ -288,6 +291,7 @@ pub fn decide(model: &ReadModel, command: &Command) -> Decision {
             decision,
         } => {
             let t = thread(model, *thread_id)?;
+            no_revert_pending(t)?;
             if !t.pending_approvals.contains_key(approval_id) {
                 return Err(Rejection::UnknownApproval(*approval_id));
             }
@@ -305,6 +309,7 @@ pub fn decide(model: &ReadModel, command: &Command) -> Decision {
             turn_count,
         } => {
             let t = thread(model, *thread_id)?;
+            no_revert_pending(t)?;
             if t.active_turn.is_some() {
                 return Err(Rejection::TurnAlreadyRunning);
             }
@@ -504,8 +509,7 @@ pub fn decide(model: &ReadModel, command: &Command) -> Decision {
             thread_id,
             turn_count,
         } => {
-            let t = thread(model, *thread_id)?;
-            check_revert_target(t, *turn_count)?;
+            revert_pending_for(thread(model, *thread_id)?, *turn_count)?;
             Ok(vec![
                 ev::ThreadReverted {
                     thread_id: *thread_id,
@@ -518,9 +522,7 @@ pub fn decide(model: &ReadModel, command: &Command) -> Decision {
 }
 
 fn revert_failed(model: &ReadModel, thread_id: ThreadId, turn_count: u32, error: &str) -> Decision {
-    if thread(model, thread_id)?.revert_requested != Some(turn_count) {
-        return Err(Rejection::NoRevertPending);
-    }
+    revert_pending_for(thread(model, thread_id)?, turn_count)?;
     Ok(vec![
         ev::RevertFailed {
             thread_id,
@@ -529,6 +531,24 @@ fn revert_failed(model: &ReadModel, thread_id: ThreadId, turn_count: u32, error:
         }
         .into(),
     ])
+}
+
+/// A revert settles only the revert that was asked for.
+fn revert_pending_for(t: &ThreadSummary, turn_count: u32) -> Result<(), Rejection> {
+    if t.revert_requested == Some(turn_count) {
+        Ok(())
+    } else {
+        Err(Rejection::NoRevertPending)
+    }
+}
+
+/// While a revert runs the thread's history is about to change: nothing may
+/// add to it or answer for it until the revert is done.
+fn no_revert_pending(t: &ThreadSummary) -> Result<(), Rejection> {
+    match t.revert_requested {
+        Some(n) => Err(Rejection::RevertPending(n)),
+        None => Ok(()),
+    }
 }
 
 fn project(model: &ReadModel, id: ProjectId) -> Result<&Project, Rejection> {

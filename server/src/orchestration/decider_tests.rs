@@ -374,3 +374,71 @@ fn a_revert_can_fail_only_while_requested() {
     assert_eq!(r, Rejection::NoRevertPending);
     assert_eq!(r.to_string(), "no revert to that turn is under way");
 }
+
+/// A thread with one finished turn, checkpointed, and a revert to turn 0
+/// asked for but not yet carried out.
+fn reverting() -> Simulation {
+    let mut sim = with_thread();
+    assert!(sim.submit(&start_turn(TURN)));
+    for (n, turn_id) in [(0, None), (1, Some(TurnId::from_u128(TURN)))] {
+        assert!(sim.submit(&Command::RecordCheckpoint {
+            thread_id: thread(),
+            turn_id,
+            turn_count: n,
+            git_ref: format!("refs/peon/checkpoints/t/{n}"),
+            files: vec![],
+            skipped: vec![],
+        }));
+    }
+    assert!(sim.submit(&Command::CompleteTurn {
+        thread_id: thread(),
+        turn_id: TurnId::from_u128(TURN),
+        status: TurnOutcome::Completed,
+        error: None,
+    }));
+    assert!(sim.submit(&Command::CheckpointRevert {
+        thread_id: thread(),
+        turn_count: 0,
+    }));
+    sim
+}
+
+#[test]
+fn nothing_joins_a_thread_while_it_reverts() {
+    let sim = reverting();
+    let r = rejected(&sim, start_turn(TURN + 1));
+    assert_eq!(r, Rejection::RevertPending(0));
+    assert_eq!(
+        r.to_string(),
+        "the thread is being reverted to turn 0; wait for the revert to finish"
+    );
+    let again = Command::CheckpointRevert {
+        thread_id: thread(),
+        turn_count: 1,
+    };
+    assert_eq!(rejected(&sim, again), Rejection::RevertPending(0));
+    let answer = Command::ApprovalRespond {
+        thread_id: thread(),
+        approval_id: ApprovalId::from_u128(9),
+        decision: ApprovalDecision::Accept,
+    };
+    assert_eq!(rejected(&sim, answer), Rejection::RevertPending(0));
+}
+
+#[test]
+fn a_revert_completes_only_the_revert_asked_for() {
+    let idle = with_thread();
+    let complete = |n| Command::CompleteRevert {
+        thread_id: thread(),
+        turn_count: n,
+    };
+    assert_eq!(rejected(&idle, complete(0)), Rejection::NoRevertPending);
+    let mut sim = reverting();
+    assert_eq!(rejected(&sim, complete(1)), Rejection::NoRevertPending);
+    assert!(sim.submit(&complete(0)));
+    assert_eq!(sim.model.threads[&thread()].turn_count, 0);
+    assert_eq!(rejected(&sim, complete(0)), Rejection::NoRevertPending);
+    // Done: the thread takes turns again, numbered from the revert.
+    assert!(sim.submit(&start_turn(TURN + 1)));
+    assert_eq!(sim.model.threads[&thread()].turn_count, 1);
+}

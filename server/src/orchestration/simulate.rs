@@ -163,7 +163,10 @@ impl Simulation {
                 interaction_mode: InteractionMode::Default,
                 branch: None,
                 worktree: false,
-                worktree_path: None,
+                // Some threads work in a worktree of their own.
+                worktree_path: r
+                    .chance(25)
+                    .then(|| format!("/data/worktrees/w{}", r.below(1000))),
             };
         }
         let thread = r
@@ -171,6 +174,13 @@ impl Simulation {
             .cloned()
             .unwrap_or_else(|| threads[0].clone());
         let thread_id = thread.id;
+        // A revert under way is settled soon, sometimes with a message
+        // racing it.
+        if let Some(t) = threads.iter().find(|t| t.revert_requested.is_some())
+            && roll < 30
+        {
+            return self.propose_revert(t);
+        }
         if let Some(t) =
             (!running.is_empty() && roll < 75).then(|| running[r.below(running.len())].clone())
         {
@@ -202,31 +212,7 @@ impl Simulation {
                 files: Vec::new(),
                 skipped: Vec::new(),
             },
-            9 => {
-                let target = thread
-                    .checkpoint_turn_count
-                    .map(|c| r.below(c as usize + 1) as u32)
-                    .unwrap_or(0);
-                if let Some(requested) = thread.revert_requested {
-                    if r.chance(20) {
-                        Command::FailRevert {
-                            thread_id,
-                            turn_count: requested,
-                            error: "could not revert".to_string(),
-                        }
-                    } else {
-                        Command::CompleteRevert {
-                            thread_id,
-                            turn_count: target,
-                        }
-                    }
-                } else {
-                    Command::CheckpointRevert {
-                        thread_id,
-                        turn_count: target,
-                    }
-                }
-            }
+            9 => self.propose_revert(&thread),
             10 => Command::ChangeSession {
                 thread_id,
                 status: *r.pick(SessionStatus::ALL).unwrap_or(&SessionStatus::Ready),
@@ -256,6 +242,47 @@ impl Simulation {
                 } else {
                     RuntimeMode::ApprovalRequired
                 },
+            },
+        }
+    }
+
+    /// A revert, or while one is pending: its completion or failure, or a
+    /// message racing it.
+    fn propose_revert(&mut self, thread: &ThreadSummary) -> Command {
+        let thread_id = thread.id;
+        let r = &mut self.rng;
+        let target = thread
+            .checkpoint_turn_count
+            .map(|c| r.below(c as usize + 1) as u32)
+            .unwrap_or(0);
+        let Some(requested) = thread.revert_requested else {
+            return Command::CheckpointRevert {
+                thread_id,
+                turn_count: target,
+            };
+        };
+        match r.below(10) {
+            0 | 1 => Command::FailRevert {
+                thread_id,
+                turn_count: requested,
+                error: "could not revert".to_string(),
+            },
+            // A message racing the revert (refused while it runs).
+            2..=4 => Command::TurnStart {
+                thread_id,
+                turn_id: TurnId::from_u128(r.id()),
+                message_id: MessageId::from_u128(r.id()),
+                text: r.words(3),
+                attachments: Vec::new(),
+            },
+            // Mostly the revert asked for; sometimes another one.
+            5 => Command::CompleteRevert {
+                thread_id,
+                turn_count: target,
+            },
+            _ => Command::CompleteRevert {
+                thread_id,
+                turn_count: requested,
             },
         }
     }
@@ -334,7 +361,19 @@ impl Simulation {
                 },
                 None => Command::TurnInterrupt { thread_id },
             },
-            14 => Command::TurnInterrupt { thread_id },
+            14 => match r.below(10) {
+                // The turn's thread or project goes away (or is archived)
+                // while it runs.
+                0 => Command::ThreadArchive { thread_id },
+                1 => Command::ThreadDelete {
+                    thread_id,
+                    discard_changes: false,
+                },
+                2 => Command::ProjectDelete {
+                    project_id: thread.project_id,
+                },
+                _ => Command::TurnInterrupt { thread_id },
+            },
             15 => Command::RecordCheckpoint {
                 thread_id,
                 turn_id: Some(active.id),

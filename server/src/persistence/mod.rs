@@ -15,4 +15,6 @@ pub use event_store::{EventStore, NewEvent, StoreError};
 #[cfg(test)]
 mod event_store_tests;
 #[cfg(test)]
+mod golden_tests;
+#[cfg(test)]
 mod projection_tests;

@@ -1,0 +1,348 @@
+//! The log must read forever. `fixtures/events/golden.jsonl` holds rows of
+//! the `events` table exactly as peon wrote them, at least one per event
+//! type, envelope included. Every build decodes them through the store's
+//! own read path; a change to an event that an existing database could not
+//! survive (a renamed wire name or field, a field made required, a changed
+//! meaning of a value) fails here.
+//!
+//! Never edit or delete a line of the fixture. A new event type or a new
+//! field adds lines (`PEON_WRITE_GOLDEN=1 cargo test -p peon-server
+//! golden -- --ignored` appends rows for the types it lacks). The rule is
+//! in ARCHITECTURE.md ("The log reads forever").
+
+use super::event_store::{EventStore, NewEvent, append_in};
+use super::projection_reader::load_summaries;
+use super::projector::project_all;
+use crate::orchestration::simulate::Simulation;
+use crate::testing::temp_db;
+use futures::TryStreamExt;
+use peon_app::contracts::*;
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+
+const GOLDEN: &str = include_str!("../../fixtures/events/golden.jsonl");
+const GOLDEN_PATH: &str = "fixtures/events/golden.jsonl";
+
+/// One row of the `events` table, every column as SQLite holds it.
+#[derive(Debug, Serialize, Deserialize, sqlx::FromRow)]
+struct Row {
+    sequence: i64,
+    event_id: String,
+    stream_kind: String,
+    stream_id: String,
+    stream_version: i64,
+    event_type: String,
+    occurred_at: String,
+    command_id: Option<String>,
+    causation_event_id: Option<String>,
+    correlation_id: Option<String>,
+    actor: String,
+    payload: String,
+}
+
+fn golden_rows() -> Vec<Row> {
+    GOLDEN
+        .lines()
+        .filter(|l| !l.trim().is_empty())
+        .enumerate()
+        .map(|(i, l)| serde_json::from_str(l).unwrap_or_else(|e| panic!("line {}: {e}", i + 1)))
+        .collect()
+}
+
+/// Every key of `old` is in `new` with the same value (`new` may have more:
+/// fields added later with defaults).
+fn assert_keeps(old: &Value, new: &Value, path: &str) {
+    match (old, new) {
+        (Value::Object(o), Value::Object(n)) => {
+            for (key, value) in o {
+                let Some(now) = n.get(key) else {
+                    panic!("{path}.{key} is no longer read back (renamed or dropped?)");
+                };
+                assert_keeps(value, now, &format!("{path}.{key}"));
+            }
+        }
+        _ => assert_eq!(old, new, "{path} reads back differently"),
+    }
+}
+
+#[tokio::test]
+async fn events_written_by_earlier_versions_still_decode() {
+    let rows = golden_rows();
+    let (_dir, db) = temp_db().await;
+    // Written with plain SQL, as an old peon left them: not through today's
+    // encoder.
+    for row in &rows {
+        sqlx::query(
+            "INSERT INTO events (sequence, event_id, stream_kind, stream_id, stream_version, \
+             event_type, occurred_at, command_id, causation_event_id, correlation_id, actor, \
+             payload) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        )
+        .bind(row.sequence)
+        .bind(&row.event_id)
+        .bind(&row.stream_kind)
+        .bind(&row.stream_id)
+        .bind(row.stream_version)
+        .bind(&row.event_type)
+        .bind(&row.occurred_at)
+        .bind(&row.command_id)
+        .bind(&row.causation_event_id)
+        .bind(&row.correlation_id)
+        .bind(&row.actor)
+        .bind(&row.payload)
+        .execute(&db.pool)
+        .await
+        .expect("insert a golden row");
+    }
+    let store = EventStore::new(db.pool.clone());
+    let decoded: Vec<StoredEvent> = store
+        .replay_from(0)
+        .try_collect()
+        .await
+        .expect("every golden row decodes");
+    assert_eq!(decoded.len(), rows.len());
+    for (row, event) in rows.iter().zip(&decoded) {
+        let at = format!("row {} ({})", row.sequence, row.event_type);
+        assert_eq!(event.event.event_type(), row.event_type, "{at}");
+        assert_eq!(event.sequence as i64, row.sequence, "{at}");
+        assert_eq!(event.event_id.to_string(), row.event_id, "{at}");
+        assert_eq!(event.stream_kind.as_str(), row.stream_kind, "{at}");
+        assert_eq!(event.stream_id, row.stream_id, "{at}");
+        assert_eq!(event.actor.as_str(), row.actor, "{at}");
+        assert_eq!(
+            super::rows::time_text(event.occurred_at),
+            row.occurred_at,
+            "{at}"
+        );
+        let old: Value = serde_json::from_str(&row.payload).expect("payload JSON");
+        let now = serde_json::to_value(&event.event).expect("encode");
+        assert_keeps(&old, &now, &at);
+    }
+    let missing: Vec<_> = OrchestrationEvent::TYPES
+        .iter()
+        .filter(|t| !rows.iter().any(|r| r.event_type == **t))
+        .collect();
+    assert!(
+        missing.is_empty(),
+        "event types without a golden row (add them, see the top of this file): {missing:?}"
+    );
+    // And they still project: a database of old events opens.
+    let mut conn = db.writer().await.expect("writer");
+    let mut tx = sqlx::Connection::begin(&mut conn).await.expect("begin");
+    project_all(&mut tx, &decoded).await.expect("project");
+    tx.commit().await.expect("commit");
+    let mut folded = ReadModel::default();
+    for event in &decoded {
+        folded.apply(event);
+    }
+    let loaded = load_summaries(&db.pool).await.expect("summaries");
+    assert_eq!(loaded.projects, folded.projects);
+    assert_eq!(loaded.threads, folded.threads);
+}
+
+/// A history that reaches every event type, written through the store.
+fn covering_history() -> Simulation {
+    let mut sim = Simulation::new(7);
+    let p = ProjectId::from_u128(0x11);
+    let t = ThreadId::from_u128(0x22);
+    let turn = TurnId::from_u128(0x33);
+    let turn2 = TurnId::from_u128(0x34);
+    let msg = MessageId::from_u128(0x44);
+    let reply = MessageId::from_u128(0x45);
+    let approval = ApprovalId::from_u128(0x55);
+    let checkpoint = |turn_id, n| Command::RecordCheckpoint {
+        thread_id: t,
+        turn_id,
+        turn_count: n,
+        git_ref: format!("refs/peon/checkpoints/{t}/{n}"),
+        files: vec![FileStat {
+            path: "src/lib.rs".into(),
+            kind: FileChangeKind::Modified,
+            additions: 3,
+            deletions: 1,
+        }],
+        skipped: vec!["big.bin".into()],
+    };
+    let commands = vec![
+        Command::ProjectCreate {
+            project_id: p,
+            title: "golden".into(),
+            workspace_root: "/work/golden".into(),
+            default_model: Some("gpt-5".into()),
+        },
+        Command::ProjectUpdate {
+            project_id: p,
+            title: Some("golden 2".into()),
+            default_model: None,
+        },
+        Command::ThreadCreate {
+            thread_id: t,
+            project_id: p,
+            title: "a thread".into(),
+            provider: Provider::Claude,
+            model: Some("sonnet".into()),
+            runtime_mode: RuntimeMode::ApprovalRequired,
+            interaction_mode: InteractionMode::Default,
+            branch: Some("peon/22".into()),
+            worktree: true,
+            worktree_path: Some("/data/worktrees/golden-22".into()),
+        },
+        Command::ThreadUpdate {
+            thread_id: t,
+            title: Some("renamed".into()),
+            model: None,
+            branch: None,
+            provider: Some(Provider::Codex),
+        },
+        Command::ThreadSetRuntimeMode {
+            thread_id: t,
+            runtime_mode: RuntimeMode::FullAccess,
+        },
+        Command::ThreadArchive { thread_id: t },
+        Command::ThreadUnarchive { thread_id: t },
+        checkpoint(None, 0),
+        Command::TurnStart {
+            thread_id: t,
+            turn_id: turn,
+            message_id: msg,
+            text: "fix the parser".into(),
+            attachments: vec![Attachment {
+                name: "shot.png".into(),
+                mime_type: "image/png".into(),
+                size_bytes: 1234,
+            }],
+        },
+        Command::MarkTurnStarted {
+            thread_id: t,
+            turn_id: turn,
+        },
+        Command::ChangeSession {
+            thread_id: t,
+            status: SessionStatus::Running,
+            provider_thread_id: Some("prov-1".into()),
+            last_error: None,
+        },
+        Command::MessageDelta {
+            thread_id: t,
+            message_id: reply,
+            text: "Looking".into(),
+        },
+        Command::MessageDelta {
+            thread_id: t,
+            message_id: reply,
+            text: " at it.".into(),
+        },
+        Command::MessageComplete {
+            thread_id: t,
+            message_id: reply,
+        },
+        Command::RecordActivity {
+            thread_id: t,
+            activity_id: ActivityId::from_u128(0x66),
+            kind: ActivityKind::Command,
+            summary: "cargo test".into(),
+            detail: Some("ok".into()),
+            status: ActivityStatus::Completed,
+        },
+        Command::RequestApproval {
+            thread_id: t,
+            approval_id: approval,
+            kind: ApprovalKind::Command,
+            detail: "rm -rf target".into(),
+        },
+        Command::ApprovalRespond {
+            thread_id: t,
+            approval_id: approval,
+            decision: ApprovalDecision::AcceptForSession,
+        },
+        Command::TurnInterrupt { thread_id: t },
+        checkpoint(Some(turn), 1),
+        Command::CompleteTurn {
+            thread_id: t,
+            turn_id: turn,
+            status: TurnOutcome::Interrupted,
+            error: Some("stopped".into()),
+        },
+        Command::SessionStop { thread_id: t },
+        Command::CheckpointRevert {
+            thread_id: t,
+            turn_count: 0,
+        },
+        Command::FailRevert {
+            thread_id: t,
+            turn_count: 0,
+            error: "a file is locked".into(),
+        },
+        Command::CheckpointRevert {
+            thread_id: t,
+            turn_count: 0,
+        },
+        Command::CompleteRevert {
+            thread_id: t,
+            turn_count: 0,
+        },
+        Command::TurnStart {
+            thread_id: t,
+            turn_id: turn2,
+            message_id: MessageId::from_u128(0x46),
+            text: "again".into(),
+            attachments: vec![],
+        },
+        Command::CompleteTurn {
+            thread_id: t,
+            turn_id: turn2,
+            status: TurnOutcome::Failed,
+            error: Some("model API returned 500".into()),
+        },
+        Command::SettingsUpdate {
+            key: "theme".into(),
+            value: serde_json::json!({"dark": true}),
+        },
+        Command::ThreadDelete {
+            thread_id: t,
+            discard_changes: false,
+        },
+        Command::ProjectDelete { project_id: p },
+    ];
+    for command in commands {
+        assert!(sim.submit(&command), "accepted: {command:?}");
+    }
+    sim
+}
+
+/// Appends rows for the event types the fixture lacks, written by today's
+/// code. Run by hand when adding an event type (see the top of this file).
+#[tokio::test]
+#[ignore]
+async fn golden_write_missing_types() {
+    if std::env::var_os("PEON_WRITE_GOLDEN").is_none() {
+        return;
+    }
+    let sim = covering_history();
+    let (_dir, db) = temp_db().await;
+    let mut conn = db.writer().await.expect("writer");
+    let mut tx = sqlx::Connection::begin(&mut conn).await.expect("begin");
+    let new: Vec<NewEvent> = sim.events.iter().map(NewEvent::from_stored).collect();
+    append_in(&mut tx, &new).await.expect("append");
+    tx.commit().await.expect("commit");
+    let rows: Vec<Row> = sqlx::query_as("SELECT * FROM events ORDER BY sequence")
+        .fetch_all(&db.pool)
+        .await
+        .expect("rows");
+    let existing = golden_rows();
+    let mut next = existing.last().map_or(0, |r| r.sequence);
+    let mut out = String::from(GOLDEN);
+    for mut row in rows {
+        // An empty fixture takes the whole history; later runs only the
+        // types it lacks (their ids and stream versions must stay unique:
+        // the decoding test inserts every row and fails loudly otherwise).
+        if !existing.is_empty() && existing.iter().any(|r| r.event_type == row.event_type) {
+            continue;
+        }
+        next += 1;
+        row.sequence = next;
+        out.push_str(&serde_json::to_string(&row).expect("row JSON"));
+        out.push('\n');
+    }
+    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join(GOLDEN_PATH);
+    std::fs::write(path, out).expect("write the fixture");
+}

@@ -2,16 +2,16 @@
 //! and the projection readers, and their errors to messages.
 
 use crate::config::Limits;
-use crate::git::{DiffError, Diffs, GitError};
-use crate::intake::{Intake, IntakeError};
-use crate::orchestration::{DispatchError, Engine};
+use crate::git::Diffs;
+use crate::intake::Intake;
+use crate::orchestration::Engine;
 use crate::persistence::{Database, EventStore, StoreError, projection_reader};
 use crate::providers::Agents;
-use crate::terminals::{Terminals, TerminalsError};
-use peon_app::api::backend::{Backend, BackendError, BoxFuture};
+use crate::terminals::Terminals;
+use peon_app::api::backend::{Backend, BoxFuture};
 use peon_app::api::{
-    AgentStatus, DiffResponse, DispatchOutcome, GitAction, GitStatus, ServerInfo, Snapshot,
-    TerminalAction, TerminalInfo, ThreadPageResponse,
+    AgentStatus, ApiError, DiffResponse, DispatchOutcome, GitAction, GitStatus, ServerInfo,
+    Snapshot, TerminalAction, TerminalInfo, ThreadPageResponse,
 };
 use peon_app::contracts::*;
 use std::path::PathBuf;
@@ -31,16 +31,11 @@ pub struct ServerBackend {
     pub terminals: Terminals,
 }
 
-fn internal(e: StoreError) -> BackendError {
-    tracing::error!("query failed: {e}");
-    BackendError::Internal(e.to_string())
-}
-
 impl Backend for ServerBackend {
     fn dispatch(
         &self,
         envelope: CommandEnvelope,
-    ) -> BoxFuture<'_, Result<DispatchOutcome, BackendError>> {
+    ) -> BoxFuture<'_, Result<DispatchOutcome, ApiError>> {
         Box::pin(async move {
             let intake = Intake {
                 engine: &self.engine,
@@ -50,29 +45,16 @@ impl Backend for ServerBackend {
                 allowed_roots: &self.allowed_roots,
                 terminals: &self.terminals,
             };
-            intake.dispatch(envelope).await.map_err(|e| match e {
-                IntakeError::Invalid(m) => BackendError::Invalid(m),
-                IntakeError::Refused(m) => BackendError::Rejected(m),
-                IntakeError::Dispatch(DispatchError::Rejected(r)) => {
-                    BackendError::Rejected(r.to_string())
-                }
-                other => {
-                    tracing::error!("dispatch failed: {other}");
-                    BackendError::Internal(other.to_string())
-                }
-            })
+            Ok(intake.dispatch(envelope).await?)
         })
     }
 
-    fn snapshot(&self) -> BoxFuture<'_, Result<Snapshot, BackendError>> {
+    fn snapshot(&self) -> BoxFuture<'_, Result<Snapshot, ApiError>> {
         Box::pin(async move {
-            let model = projection_reader::load_summaries(&self.db.pool)
-                .await
-                .map_err(internal)?;
+            let model = projection_reader::load_summaries(&self.db.pool).await?;
             let log_id = EventStore::new(self.db.pool.clone())
                 .first_event_id()
-                .await
-                .map_err(internal)?;
+                .await?;
             Ok(Snapshot {
                 log_id,
                 sequence: model.sequence,
@@ -87,33 +69,28 @@ impl Backend for ServerBackend {
         thread_id: ThreadId,
         before_turn: Option<u32>,
         limit: u32,
-    ) -> BoxFuture<'_, Result<ThreadPageResponse, BackendError>> {
+    ) -> BoxFuture<'_, Result<ThreadPageResponse, ApiError>> {
         Box::pin(async move {
             match projection_reader::load_thread_page(&self.db.pool, thread_id, before_turn, limit)
-                .await
-                .map_err(internal)?
+                .await?
             {
                 Some((sequence, thread, page)) => Ok(ThreadPageResponse {
                     sequence,
                     thread,
                     page,
                 }),
-                None => Err(BackendError::NotFound(format!(
-                    "thread {thread_id} not found"
-                ))),
+                None => Err(ApiError::not_found("thread", thread_id)),
             }
         })
     }
 
-    fn server_info(&self) -> BoxFuture<'_, Result<ServerInfo, BackendError>> {
+    fn server_info(&self) -> BoxFuture<'_, Result<ServerInfo, ApiError>> {
         Box::pin(async move {
             let sqlite_version: String = sqlx::query_scalar("SELECT sqlite_version()")
                 .fetch_one(&self.db.pool)
                 .await
-                .map_err(|e| internal(e.into()))?;
-            let last = projection_reader::last_sequence(&self.db.pool)
-                .await
-                .map_err(internal)?;
+                .map_err(StoreError::from)?;
+            let last = projection_reader::last_sequence(&self.db.pool).await?;
             Ok(ServerInfo {
                 version: env!("CARGO_PKG_VERSION").to_string(),
                 data_dir: self.data_dir.display().to_string(),
@@ -129,21 +106,12 @@ impl Backend for ServerBackend {
         thread_id: ThreadId,
         from: u32,
         to: u32,
-    ) -> BoxFuture<'_, Result<DiffResponse, BackendError>> {
+    ) -> BoxFuture<'_, Result<DiffResponse, ApiError>> {
         Box::pin(async move {
-            self.diffs
+            Ok(self
+                .diffs
                 .between(&self.db.pool, thread_id, from, to)
-                .await
-                .map_err(|e| match e {
-                    DiffError::UnknownThread(_)
-                    | DiffError::Git(GitError::NoCheckpoint { .. } | GitError::NotARepository(_)) => {
-                        BackendError::NotFound(e.to_string())
-                    }
-                    other => {
-                        tracing::error!("diff failed: {other}");
-                        BackendError::Internal(other.to_string())
-                    }
-                })
+                .await?)
         })
     }
 
@@ -151,25 +119,19 @@ impl Backend for ServerBackend {
         &self,
         thread_id: ThreadId,
         action: GitAction,
-    ) -> BoxFuture<'_, Result<GitStatus, BackendError>> {
+    ) -> BoxFuture<'_, Result<GitStatus, ApiError>> {
         Box::pin(async move {
             let folder = projection_reader::thread_folder(&self.db.pool, thread_id)
-                .await
-                .map_err(internal)?
-                .ok_or_else(|| BackendError::NotFound(format!("thread {thread_id} not found")))?;
+                .await?
+                .ok_or_else(|| ApiError::not_found("thread", thread_id))?;
             let done = tokio::task::spawn_blocking(move || crate::git::run(&folder, &action))
                 .await
-                .map_err(|e| BackendError::Internal(e.to_string()))?;
-            done.map_err(|e| match e {
-                GitError::Invalid(_) | GitError::Bare(_) | GitError::NotARepository(_) => {
-                    BackendError::Rejected(e.to_string())
-                }
-                other => BackendError::Rejected(other.to_string()),
-            })
+                .map_err(crate::errors::task)?;
+            Ok(done?)
         })
     }
 
-    fn agents(&self) -> BoxFuture<'_, Result<Vec<AgentStatus>, BackendError>> {
+    fn agents(&self) -> BoxFuture<'_, Result<Vec<AgentStatus>, ApiError>> {
         Box::pin(async move { Ok(self.agents.status().await) })
     }
 
@@ -177,12 +139,11 @@ impl Backend for ServerBackend {
         &self,
         thread_id: ThreadId,
         action: TerminalAction,
-    ) -> BoxFuture<'_, Result<Vec<TerminalInfo>, BackendError>> {
+    ) -> BoxFuture<'_, Result<Vec<TerminalInfo>, ApiError>> {
         Box::pin(async move {
             let folder = projection_reader::thread_folder(&self.db.pool, thread_id)
-                .await
-                .map_err(internal)?
-                .ok_or_else(|| BackendError::NotFound(format!("thread {thread_id} not found")))?;
+                .await?
+                .ok_or_else(|| ApiError::not_found("thread", thread_id))?;
             let terminals = self.terminals.clone();
             let done = tokio::task::spawn_blocking(move || match action {
                 TerminalAction::List => Ok(()),
@@ -191,11 +152,8 @@ impl Backend for ServerBackend {
                 TerminalAction::Close { id } => terminals.close(&id),
             })
             .await
-            .map_err(|e| BackendError::Internal(e.to_string()))?;
-            done.map_err(|e| match e {
-                TerminalsError::Unknown(_) => BackendError::NotFound(e.to_string()),
-                other => BackendError::Rejected(other.to_string()),
-            })?;
+            .map_err(crate::errors::task)?;
+            done?;
             Ok(self.terminals.list(thread_id))
         })
     }

@@ -4,6 +4,7 @@
 pub mod backend;
 pub mod config;
 pub mod doctor;
+pub mod errors;
 pub mod git;
 pub mod http;
 pub mod intake;

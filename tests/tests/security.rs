@@ -623,9 +623,13 @@ async fn oversized_and_malformed_bodies_get_clear_errors() {
         .await
         .expect("truncated");
     assert_eq!(response.status(), 400, "truncated JSON");
+    let body: Value = response.json().await.expect("a JSON error");
+    assert_eq!(body["kind"], "malformed", "{body}");
     assert!(
-        !response.text().await.expect("body").trim().is_empty(),
-        "with a message"
+        body["message"]
+            .as_str()
+            .is_some_and(|m| m.starts_with("malformed request: ")),
+        "with a message and no internal prefix: {body}"
     );
 
     let nope = json!({"envelope": {"command_id": new_id(), "command": {"type": "nope"}}});

@@ -87,10 +87,31 @@ async fn a_rejected_command_gets_a_clear_message_and_changes_nothing() {
     )
     .await;
     assert_eq!(response.status(), 422);
-    let body = response.text().await.expect("body");
-    assert!(
-        body.contains("the workspace /no/such/folder cannot be used: it does not exist"),
-        "{body}"
+    assert_eq!(
+        response.headers()["content-type"],
+        "application/json",
+        "errors are JSON"
+    );
+    let body: serde_json::Value = response.json().await.expect("JSON body");
+    assert_eq!(
+        body,
+        json!({"kind": "rejected", "rejection": "invalid_workspace",
+               "message": "the workspace /no/such/folder cannot be used: it does not exist"})
+    );
+    let thread = new_id();
+    let response = dispatch(
+        &client,
+        &peon,
+        json!({"type": "turn.start", "thread_id": thread, "turn_id": new_id(),
+               "message_id": new_id(), "text": "hello"}),
+    )
+    .await;
+    assert_eq!(response.status(), 404, "an unknown thread");
+    let body: serde_json::Value = response.json().await.expect("JSON body");
+    assert_eq!(
+        body,
+        json!({"kind": "not_found", "resource": "thread", "id": thread,
+               "message": format!("thread {thread} not found")})
     );
     let response = dispatch(
         &client,
@@ -99,8 +120,14 @@ async fn a_rejected_command_gets_a_clear_message_and_changes_nothing() {
     )
     .await;
     assert_eq!(response.status(), 422);
-    let body = response.text().await.expect("body");
-    assert!(body.contains("sent only by the server itself"), "{body}");
+    let body: serde_json::Value = response.json().await.expect("JSON body");
+    assert_eq!(body["kind"], "invalid");
+    assert!(
+        body["message"]
+            .as_str()
+            .is_some_and(|m| m.contains("sent only by the server itself")),
+        "{body}"
+    );
     let snapshot = peon_tests::snapshot(&client, &peon.url).await;
     assert_eq!(snapshot["sequence"], 0);
     assert_eq!(snapshot["projects"], json!([]));

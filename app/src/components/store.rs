@@ -3,7 +3,9 @@
 //! from that snapshot and keeps it current with the event stream, through
 //! the same reducer the server uses.
 
-use crate::api::{DispatchOutcome, Snapshot, ThreadPageResponse, dispatch_command, get_snapshot};
+use crate::api::{
+    ApiError, DispatchOutcome, Snapshot, ThreadPageResponse, dispatch_command, get_snapshot,
+};
 use crate::contracts::*;
 use leptos::prelude::*;
 
@@ -85,7 +87,7 @@ pub fn rows_of<'a>(
 
 #[derive(Clone, Copy)]
 pub struct Store {
-    pub snapshot: Resource<Result<Snapshot, ServerFnError>>,
+    pub snapshot: Resource<Result<Snapshot, ApiError>>,
     live_rows: Memo<Option<Vec<ProjectRow>>>,
     /// The live model; `None` until the browser has taken over.
     pub live: RwSignal<Option<ReadModel>>,
@@ -116,7 +118,7 @@ impl Store {
 
     /// Project and thread rows: live once the browser has taken over, else
     /// as rendered by the server. `None` while loading.
-    pub fn rows(&self) -> Option<Result<Vec<ProjectRow>, ServerFnError>> {
+    pub fn rows(&self) -> Option<Result<Vec<ProjectRow>, ApiError>> {
         if let Some(rows) = self.live_rows.get() {
             return Some(Ok(rows));
         }
@@ -272,7 +274,7 @@ pub fn use_store() -> Store {
 
 /// An action that sends a command. The change itself arrives through the
 /// event stream, in this tab and every other.
-pub fn dispatch_action() -> Action<CommandEnvelope, Result<DispatchOutcome, ServerFnError>> {
+pub fn dispatch_action() -> Action<CommandEnvelope, Result<DispatchOutcome, ApiError>> {
     Action::new(move |envelope: &CommandEnvelope| {
         let envelope = envelope.clone();
         async move { dispatch_command(envelope).await }

@@ -12,10 +12,7 @@ pub use project::ProjectPage;
 pub use settings::SettingsPage;
 pub use thread::ThreadPageView;
 
-/// The message of a server function error, without the transport's prefix.
-pub(crate) fn error_text(e: &leptos::prelude::ServerFnError) -> String {
-    let text = e.to_string();
-    text.strip_prefix("error running server function: ")
-        .unwrap_or(&text)
-        .to_string()
+/// The message of a server function error, for the user.
+pub(crate) fn error_text(e: &crate::api::ApiError) -> String {
+    e.to_string()
 }

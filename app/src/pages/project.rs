@@ -233,7 +233,7 @@ fn ProjectView(project: ProjectRow) -> impl IntoView {
 /// the uncommitted changes it holds (the server refuses to without).
 fn delete_with_worktree(
     thread_id: ThreadId,
-    act: Action<CommandEnvelope, Result<crate::api::DispatchOutcome, ServerFnError>>,
+    act: Action<CommandEnvelope, Result<crate::api::DispatchOutcome, crate::api::ApiError>>,
 ) {
     leptos::task::spawn_local(async move {
         let status = crate::api::run_git(thread_id, crate::api::GitAction::StatusWithIgnored)

@@ -35,7 +35,7 @@ pub fn ThreadPageView() -> impl IntoView {
                     .map(|result| match result {
                         Ok(Some(response)) => view! { <ThreadView response /> }.into_any(),
                         Ok(None) => view! { <NotFound what="This thread" /> }.into_any(),
-                        Err(e) if error_text(&e).contains("not found") => {
+                        Err(crate::api::ApiError::NotFound { .. }) => {
                             view! { <NotFound what="This thread" /> }.into_any()
                         }
                         Err(e) => view! { <p class="error">{error_text(&e)}</p> }.into_any(),

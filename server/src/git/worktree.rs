@@ -30,7 +30,15 @@ pub fn create(project_root: &Path, path: &Path, branch: &str) -> Result<Worktree
         )));
     }
     let name = worktree_name(path)?;
+    let checked_out = || {
+        GitError::Invalid(format!(
+            "branch {branch} is already checked out in another worktree; choose another branch"
+        ))
+    };
     let branch_ref = match repo.find_branch(branch, git2::BranchType::Local) {
+        Ok(existing) if existing.is_head() || checked_out_in_a_worktree(&repo, branch) => {
+            return Err(checked_out());
+        }
         Ok(existing) => existing.into_reference(),
         Err(e) if e.code() == git2::ErrorCode::NotFound => {
             let head = repo.head().and_then(|h| h.peel_to_commit()).map_err(|_| {
@@ -54,15 +62,27 @@ pub fn create(project_root: &Path, path: &Path, branch: &str) -> Result<Worktree
     options.reference(Some(&branch_ref));
     repo.worktree(&name, path, Some(&options))
         .map_err(|e| match e.code() {
-            git2::ErrorCode::Locked | git2::ErrorCode::Exists => GitError::Invalid(format!(
-                "branch {branch} is already checked out in another worktree; choose another \
-                 branch"
-            )),
+            git2::ErrorCode::Locked | git2::ErrorCode::Exists => checked_out(),
             _ => GitError::Git(e),
         })?;
     Ok(Worktree {
         path: path.to_path_buf(),
         branch: branch.to_string(),
+    })
+}
+
+/// Whether one of the repository's linked worktrees has `branch` checked
+/// out (git refuses a second checkout of it).
+fn checked_out_in_a_worktree(repo: &git2::Repository, branch: &str) -> bool {
+    let wanted = format!("refs/heads/{branch}");
+    let Ok(names) = repo.worktrees() else {
+        return false;
+    };
+    names.iter().flatten().any(|name| {
+        repo.find_worktree(name)
+            .and_then(|w| git2::Repository::open_from_worktree(&w))
+            .and_then(|r| r.head().map(|h| h.name() == Some(wanted.as_str())))
+            .unwrap_or(false)
     })
 }
 

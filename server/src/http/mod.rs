@@ -103,7 +103,7 @@ pub fn router(
         .route(security::LOGOUT_PATH, axum::routing::post(security::logout))
         .with_state(security.clone());
     // Compresses pages and assets; tower-http leaves event streams alone.
-    app.layer(axum::middleware::from_fn(errors::malformed_requests))
+    app.layer(axum::middleware::from_fn(errors::error_status))
         .layer(tower_http::compression::CompressionLayer::new())
         .with_state(state)
         .merge(login)

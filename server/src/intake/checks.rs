@@ -6,9 +6,22 @@ use crate::orchestration::expand_home;
 use peon_app::contracts::Command;
 use std::path::{Component, Path, PathBuf};
 
+/// A value a command carries that cannot be accepted, and which field.
+#[derive(Debug, PartialEq, Eq)]
+pub struct Unacceptable {
+    pub field: &'static str,
+    pub message: String,
+}
+
+impl Unacceptable {
+    fn new(field: &'static str, message: String) -> Self {
+        Self { field, message }
+    }
+}
+
 /// Refuses a message that is too long or carries too many or too large
 /// attachments, naming the limit and where to change it.
-pub fn check_limits(command: &Command, limits: &Limits) -> Result<(), String> {
+pub fn check_limits(command: &Command, limits: &Limits) -> Result<(), Unacceptable> {
     let Command::TurnStart {
         text, attachments, ..
     } = command
@@ -17,25 +30,34 @@ pub fn check_limits(command: &Command, limits: &Limits) -> Result<(), String> {
     };
     let chars = text.chars().count();
     if chars > limits.max_message_chars {
-        return Err(format!(
-            "the message is {chars} characters long; the limit is {} (max_message_chars)",
-            limits.max_message_chars
+        return Err(Unacceptable::new(
+            "text",
+            format!(
+                "the message is {chars} characters long; the limit is {} (max_message_chars)",
+                limits.max_message_chars
+            ),
         ));
     }
     if attachments.len() > limits.max_attachments {
-        return Err(format!(
-            "the message has {} attachments; the limit is {} (max_attachments)",
-            attachments.len(),
-            limits.max_attachments
+        return Err(Unacceptable::new(
+            "attachments",
+            format!(
+                "the message has {} attachments; the limit is {} (max_attachments)",
+                attachments.len(),
+                limits.max_attachments
+            ),
         ));
     }
     if let Some(big) = attachments
         .iter()
         .find(|a| a.size_bytes > limits.max_attachment_bytes)
     {
-        return Err(format!(
-            "the attachment {} is {} bytes; the limit is {} (max_attachment_bytes)",
-            big.name, big.size_bytes, limits.max_attachment_bytes
+        return Err(Unacceptable::new(
+            "attachments",
+            format!(
+                "the attachment {} is {} bytes; the limit is {} (max_attachment_bytes)",
+                big.name, big.size_bytes, limits.max_attachment_bytes
+            ),
         ));
     }
     Ok(())
@@ -44,11 +66,14 @@ pub fn check_limits(command: &Command, limits: &Limits) -> Result<(), String> {
 /// A project folder may not be given with `..`, and when `allowed_roots`
 /// are configured it must lie inside one of them once symlinks are
 /// resolved (so a link pointing out is refused too).
-pub fn check_project_folder(path: &Path, allowed_roots: &[PathBuf]) -> Result<(), String> {
+pub fn check_project_folder(path: &Path, allowed_roots: &[PathBuf]) -> Result<(), Unacceptable> {
     if path.components().any(|c| c == Component::ParentDir) {
-        return Err(format!(
-            "{} contains \"..\": give the folder's own path",
-            path.display()
+        return Err(Unacceptable::new(
+            "workspace_root",
+            format!(
+                "{} contains \"..\": give the folder's own path",
+                path.display()
+            ),
         ));
     }
     if allowed_roots.is_empty() {
@@ -70,11 +95,14 @@ pub fn check_project_folder(path: &Path, allowed_roots: &[PathBuf]) -> Result<()
         .iter()
         .map(|r| r.display().to_string())
         .collect();
-    Err(format!(
-        "{} (really {}) is outside the folders peon may open: {} (allowed_roots)",
-        path.display(),
-        real.display(),
-        roots.join(", ")
+    Err(Unacceptable::new(
+        "workspace_root",
+        format!(
+            "{} (really {}) is outside the folders peon may open: {} (allowed_roots)",
+            path.display(),
+            real.display(),
+            roots.join(", ")
+        ),
     ))
 }
 
@@ -104,14 +132,20 @@ mod tests {
             size_bytes: size,
         };
         assert!(check_limits(&turn("héllo", vec![file(10)]), &limits).is_ok());
-        let long = check_limits(&turn("héllo!", vec![]), &limits).expect_err("long");
+        let long = check_limits(&turn("héllo!", vec![]), &limits)
+            .expect_err("long")
+            .message;
         assert!(
             long.contains("6 characters") && long.contains("limit is 5"),
             "{long}"
         );
-        let many = check_limits(&turn("hi", vec![file(1), file(1)]), &limits).expect_err("many");
+        let many = check_limits(&turn("hi", vec![file(1), file(1)]), &limits)
+            .expect_err("many")
+            .message;
         assert!(many.contains("2 attachments"), "{many}");
-        let big = check_limits(&turn("hi", vec![file(11)]), &limits).expect_err("big");
+        let big = check_limits(&turn("hi", vec![file(11)]), &limits)
+            .expect_err("big")
+            .message;
         assert!(big.contains("a.png is 11 bytes"), "{big}");
     }
 
@@ -125,13 +159,19 @@ mod tests {
         std::os::unix::fs::symlink(dir.path().join("outside"), root.join("link")).expect("link");
         let roots = [root.clone()];
         assert!(check_project_folder(&root.join("inside"), &roots).is_ok());
-        let dots = check_project_folder(&root.join("inside/../inside"), &[]).expect_err("..");
+        let dots = check_project_folder(&root.join("inside/../inside"), &[])
+            .expect_err("..")
+            .message;
         assert!(dots.contains(".."), "{dots}");
-        let out = check_project_folder(&dir.path().join("outside"), &roots).expect_err("out");
+        let out = check_project_folder(&dir.path().join("outside"), &roots)
+            .expect_err("out")
+            .message;
         assert!(out.contains("outside the folders"), "{out}");
         #[cfg(unix)]
         {
-            let link = check_project_folder(&root.join("link"), &roots).expect_err("link");
+            let link = check_project_folder(&root.join("link"), &roots)
+                .expect_err("link")
+                .message;
             assert!(link.contains("really"), "{link}");
         }
         assert!(check_project_folder(&dir.path().join("outside"), &[]).is_ok());

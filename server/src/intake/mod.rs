@@ -5,7 +5,7 @@
 mod checks;
 mod worktrees;
 
-pub use checks::{check_limits, check_project_folder};
+pub use checks::{Unacceptable, check_limits, check_project_folder};
 
 use crate::config::Limits;
 use crate::orchestration::{DispatchError, Engine};
@@ -17,12 +17,15 @@ use std::path::{Path, PathBuf};
 
 #[derive(Debug, thiserror::Error)]
 pub enum IntakeError {
-    /// The request itself is wrong.
+    /// A value the request carries is wrong.
+    #[error("{}", .0.message)]
+    Invalid(Unacceptable),
+    /// The request cannot be carried out as things are; `code` names why.
+    #[error("{message}")]
+    Refused { code: &'static str, message: String },
+    /// git or the file system failed while carrying it out.
     #[error("{0}")]
-    Invalid(String),
-    /// The request cannot be carried out as things are.
-    #[error("{0}")]
-    Refused(String),
+    Failed(String),
     #[error(transparent)]
     Dispatch(#[from] DispatchError),
     #[error(transparent)]
@@ -61,11 +64,12 @@ impl Intake<'_> {
             Command::ThreadCreate {
                 worktree_path: Some(_),
                 ..
-            } => Err(IntakeError::Invalid(
-                "worktree_path is chosen by peon: ask for a worktree with \"worktree\": true \
-                 (and a \"branch\" if you want to name it)"
+            } => Err(IntakeError::Invalid(Unacceptable {
+                field: "worktree_path",
+                message: "worktree_path is chosen by peon: ask for a worktree with \"worktree\": \
+                          true (and a \"branch\" if you want to name it)"
                     .to_string(),
-            )),
+            })),
             Command::ThreadCreate { worktree: true, .. } => self.create_in_worktree(envelope).await,
             Command::ThreadDelete {
                 thread_id,

@@ -57,8 +57,11 @@ impl Intake<'_> {
         })
         .await?
         .map_err(|e| match e {
-            GitError::Git(e) => IntakeError::Refused(format!("cannot create a worktree: {e}")),
-            other => IntakeError::Refused(format!("cannot create a worktree: {other}")),
+            GitError::Invalid(m) => IntakeError::Refused {
+                code: "worktree",
+                message: format!("cannot create a worktree: {m}"),
+            },
+            other => IntakeError::Failed(format!("cannot create a worktree: {other}")),
         })?;
         *branch = Some(made.branch);
         *worktree_path = Some(made.path.display().to_string());
@@ -174,11 +177,14 @@ impl Intake<'_> {
         };
         match tokio::time::timeout(AGENT_STOP_WAIT, stopped).await {
             Ok(()) => Ok(()),
-            Err(_) => Err(IntakeError::Refused(format!(
-                "the agent of thread \"{}\" did not stop in time, so its worktree was left as \
-                 it is; try again",
-                thread.title
-            ))),
+            Err(_) => Err(IntakeError::Refused {
+                code: "agent_still_running",
+                message: format!(
+                    "the agent of thread \"{}\" did not stop in time, so its worktree was left \
+                     as it is; try again",
+                    thread.title
+                ),
+            }),
         }
     }
 
@@ -199,7 +205,7 @@ async fn refuse_if_uncommitted(path: &Path, whose: &str) -> Result<(), IntakeErr
     })
     .await?
     .map_err(|e| {
-        IntakeError::Refused(format!(
+        IntakeError::Failed(format!(
             "cannot tell whether the worktree at {} holds uncommitted work ({e}), so it was \
              not deleted",
             path.display()
@@ -217,11 +223,14 @@ async fn refuse_if_uncommitted(path: &Path, whose: &str) -> Result<(), IntakeErr
     if files.len() > FILES_NAMED {
         named.push_str(&format!(" and {} more", files.len() - FILES_NAMED));
     }
-    Err(IntakeError::Refused(format!(
-        "the worktree{whose} at {} has uncommitted changes ({named}): commit them first, or \
-         delete the thread choosing to discard them",
-        path.display()
-    )))
+    Err(IntakeError::Refused {
+        code: "uncommitted_changes",
+        message: format!(
+            "the worktree{whose} at {} has uncommitted changes ({named}): commit them first, \
+             or delete the thread choosing to discard them",
+            path.display()
+        ),
+    })
 }
 
 /// Removes a worktree after its thread is gone; a failure leaves the folder

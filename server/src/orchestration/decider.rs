@@ -55,6 +55,38 @@ pub enum Rejection {
     CommandIdReused(CommandId),
 }
 
+impl Rejection {
+    /// A stable name for the rejection, for clients to match on.
+    pub fn code(&self) -> &'static str {
+        use Rejection as R;
+        match self {
+            R::UnknownProject(_) => "unknown_project",
+            R::UnknownThread(_) => "unknown_thread",
+            R::UnknownApproval(_) => "unknown_approval",
+            R::UnknownMessage(_) => "unknown_message",
+            R::UnknownTurn(_) => "unknown_turn",
+            R::DuplicateProject(_) => "duplicate_project",
+            R::DuplicateThread(_) => "duplicate_thread",
+            R::TurnAlreadyRunning => "turn_already_running",
+            R::NothingRunning => "nothing_running",
+            R::RevertOutOfRange { .. } => "revert_out_of_range",
+            R::EmptyMessage => "empty_message",
+            R::EmptyTitle => "empty_title",
+            R::ThreadArchived => "thread_archived",
+            R::AlreadyArchived => "already_archived",
+            R::NotArchived => "not_archived",
+            R::EmptySettingKey => "empty_setting_key",
+            R::NothingToChange => "nothing_to_change",
+            R::AgentFixed => "agent_fixed",
+            R::NoPlanMode(_) => "no_plan_mode",
+            R::NoRevertPending => "no_revert_pending",
+            R::RevertPending(_) => "revert_pending",
+            R::InvalidWorkspace { .. } => "invalid_workspace",
+            R::CommandIdReused(_) => "command_id_reused",
+        }
+    }
+}
+
 type Decision = Result<Vec<OrchestrationEvent>, Rejection>;
 
 pub fn decide(model: &ReadModel, command: &Command) -> Decision {

@@ -2,6 +2,10 @@
 //! the backend (provided by the server as context) and maps its errors; the
 //! logic lives in the server's engine and queries.
 
+mod error;
+
+pub use error::ApiError;
+
 use crate::contracts::*;
 use leptos::prelude::*;
 use leptos::server_fn::codec::Json;
@@ -194,73 +198,45 @@ pub mod backend {
 
     pub type BoxFuture<'a, T> = Pin<Box<dyn Future<Output = T> + Send + 'a>>;
 
-    /// An error the edge turns into a message for the user.
-    #[derive(Clone, Debug, PartialEq, thiserror::Error)]
-    pub enum BackendError {
-        #[error("{0}")]
-        Rejected(String),
-        #[error("{0}")]
-        NotFound(String),
-        #[error("{0}")]
-        Invalid(String),
-        #[error("internal error: {0}")]
-        Internal(String),
-    }
-
     /// What the server offers the pages and server functions.
     pub trait Backend: Send + Sync + 'static {
         fn dispatch(
             &self,
             envelope: CommandEnvelope,
-        ) -> BoxFuture<'_, Result<DispatchOutcome, BackendError>>;
-        fn snapshot(&self) -> BoxFuture<'_, Result<Snapshot, BackendError>>;
+        ) -> BoxFuture<'_, Result<DispatchOutcome, ApiError>>;
+        fn snapshot(&self) -> BoxFuture<'_, Result<Snapshot, ApiError>>;
         fn thread_page(
             &self,
             thread_id: ThreadId,
             before_turn: Option<u32>,
             limit: u32,
-        ) -> BoxFuture<'_, Result<ThreadPageResponse, BackendError>>;
-        fn server_info(&self) -> BoxFuture<'_, Result<ServerInfo, BackendError>>;
-        fn agents(&self) -> BoxFuture<'_, Result<Vec<AgentStatus>, BackendError>>;
+        ) -> BoxFuture<'_, Result<ThreadPageResponse, ApiError>>;
+        fn server_info(&self) -> BoxFuture<'_, Result<ServerInfo, ApiError>>;
+        fn agents(&self) -> BoxFuture<'_, Result<Vec<AgentStatus>, ApiError>>;
         fn terminals(
             &self,
             thread_id: ThreadId,
             action: TerminalAction,
-        ) -> BoxFuture<'_, Result<Vec<TerminalInfo>, BackendError>>;
+        ) -> BoxFuture<'_, Result<Vec<TerminalInfo>, ApiError>>;
         fn diff(
             &self,
             thread_id: ThreadId,
             from: u32,
             to: u32,
-        ) -> BoxFuture<'_, Result<DiffResponse, BackendError>>;
+        ) -> BoxFuture<'_, Result<DiffResponse, ApiError>>;
         fn git(
             &self,
             thread_id: ThreadId,
             action: GitAction,
-        ) -> BoxFuture<'_, Result<GitStatus, BackendError>>;
+        ) -> BoxFuture<'_, Result<GitStatus, ApiError>>;
     }
 
     pub type SharedBackend = Arc<dyn Backend>;
 
-    pub fn backend() -> Result<SharedBackend, ServerFnError> {
-        use_context::<SharedBackend>()
-            .ok_or_else(|| ServerFnError::new("the server's backend is not available"))
-    }
-
-    /// The error for the client, with an HTTP status that says whose fault
-    /// it was.
-    pub fn to_server_error(e: BackendError) -> ServerFnError {
-        let status = match &e {
-            BackendError::Rejected(_) | BackendError::Invalid(_) => {
-                http::StatusCode::UNPROCESSABLE_ENTITY
-            }
-            BackendError::NotFound(_) => http::StatusCode::NOT_FOUND,
-            BackendError::Internal(_) => http::StatusCode::INTERNAL_SERVER_ERROR,
-        };
-        if let Some(response) = use_context::<leptos_axum::ResponseOptions>() {
-            response.set_status(status);
-        }
-        ServerFnError::new(e.to_string())
+    pub fn backend() -> Result<SharedBackend, ApiError> {
+        use_context::<SharedBackend>().ok_or_else(|| ApiError::Unavailable {
+            message: "the server's backend is not available".to_string(),
+        })
     }
 }
 
@@ -270,24 +246,19 @@ pub const MAX_PAGE_TURNS: u32 = 200;
 /// Takes JSON (`{"envelope": {...}}`) so API clients can send commands as
 /// easily as the browser.
 #[server(prefix = "/api", endpoint = "dispatch", input = Json)]
-pub async fn dispatch_command(envelope: CommandEnvelope) -> Result<DispatchOutcome, ServerFnError> {
+pub async fn dispatch_command(envelope: CommandEnvelope) -> Result<DispatchOutcome, ApiError> {
     if envelope.command.is_internal() {
-        return Err(backend::to_server_error(backend::BackendError::Invalid(
-            "this command is sent only by the server itself".to_string(),
-        )));
+        return Err(ApiError::invalid(
+            "command",
+            "this command is sent only by the server itself",
+        ));
     }
-    backend::backend()?
-        .dispatch(envelope)
-        .await
-        .map_err(backend::to_server_error)
+    backend::backend()?.dispatch(envelope).await
 }
 
 #[server(prefix = "/api", endpoint = "snapshot")]
-pub async fn get_snapshot() -> Result<Snapshot, ServerFnError> {
-    backend::backend()?
-        .snapshot()
-        .await
-        .map_err(backend::to_server_error)
+pub async fn get_snapshot() -> Result<Snapshot, ApiError> {
+    backend::backend()?.snapshot().await
 }
 
 #[server(prefix = "/api", endpoint = "thread_page")]
@@ -295,48 +266,31 @@ pub async fn get_thread_page(
     thread_id: ThreadId,
     before_turn: Option<u32>,
     limit: u32,
-) -> Result<ThreadPageResponse, ServerFnError> {
+) -> Result<ThreadPageResponse, ApiError> {
     backend::backend()?
         .thread_page(thread_id, before_turn, limit.clamp(1, MAX_PAGE_TURNS))
         .await
-        .map_err(backend::to_server_error)
 }
 
 #[server(prefix = "/api", endpoint = "server_info")]
-pub async fn get_server_info() -> Result<ServerInfo, ServerFnError> {
-    backend::backend()?
-        .server_info()
-        .await
-        .map_err(backend::to_server_error)
+pub async fn get_server_info() -> Result<ServerInfo, ApiError> {
+    backend::backend()?.server_info().await
 }
 
 #[server(prefix = "/api", endpoint = "agents")]
-pub async fn get_agents() -> Result<Vec<AgentStatus>, ServerFnError> {
-    backend::backend()?
-        .agents()
-        .await
-        .map_err(backend::to_server_error)
+pub async fn get_agents() -> Result<Vec<AgentStatus>, ApiError> {
+    backend::backend()?.agents().await
 }
 
 #[server(prefix = "/api", endpoint = "diff")]
-pub async fn get_diff(
-    thread_id: ThreadId,
-    from: u32,
-    to: u32,
-) -> Result<DiffResponse, ServerFnError> {
-    backend::backend()?
-        .diff(thread_id, from, to)
-        .await
-        .map_err(backend::to_server_error)
+pub async fn get_diff(thread_id: ThreadId, from: u32, to: u32) -> Result<DiffResponse, ApiError> {
+    backend::backend()?.diff(thread_id, from, to).await
 }
 
 /// Git status of a thread's folder, after carrying out `action`.
 #[server(prefix = "/api", endpoint = "git", input = Json)]
-pub async fn run_git(thread_id: ThreadId, action: GitAction) -> Result<GitStatus, ServerFnError> {
-    backend::backend()?
-        .git(thread_id, action)
-        .await
-        .map_err(backend::to_server_error)
+pub async fn run_git(thread_id: ThreadId, action: GitAction) -> Result<GitStatus, ApiError> {
+    backend::backend()?.git(thread_id, action).await
 }
 
 /// A thread's terminals, after carrying out `action`.
@@ -344,9 +298,6 @@ pub async fn run_git(thread_id: ThreadId, action: GitAction) -> Result<GitStatus
 pub async fn manage_terminals(
     thread_id: ThreadId,
     action: TerminalAction,
-) -> Result<Vec<TerminalInfo>, ServerFnError> {
-    backend::backend()?
-        .terminals(thread_id, action)
-        .await
-        .map_err(backend::to_server_error)
+) -> Result<Vec<TerminalInfo>, ApiError> {
+    backend::backend()?.terminals(thread_id, action).await
 }

@@ -16,6 +16,7 @@ use tokio::io::{AsyncReadExt, AsyncWriteExt};
 async fn seed_thread(engine: &Engine, project_id: ProjectId, turns: u32) -> ThreadId {
     let thread_id = ThreadId::new();
     let send = |c: Command| engine.dispatch_as(CommandEnvelope::new(c), Actor::Server, None);
+    let record = |c: InternalCommand| engine.dispatch_internal(c, Actor::Server, None);
     send(Command::new_thread(
         thread_id,
         project_id,
@@ -35,14 +36,14 @@ async fn seed_thread(engine: &Engine, project_id: ProjectId, turns: u32) -> Thre
         })
         .await
         .expect("turn");
-        send(Command::MessageDelta {
+        record(InternalCommand::MessageDelta {
             thread_id,
             message_id: MessageId::new(),
             text: "an answer of a few words, as agents give".into(),
         })
         .await
         .expect("answer");
-        send(Command::CompleteTurn {
+        record(InternalCommand::CompleteTurn {
             thread_id,
             turn_id,
             status: TurnOutcome::Completed,

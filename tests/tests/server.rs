@@ -119,13 +119,14 @@ async fn a_rejected_command_gets_a_clear_message_and_changes_nothing() {
         json!({"type": "internal.turn-started", "thread_id": new_id(), "turn_id": new_id()}),
     )
     .await;
-    assert_eq!(response.status(), 422);
+    // Internal commands are another type: a client's cannot even decode.
+    assert_eq!(response.status(), 400);
     let body: serde_json::Value = response.json().await.expect("JSON body");
-    assert_eq!(body["kind"], "invalid");
+    assert_eq!(body["kind"], "malformed");
     assert!(
         body["message"]
             .as_str()
-            .is_some_and(|m| m.contains("sent only by the server itself")),
+            .is_some_and(|m| m.contains("unknown variant `internal.turn-started`")),
         "{body}"
     );
     let snapshot = peon_tests::snapshot(&client, &peon.url).await;

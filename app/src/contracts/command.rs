@@ -1,4 +1,6 @@
-//! Commands: what a client, the server or a provider reactor asks for.
+//! Commands: what a client may ask for (`Command`) and what only the
+//! server's own reactors send (`InternalCommand`), as two types, so a
+//! client's request cannot even be decoded as an internal one.
 
 use super::ids::*;
 use super::types::*;
@@ -134,8 +136,13 @@ pub enum Command {
         key: String,
         value: serde_json::Value,
     },
+}
 
-    // ---- internal: dispatched by the server's reactors ----
+/// Commands only the server's reactors send (agents, checkpoints,
+/// start-up): never decoded from a client.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "type")]
+pub enum InternalCommand {
     #[serde(rename = "internal.message-delta")]
     MessageDelta {
         thread_id: ThreadId,
@@ -232,23 +239,37 @@ impl Command {
             worktree_path: None,
         }
     }
+}
 
-    /// Commands only the server's own reactors may send; a browser sending
-    /// one is refused at the edge.
-    pub fn is_internal(&self) -> bool {
-        use Command as C;
-        matches!(
-            self,
-            C::MessageDelta { .. }
-                | C::MessageComplete { .. }
-                | C::RecordActivity { .. }
-                | C::RequestApproval { .. }
-                | C::ChangeSession { .. }
-                | C::MarkTurnStarted { .. }
-                | C::CompleteTurn { .. }
-                | C::RecordCheckpoint { .. }
-                | C::CompleteRevert { .. }
-                | C::FailRevert { .. }
-        )
+/// Either kind of command, as the engine's writer takes them. Untagged: it
+/// serialises exactly as the command inside (receipts hash that JSON).
+#[derive(Clone, Debug, PartialEq, Serialize)]
+#[serde(untagged)]
+pub enum AnyCommand {
+    Client(Command),
+    Internal(InternalCommand),
+}
+
+impl From<Command> for AnyCommand {
+    fn from(c: Command) -> Self {
+        AnyCommand::Client(c)
+    }
+}
+
+impl From<&Command> for AnyCommand {
+    fn from(c: &Command) -> Self {
+        AnyCommand::Client(c.clone())
+    }
+}
+
+impl From<InternalCommand> for AnyCommand {
+    fn from(c: InternalCommand) -> Self {
+        AnyCommand::Internal(c)
+    }
+}
+
+impl From<&InternalCommand> for AnyCommand {
+    fn from(c: &InternalCommand) -> Self {
+        AnyCommand::Internal(c.clone())
     }
 }

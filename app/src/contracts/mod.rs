@@ -13,7 +13,7 @@ pub mod types;
 #[cfg(test)]
 mod tests;
 
-pub use command::{Command, CommandEnvelope};
+pub use command::{AnyCommand, Command, CommandEnvelope, InternalCommand};
 pub use event::OrchestrationEvent;
 pub use ids::*;
 pub use read_model::*;

@@ -203,6 +203,34 @@ fn unknown_event_and_command_types_are_refused() {
 }
 
 #[test]
+fn a_client_envelope_cannot_carry_an_internal_command() {
+    let internal = InternalCommand::CompleteTurn {
+        thread_id: t(),
+        turn_id: turn(),
+        status: TurnOutcome::Completed,
+        error: None,
+    };
+    let json = serde_json::to_value(&internal).expect("serialise");
+    assert_eq!(json["type"], "internal.turn-complete");
+    let envelope = serde_json::json!({"command_id": CommandId::from_u128(9), "command": json});
+    let refused = serde_json::from_value::<CommandEnvelope>(envelope).expect_err("refused");
+    assert!(
+        refused.to_string().contains("internal.turn-complete"),
+        "{refused}"
+    );
+    // Either kind hashes (in receipts) as the command itself.
+    assert_eq!(
+        serde_json::to_value(AnyCommand::from(&internal)).expect("any"),
+        json
+    );
+    let client = Command::TurnInterrupt { thread_id: t() };
+    assert_eq!(
+        serde_json::to_value(AnyCommand::from(&client)).expect("any"),
+        serde_json::to_value(&client).expect("client")
+    );
+}
+
+#[test]
 fn ids_travel_as_strings_and_parse_back() {
     let id = ThreadId::new();
     let json = serde_json::to_string(&id).expect("serialise");

@@ -50,6 +50,15 @@ async fn seed(args: Args) -> Result<ThreadId, String> {
                 .map_err(|e| e.to_string())
         }
     };
+    let record = |command: InternalCommand| {
+        let engine = engine.clone();
+        async move {
+            engine
+                .dispatch_internal(command, Actor::Server, None)
+                .await
+                .map_err(|e| e.to_string())
+        }
+    };
     let project_id = ProjectId::new();
     send(Command::ProjectCreate {
         project_id,
@@ -76,26 +85,26 @@ async fn seed(args: Args) -> Result<ThreadId, String> {
             attachments: vec![],
         })
         .await?;
-        send(Command::MarkTurnStarted { thread_id, turn_id }).await?;
+        record(InternalCommand::MarkTurnStarted { thread_id, turn_id }).await?;
         let message_id = MessageId::new();
-        send(Command::MessageDelta {
+        record(InternalCommand::MessageDelta {
             thread_id,
             message_id,
             text: format!("Answer number {n}. "),
         })
         .await?;
-        send(Command::MessageDelta {
+        record(InternalCommand::MessageDelta {
             thread_id,
             message_id,
             text: "It reads the log and folds it into a model.".into(),
         })
         .await?;
-        send(Command::MessageComplete {
+        record(InternalCommand::MessageComplete {
             thread_id,
             message_id,
         })
         .await?;
-        send(Command::CompleteTurn {
+        record(InternalCommand::CompleteTurn {
             thread_id,
             turn_id,
             status: TurnOutcome::Completed,

@@ -103,7 +103,7 @@ async fn record(
             return;
         }
     };
-    let command = Command::RecordCheckpoint {
+    let command = InternalCommand::RecordCheckpoint {
         thread_id: thread,
         turn_id,
         turn_count,
@@ -111,10 +111,7 @@ async fn record(
         files,
         skipped: c.skipped,
     };
-    if let Err(e) = engine
-        .dispatch_as(CommandEnvelope::new(command), Actor::Server, None)
-        .await
-    {
+    if let Err(e) = engine.dispatch_internal(command, Actor::Server, None).await {
         tracing::debug!(%thread, "checkpoint not recorded: {e}");
     }
 }

@@ -1,6 +1,6 @@
 //! One test per rejection: each names the problem and appends nothing.
 
-use super::decider::{Rejection, decide};
+use super::decider::{Rejection, decide, decide_client};
 use super::simulate::Simulation;
 use super::workspace::prepare;
 use peon_app::contracts::*;
@@ -42,13 +42,13 @@ fn start_turn(n: u128) -> Command {
 /// A model with one project and one idle thread.
 fn with_thread() -> Simulation {
     let mut sim = Simulation::new(0);
-    assert!(sim.submit(&create_project()));
-    assert!(sim.submit(&create_thread()));
+    assert!(sim.submit(create_project()));
+    assert!(sim.submit(create_thread()));
     sim
 }
 
-fn rejected(sim: &Simulation, command: Command) -> Rejection {
-    decide(&sim.model, &command).expect_err("rejected")
+fn rejected(sim: &Simulation, command: impl Into<AnyCommand>) -> Rejection {
+    decide(&sim.model, &command.into()).expect_err("rejected")
 }
 
 #[test]
@@ -71,7 +71,7 @@ fn unknown_thread() {
 #[test]
 fn unknown_approval() {
     let mut sim = with_thread();
-    assert!(sim.submit(&start_turn(TURN)));
+    assert!(sim.submit(start_turn(TURN)));
     let approval = ApprovalId::from_u128(42);
     let r = rejected(
         &sim,
@@ -87,9 +87,9 @@ fn unknown_approval() {
 #[test]
 fn an_answered_approval_cannot_be_answered_again() {
     let mut sim = with_thread();
-    assert!(sim.submit(&start_turn(TURN)));
+    assert!(sim.submit(start_turn(TURN)));
     let approval_id = ApprovalId::from_u128(42);
-    assert!(sim.submit(&Command::RequestApproval {
+    assert!(sim.submit(&InternalCommand::RequestApproval {
         thread_id: thread(),
         approval_id,
         kind: ApprovalKind::Command,
@@ -123,7 +123,7 @@ fn duplicate_creates() {
 #[test]
 fn a_turn_already_running() {
     let mut sim = with_thread();
-    assert!(sim.submit(&start_turn(TURN)));
+    assert!(sim.submit(start_turn(TURN)));
     let r = rejected(&sim, start_turn(TURN + 1));
     assert_eq!(r, Rejection::TurnAlreadyRunning);
     assert!(r.to_string().contains("already running"));
@@ -154,8 +154,8 @@ fn revert_beyond_the_last_checkpoint() {
         rejected(&sim, revert(0)),
         Rejection::RevertOutOfRange { requested: 0, .. }
     ));
-    assert!(sim.submit(&start_turn(TURN)));
-    assert!(sim.submit(&Command::RecordCheckpoint {
+    assert!(sim.submit(start_turn(TURN)));
+    assert!(sim.submit(&InternalCommand::RecordCheckpoint {
         thread_id: thread(),
         turn_id: Some(TurnId::from_u128(TURN)),
         turn_count: 1,
@@ -163,7 +163,7 @@ fn revert_beyond_the_last_checkpoint() {
         files: vec![],
         skipped: vec![],
     }));
-    assert!(sim.submit(&Command::CompleteTurn {
+    assert!(sim.submit(&InternalCommand::CompleteTurn {
         thread_id: thread(),
         turn_id: TurnId::from_u128(TURN),
         status: TurnOutcome::Completed,
@@ -174,7 +174,7 @@ fn revert_beyond_the_last_checkpoint() {
         r.to_string(),
         "cannot revert to turn 2: the latest checkpoint is turn 1"
     );
-    assert!(decide(&sim.model, &revert(1)).is_ok());
+    assert!(decide(&sim.model, &revert(1).into()).is_ok());
 }
 
 #[test]
@@ -289,7 +289,7 @@ fn workspace_paths_are_canonicalised_and_titled() {
 #[test]
 fn deleting_a_project_deletes_its_threads_first() {
     let sim = with_thread();
-    let events = decide(
+    let events = decide_client(
         &sim.model,
         &Command::ProjectDelete {
             project_id: project(),
@@ -303,7 +303,7 @@ fn deleting_a_project_deletes_its_threads_first() {
 #[test]
 fn a_turn_start_records_the_request_and_the_user_message() {
     let sim = with_thread();
-    let events = decide(&sim.model, &start_turn(TURN)).expect("ok");
+    let events = decide(&sim.model, &start_turn(TURN).into()).expect("ok");
     let types: Vec<_> = events.iter().map(|e| e.event_type()).collect();
     assert_eq!(types, vec!["turn.requested", "message.added"]);
 }
@@ -320,7 +320,7 @@ fn the_agent_is_chosen_before_the_first_turn_only() {
     };
     assert!(sim.submit(&switch), "a new thread may change its agent");
     assert_eq!(sim.model.threads[&thread()].provider, Provider::Claude);
-    assert!(sim.submit(&start_turn(TURN)));
+    assert!(sim.submit(start_turn(TURN)));
     let back = Command::ThreadUpdate {
         thread_id: thread(),
         title: None,
@@ -365,7 +365,7 @@ fn plan_mode_needs_an_agent_that_has_one() {
 #[test]
 fn a_revert_can_fail_only_while_requested() {
     let sim = with_thread();
-    let fail = Command::FailRevert {
+    let fail = InternalCommand::FailRevert {
         thread_id: thread(),
         turn_count: 0,
         error: "boom".into(),
@@ -379,9 +379,9 @@ fn a_revert_can_fail_only_while_requested() {
 /// asked for but not yet carried out.
 fn reverting() -> Simulation {
     let mut sim = with_thread();
-    assert!(sim.submit(&start_turn(TURN)));
+    assert!(sim.submit(start_turn(TURN)));
     for (n, turn_id) in [(0, None), (1, Some(TurnId::from_u128(TURN)))] {
-        assert!(sim.submit(&Command::RecordCheckpoint {
+        assert!(sim.submit(&InternalCommand::RecordCheckpoint {
             thread_id: thread(),
             turn_id,
             turn_count: n,
@@ -390,7 +390,7 @@ fn reverting() -> Simulation {
             skipped: vec![],
         }));
     }
-    assert!(sim.submit(&Command::CompleteTurn {
+    assert!(sim.submit(&InternalCommand::CompleteTurn {
         thread_id: thread(),
         turn_id: TurnId::from_u128(TURN),
         status: TurnOutcome::Completed,
@@ -428,17 +428,17 @@ fn nothing_joins_a_thread_while_it_reverts() {
 #[test]
 fn a_revert_completes_only_the_revert_asked_for() {
     let idle = with_thread();
-    let complete = |n| Command::CompleteRevert {
+    let complete = |n| InternalCommand::CompleteRevert {
         thread_id: thread(),
         turn_count: n,
     };
     assert_eq!(rejected(&idle, complete(0)), Rejection::NoRevertPending);
     let mut sim = reverting();
     assert_eq!(rejected(&sim, complete(1)), Rejection::NoRevertPending);
-    assert!(sim.submit(&complete(0)));
+    assert!(sim.submit(complete(0)));
     assert_eq!(sim.model.threads[&thread()].turn_count, 0);
     assert_eq!(rejected(&sim, complete(0)), Rejection::NoRevertPending);
     // Done: the thread takes turns again, numbered from the revert.
-    assert!(sim.submit(&start_turn(TURN + 1)));
+    assert!(sim.submit(start_turn(TURN + 1)));
     assert_eq!(sim.model.threads[&thread()].turn_count, 1);
 }

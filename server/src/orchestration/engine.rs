@@ -2,7 +2,7 @@
 //! workspace check → `decide` → one transaction (append, project, receipt)
 //! → publish after commit.
 
-use super::decider::{Rejection, decide};
+use super::decider::{Rejection, decide_client, decide_internal};
 use super::workspace;
 use crate::persistence::event_store::append_in;
 use crate::persistence::projection_reader::load_summaries;
@@ -41,7 +41,8 @@ pub enum EngineStartError {
 }
 
 struct Job {
-    envelope: CommandEnvelope,
+    command_id: CommandId,
+    command: AnyCommand,
     actor: Actor,
     causation: Option<EventId>,
     reply: oneshot::Sender<Result<DispatchOutcome, DispatchError>>,
@@ -100,30 +101,24 @@ impl Engine {
     /// A turn cannot outlive the process that ran its agent: settle it.
     async fn settle_after_restart(&self, turns: Vec<(ThreadId, TurnId)>, sessions: Vec<ThreadId>) {
         for (thread_id, turn_id) in turns {
-            let command = Command::CompleteTurn {
+            let command = InternalCommand::CompleteTurn {
                 thread_id,
                 turn_id,
                 status: TurnOutcome::Interrupted,
                 error: Some(RESTART_MESSAGE.to_string()),
             };
-            if let Err(e) = self
-                .dispatch_as(CommandEnvelope::new(command), Actor::Server, None)
-                .await
-            {
+            if let Err(e) = self.dispatch_internal(command, Actor::Server, None).await {
                 tracing::warn!(%thread_id, "could not settle an interrupted turn: {e}");
             }
         }
         for thread_id in sessions {
-            let command = Command::ChangeSession {
+            let command = InternalCommand::ChangeSession {
                 thread_id,
                 status: SessionStatus::Stopped,
                 provider_thread_id: None,
                 last_error: None,
             };
-            if let Err(e) = self
-                .dispatch_as(CommandEnvelope::new(command), Actor::Server, None)
-                .await
-            {
+            if let Err(e) = self.dispatch_internal(command, Actor::Server, None).await {
                 tracing::warn!(%thread_id, "could not settle a session: {e}");
             }
         }
@@ -137,16 +132,46 @@ impl Engine {
         self.dispatch_as(envelope, Actor::Client, None).await
     }
 
+    /// Dispatches a client's command on behalf of `actor` (the server
+    /// itself, e.g. a stop before a delete).
     pub async fn dispatch_as(
         &self,
         envelope: CommandEnvelope,
         actor: Actor,
         causation: Option<EventId>,
     ) -> Result<DispatchOutcome, DispatchError> {
+        self.send(
+            envelope.command_id,
+            envelope.command.into(),
+            actor,
+            causation,
+        )
+        .await
+    }
+
+    /// Dispatches a reactor's command, under a new command id.
+    pub async fn dispatch_internal(
+        &self,
+        command: InternalCommand,
+        actor: Actor,
+        causation: Option<EventId>,
+    ) -> Result<DispatchOutcome, DispatchError> {
+        self.send(CommandId::new(), command.into(), actor, causation)
+            .await
+    }
+
+    async fn send(
+        &self,
+        command_id: CommandId,
+        command: AnyCommand,
+        actor: Actor,
+        causation: Option<EventId>,
+    ) -> Result<DispatchOutcome, DispatchError> {
         let (reply, answer) = oneshot::channel();
         self.jobs
             .send(Job {
-                envelope,
+                command_id,
+                command,
                 actor,
                 causation,
                 reply,
@@ -184,23 +209,31 @@ struct Writer {
 impl Writer {
     async fn run(mut self, mut rx: mpsc::Receiver<Job>) {
         while let Some(job) = rx.recv().await {
-            let result = self.handle(&job.envelope, job.actor, job.causation).await;
+            let result = self
+                .handle(job.command_id, &job.command, job.actor, job.causation)
+                .await;
             let _ = job.reply.send(result);
         }
     }
 
     async fn handle(
         &mut self,
-        envelope: &CommandEnvelope,
+        command_id: CommandId,
+        command: &AnyCommand,
         actor: Actor,
         causation: Option<EventId>,
     ) -> Result<DispatchOutcome, DispatchError> {
-        let hash = command_hash(&envelope.command)?;
-        if let Some(outcome) = self.receipt(envelope.command_id, &hash).await? {
+        let hash = command_hash(command)?;
+        if let Some(outcome) = self.receipt(command_id, &hash).await? {
             return Ok(outcome);
         }
-        let command = workspace::prepare(&envelope.command)?;
-        let decided = decide(&self.model, &command)?;
+        let decided = match command {
+            AnyCommand::Client(c) => {
+                let c = workspace::prepare(c)?;
+                decide_client(&self.model, &c)
+            }
+            AnyCommand::Internal(c) => decide_internal(&self.model, c),
+        }?;
         let occurred_at = now();
         let mut versions: HashMap<(StreamKind, String), u64> = HashMap::new();
         let new_events: Vec<NewEvent> = decided
@@ -216,9 +249,9 @@ impl Writer {
                     event_id: EventId::new(),
                     expected_version,
                     occurred_at,
-                    command_id: Some(envelope.command_id),
+                    command_id: Some(command_id),
                     causation_event_id: causation,
-                    correlation_id: Some(envelope.command_id),
+                    correlation_id: Some(command_id),
                     actor,
                     event,
                 }
@@ -242,7 +275,7 @@ impl Writer {
             "INSERT INTO command_receipts (command_id, command_hash, first_sequence, last_sequence, \
              received_at) VALUES (?, ?, ?, ?, ?)",
         )
-        .bind(envelope.command_id.to_string())
+        .bind(command_id.to_string())
         .bind(&hash)
         .bind(first as i64)
         .bind(last as i64)
@@ -259,7 +292,7 @@ impl Writer {
         }
         self.sequence.send_replace(self.model.sequence);
         Ok(DispatchOutcome {
-            command_id: envelope.command_id,
+            command_id,
             first_sequence: first,
             last_sequence: last,
             duplicate: false,
@@ -309,7 +342,7 @@ fn stream_version(model: &ReadModel, event: &OrchestrationEvent) -> u64 {
     }
 }
 
-fn command_hash(command: &Command) -> Result<String, StoreError> {
+fn command_hash(command: &AnyCommand) -> Result<String, StoreError> {
     let bytes = serde_json::to_vec(command)?;
     let digest = Sha256::digest(&bytes);
     Ok(digest.iter().map(|b| format!("{b:02x}")).collect())

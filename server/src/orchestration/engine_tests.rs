@@ -164,13 +164,13 @@ async fn a_turn_left_running_by_a_crash_is_settled_as_interrupted() {
         .await
         .expect("turn");
     engine
-        .dispatch_as(
-            CommandEnvelope::new(Command::ChangeSession {
+        .dispatch_internal(
+            InternalCommand::ChangeSession {
                 thread_id,
                 status: SessionStatus::Running,
                 provider_thread_id: Some("agent-1".into()),
                 last_error: None,
-            }),
+            },
             Actor::Provider,
             None,
         )

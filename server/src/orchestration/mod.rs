@@ -5,7 +5,7 @@ pub mod engine;
 pub mod simulate;
 mod workspace;
 
-pub use decider::{Rejection, decide};
+pub use decider::{Rejection, decide, decide_client, decide_internal};
 pub use engine::{DispatchError, Engine};
 pub use workspace::expand_home;
 

@@ -97,14 +97,14 @@ impl Simulation {
         let mut sim = Self::new(seed);
         for _ in 0..steps {
             let command = sim.propose();
-            sim.submit(&command);
+            sim.submit(command);
         }
         sim
     }
 
     /// Runs a command; returns whether it was accepted.
-    pub fn submit(&mut self, command: &Command) -> bool {
-        let Ok(events) = decide(&self.model, command) else {
+    pub fn submit(&mut self, command: impl Into<AnyCommand>) -> bool {
+        let Ok(events) = decide(&self.model, &command.into()) else {
             return false;
         };
         let command_id = CommandId::from_u128(self.rng.id());
@@ -133,7 +133,7 @@ impl Simulation {
     }
 
     /// A random command, usually a valid one for the current model.
-    pub fn propose(&mut self) -> Command {
+    pub fn propose(&mut self) -> AnyCommand {
         let projects: Vec<ProjectId> = self.model.projects.keys().copied().collect();
         let threads: Vec<ThreadSummary> = self.model.threads.values().cloned().collect();
         let running: Vec<&ThreadSummary> =
@@ -146,7 +146,8 @@ impl Simulation {
                 title: r.words(3),
                 workspace_root: format!("/work/p{}", r.below(1000)),
                 default_model: None,
-            };
+            }
+            .into();
         }
         if threads.is_empty() || (roll < 8 && threads.len() < 12) {
             return Command::ThreadCreate {
@@ -167,7 +168,8 @@ impl Simulation {
                 worktree_path: r
                     .chance(25)
                     .then(|| format!("/data/worktrees/w{}", r.below(1000))),
-            };
+            }
+            .into();
         }
         let thread = r
             .pick(&threads)
@@ -194,47 +196,55 @@ impl Simulation {
                 message_id: MessageId::from_u128(r.id()),
                 text: r.words(12),
                 attachments: Vec::new(),
-            },
+            }
+            .into(),
             5 => Command::ThreadUpdate {
                 thread_id,
                 title: Some(r.words(3)),
                 model: None,
                 branch: r.chance(50).then(|| "feature/x".to_string()),
                 provider: None,
-            },
-            6 => Command::ThreadArchive { thread_id },
-            7 => Command::ThreadUnarchive { thread_id },
-            8 => Command::RecordCheckpoint {
+            }
+            .into(),
+            6 => Command::ThreadArchive { thread_id }.into(),
+            7 => Command::ThreadUnarchive { thread_id }.into(),
+            8 => InternalCommand::RecordCheckpoint {
                 thread_id,
                 turn_id: None,
                 turn_count: 0,
                 git_ref: format!("refs/peon/checkpoints/{thread_id}/0"),
                 files: Vec::new(),
                 skipped: Vec::new(),
-            },
+            }
+            .into(),
             9 => self.propose_revert(&thread),
-            10 => Command::ChangeSession {
+            10 => InternalCommand::ChangeSession {
                 thread_id,
                 status: *r.pick(SessionStatus::ALL).unwrap_or(&SessionStatus::Ready),
                 provider_thread_id: r.chance(50).then(|| format!("prov-{}", r.below(100))),
                 last_error: r.chance(20).then(|| "agent exited".to_string()),
-            },
+            }
+            .into(),
             11 if r.chance(15) => Command::ThreadDelete {
                 thread_id,
                 discard_changes: false,
-            },
+            }
+            .into(),
             11 => Command::SettingsUpdate {
                 key: format!("k{}", r.below(4)),
                 value: serde_json::json!(r.below(100)),
-            },
+            }
+            .into(),
             12 if r.chance(10) => Command::ProjectDelete {
                 project_id: thread.project_id,
-            },
+            }
+            .into(),
             12 => Command::ProjectUpdate {
                 project_id: thread.project_id,
                 title: Some(r.words(2)),
                 default_model: None,
-            },
+            }
+            .into(),
             _ => Command::ThreadSetRuntimeMode {
                 thread_id,
                 runtime_mode: if r.chance(50) {
@@ -242,13 +252,14 @@ impl Simulation {
                 } else {
                     RuntimeMode::ApprovalRequired
                 },
-            },
+            }
+            .into(),
         }
     }
 
     /// A revert, or while one is pending: its completion or failure, or a
     /// message racing it.
-    fn propose_revert(&mut self, thread: &ThreadSummary) -> Command {
+    fn propose_revert(&mut self, thread: &ThreadSummary) -> AnyCommand {
         let thread_id = thread.id;
         let r = &mut self.rng;
         let target = thread
@@ -259,14 +270,16 @@ impl Simulation {
             return Command::CheckpointRevert {
                 thread_id,
                 turn_count: target,
-            };
+            }
+            .into();
         };
         match r.below(10) {
-            0 | 1 => Command::FailRevert {
+            0 | 1 => InternalCommand::FailRevert {
                 thread_id,
                 turn_count: requested,
                 error: "could not revert".to_string(),
-            },
+            }
+            .into(),
             // A message racing the revert (refused while it runs).
             2..=4 => Command::TurnStart {
                 thread_id,
@@ -274,23 +287,26 @@ impl Simulation {
                 message_id: MessageId::from_u128(r.id()),
                 text: r.words(3),
                 attachments: Vec::new(),
-            },
+            }
+            .into(),
             // Mostly the revert asked for; sometimes another one.
-            5 => Command::CompleteRevert {
+            5 => InternalCommand::CompleteRevert {
                 thread_id,
                 turn_count: target,
-            },
-            _ => Command::CompleteRevert {
+            }
+            .into(),
+            _ => InternalCommand::CompleteRevert {
                 thread_id,
                 turn_count: requested,
-            },
+            }
+            .into(),
         }
     }
 
-    fn propose_in_turn(&mut self, thread: &ThreadSummary) -> Command {
+    fn propose_in_turn(&mut self, thread: &ThreadSummary) -> AnyCommand {
         let thread_id = thread.id;
         let Some(active) = thread.active_turn.clone() else {
-            return Command::TurnInterrupt { thread_id };
+            return Command::TurnInterrupt { thread_id }.into();
         };
         let known_activities: Vec<ActivityId> = self
             .model
@@ -311,28 +327,31 @@ impl Simulation {
         let open: Vec<MessageId> = thread.open_messages.keys().copied().collect();
         let pending: Vec<ApprovalId> = thread.pending_approvals.keys().copied().collect();
         if active.status == TurnStatus::Requested && r.chance(80) {
-            return Command::MarkTurnStarted {
+            return InternalCommand::MarkTurnStarted {
                 thread_id,
                 turn_id: active.id,
-            };
+            }
+            .into();
         }
         match r.below(20) {
-            0..=6 => Command::MessageDelta {
+            0..=6 => InternalCommand::MessageDelta {
                 thread_id,
                 message_id: match r.pick(&open) {
                     Some(id) if r.chance(85) => *id,
                     _ => MessageId::from_u128(r.id()),
                 },
                 text: r.words(6),
-            },
+            }
+            .into(),
             7 => match r.pick(&open) {
-                Some(id) => Command::MessageComplete {
+                Some(id) => InternalCommand::MessageComplete {
                     thread_id,
                     message_id: *id,
-                },
-                None => Command::TurnInterrupt { thread_id },
+                }
+                .into(),
+                None => Command::TurnInterrupt { thread_id }.into(),
             },
-            8..=10 => Command::RecordActivity {
+            8..=10 => InternalCommand::RecordActivity {
                 thread_id,
                 activity_id: match r.pick(&known_activities) {
                     Some(id) if r.chance(40) => *id,
@@ -344,13 +363,15 @@ impl Simulation {
                 status: *r
                     .pick(ActivityStatus::ALL)
                     .unwrap_or(&ActivityStatus::Running),
-            },
-            11 => Command::RequestApproval {
+            }
+            .into(),
+            11 => InternalCommand::RequestApproval {
                 thread_id,
                 approval_id: ApprovalId::from_u128(r.id()),
                 kind: *r.pick(ApprovalKind::ALL).unwrap_or(&ApprovalKind::Command),
                 detail: r.words(5),
-            },
+            }
+            .into(),
             12 | 13 => match r.pick(&pending) {
                 Some(id) => Command::ApprovalRespond {
                     thread_id,
@@ -358,23 +379,26 @@ impl Simulation {
                     decision: *r
                         .pick(ApprovalDecision::ALL)
                         .unwrap_or(&ApprovalDecision::Accept),
-                },
-                None => Command::TurnInterrupt { thread_id },
+                }
+                .into(),
+                None => Command::TurnInterrupt { thread_id }.into(),
             },
             14 => match r.below(10) {
                 // The turn's thread or project goes away (or is archived)
                 // while it runs.
-                0 => Command::ThreadArchive { thread_id },
+                0 => Command::ThreadArchive { thread_id }.into(),
                 1 => Command::ThreadDelete {
                     thread_id,
                     discard_changes: false,
-                },
+                }
+                .into(),
                 2 => Command::ProjectDelete {
                     project_id: thread.project_id,
-                },
-                _ => Command::TurnInterrupt { thread_id },
+                }
+                .into(),
+                _ => Command::TurnInterrupt { thread_id }.into(),
             },
-            15 => Command::RecordCheckpoint {
+            15 => InternalCommand::RecordCheckpoint {
                 thread_id,
                 turn_id: Some(active.id),
                 turn_count: active.number,
@@ -390,13 +414,15 @@ impl Simulation {
                 } else {
                     Vec::new()
                 },
-            },
-            _ => Command::CompleteTurn {
+            }
+            .into(),
+            _ => InternalCommand::CompleteTurn {
                 thread_id,
                 turn_id: active.id,
                 status: *r.pick(TurnOutcome::ALL).unwrap_or(&TurnOutcome::Completed),
                 error: r.chance(30).then(|| "model API returned 500".to_string()),
-            },
+            }
+            .into(),
         }
     }
 }

@@ -149,7 +149,7 @@ fn covering_history() -> Simulation {
     let msg = MessageId::from_u128(0x44);
     let reply = MessageId::from_u128(0x45);
     let approval = ApprovalId::from_u128(0x55);
-    let checkpoint = |turn_id, n| Command::RecordCheckpoint {
+    let checkpoint = |turn_id, n| InternalCommand::RecordCheckpoint {
         thread_id: t,
         turn_id,
         turn_count: n,
@@ -162,18 +162,20 @@ fn covering_history() -> Simulation {
         }],
         skipped: vec!["big.bin".into()],
     };
-    let commands = vec![
+    let commands: Vec<AnyCommand> = vec![
         Command::ProjectCreate {
             project_id: p,
             title: "golden".into(),
             workspace_root: "/work/golden".into(),
             default_model: Some("gpt-5".into()),
-        },
+        }
+        .into(),
         Command::ProjectUpdate {
             project_id: p,
             title: Some("golden 2".into()),
             default_model: None,
-        },
+        }
+        .into(),
         Command::ThreadCreate {
             thread_id: t,
             project_id: p,
@@ -185,21 +187,24 @@ fn covering_history() -> Simulation {
             branch: Some("peon/22".into()),
             worktree: true,
             worktree_path: Some("/data/worktrees/golden-22".into()),
-        },
+        }
+        .into(),
         Command::ThreadUpdate {
             thread_id: t,
             title: Some("renamed".into()),
             model: None,
             branch: None,
             provider: Some(Provider::Codex),
-        },
+        }
+        .into(),
         Command::ThreadSetRuntimeMode {
             thread_id: t,
             runtime_mode: RuntimeMode::FullAccess,
-        },
-        Command::ThreadArchive { thread_id: t },
-        Command::ThreadUnarchive { thread_id: t },
-        checkpoint(None, 0),
+        }
+        .into(),
+        Command::ThreadArchive { thread_id: t }.into(),
+        Command::ThreadUnarchive { thread_id: t }.into(),
+        checkpoint(None, 0).into(),
         Command::TurnStart {
             thread_id: t,
             turn_id: turn,
@@ -210,101 +215,119 @@ fn covering_history() -> Simulation {
                 mime_type: "image/png".into(),
                 size_bytes: 1234,
             }],
-        },
-        Command::MarkTurnStarted {
+        }
+        .into(),
+        InternalCommand::MarkTurnStarted {
             thread_id: t,
             turn_id: turn,
-        },
-        Command::ChangeSession {
+        }
+        .into(),
+        InternalCommand::ChangeSession {
             thread_id: t,
             status: SessionStatus::Running,
             provider_thread_id: Some("prov-1".into()),
             last_error: None,
-        },
-        Command::MessageDelta {
+        }
+        .into(),
+        InternalCommand::MessageDelta {
             thread_id: t,
             message_id: reply,
             text: "Looking".into(),
-        },
-        Command::MessageDelta {
+        }
+        .into(),
+        InternalCommand::MessageDelta {
             thread_id: t,
             message_id: reply,
             text: " at it.".into(),
-        },
-        Command::MessageComplete {
+        }
+        .into(),
+        InternalCommand::MessageComplete {
             thread_id: t,
             message_id: reply,
-        },
-        Command::RecordActivity {
+        }
+        .into(),
+        InternalCommand::RecordActivity {
             thread_id: t,
             activity_id: ActivityId::from_u128(0x66),
             kind: ActivityKind::Command,
             summary: "cargo test".into(),
             detail: Some("ok".into()),
             status: ActivityStatus::Completed,
-        },
-        Command::RequestApproval {
+        }
+        .into(),
+        InternalCommand::RequestApproval {
             thread_id: t,
             approval_id: approval,
             kind: ApprovalKind::Command,
             detail: "rm -rf target".into(),
-        },
+        }
+        .into(),
         Command::ApprovalRespond {
             thread_id: t,
             approval_id: approval,
             decision: ApprovalDecision::AcceptForSession,
-        },
-        Command::TurnInterrupt { thread_id: t },
-        checkpoint(Some(turn), 1),
-        Command::CompleteTurn {
+        }
+        .into(),
+        Command::TurnInterrupt { thread_id: t }.into(),
+        checkpoint(Some(turn), 1).into(),
+        InternalCommand::CompleteTurn {
             thread_id: t,
             turn_id: turn,
             status: TurnOutcome::Interrupted,
             error: Some("stopped".into()),
-        },
-        Command::SessionStop { thread_id: t },
+        }
+        .into(),
+        Command::SessionStop { thread_id: t }.into(),
         Command::CheckpointRevert {
             thread_id: t,
             turn_count: 0,
-        },
-        Command::FailRevert {
+        }
+        .into(),
+        InternalCommand::FailRevert {
             thread_id: t,
             turn_count: 0,
             error: "a file is locked".into(),
-        },
+        }
+        .into(),
         Command::CheckpointRevert {
             thread_id: t,
             turn_count: 0,
-        },
-        Command::CompleteRevert {
+        }
+        .into(),
+        InternalCommand::CompleteRevert {
             thread_id: t,
             turn_count: 0,
-        },
+        }
+        .into(),
         Command::TurnStart {
             thread_id: t,
             turn_id: turn2,
             message_id: MessageId::from_u128(0x46),
             text: "again".into(),
             attachments: vec![],
-        },
-        Command::CompleteTurn {
+        }
+        .into(),
+        InternalCommand::CompleteTurn {
             thread_id: t,
             turn_id: turn2,
             status: TurnOutcome::Failed,
             error: Some("model API returned 500".into()),
-        },
+        }
+        .into(),
         Command::SettingsUpdate {
             key: "theme".into(),
             value: serde_json::json!({"dark": true}),
-        },
+        }
+        .into(),
         Command::ThreadDelete {
             thread_id: t,
             discard_changes: false,
-        },
-        Command::ProjectDelete { project_id: p },
+        }
+        .into(),
+        Command::ProjectDelete { project_id: p }.into(),
     ];
     for command in commands {
-        assert!(sim.submit(&command), "accepted: {command:?}");
+        assert!(sim.submit(command.clone()), "accepted: {command:?}");
     }
     sim
 }

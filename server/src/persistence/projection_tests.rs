@@ -159,7 +159,7 @@ async fn projections_equal_the_reducer_after_every_command() {
         let mut written = 0;
         for step in 0..700 {
             let command = sim.propose();
-            if !sim.submit(&command) {
+            if !sim.submit(command.clone()) {
                 continue;
             }
             // One transaction per command, as the engine writes.
@@ -222,7 +222,7 @@ async fn thread_pages_hold_the_latest_turns_and_page_backwards() {
             text: format!("question {n}"),
             attachments: vec![],
         }));
-        assert!(sim.submit(&Command::CompleteTurn {
+        assert!(sim.submit(&InternalCommand::CompleteTurn {
             thread_id,
             turn_id,
             status: TurnOutcome::Completed,

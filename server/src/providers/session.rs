@@ -170,7 +170,7 @@ impl Session {
                 if self.turn.as_ref().is_none_or(|t| t.id != turn_id) {
                     // Not a turn this session runs: settle it rather than
                     // leave it waiting for an answer nobody will give.
-                    let command = Command::CompleteTurn {
+                    let command = InternalCommand::CompleteTurn {
                         thread_id: self.thread_id,
                         turn_id,
                         status: TurnOutcome::Interrupted,
@@ -281,7 +281,7 @@ impl Session {
     }
 
     async fn mark_started(&mut self, id: TurnId) {
-        self.dispatch(Command::MarkTurnStarted {
+        self.dispatch(InternalCommand::MarkTurnStarted {
             thread_id: self.thread_id,
             turn_id: id,
         })
@@ -353,7 +353,7 @@ impl Session {
                 };
                 self.activities
                     .insert(item, (activity_id, kind, summary.clone()));
-                self.dispatch(Command::RecordActivity {
+                self.dispatch(InternalCommand::RecordActivity {
                     thread_id: self.thread_id,
                     activity_id,
                     kind,
@@ -370,7 +370,7 @@ impl Session {
             } => {
                 let approval_id = ApprovalId::new();
                 self.approvals.insert(approval_id, request);
-                self.dispatch(Command::RequestApproval {
+                self.dispatch(InternalCommand::RequestApproval {
                     thread_id: self.thread_id,
                     approval_id,
                     kind,
@@ -438,16 +438,16 @@ impl Session {
         })
         .await;
         let command = match done {
-            Ok(Ok(())) => Command::CompleteRevert {
+            Ok(Ok(())) => InternalCommand::CompleteRevert {
                 thread_id: thread,
                 turn_count,
             },
-            Ok(Err(e)) => Command::FailRevert {
+            Ok(Err(e)) => InternalCommand::FailRevert {
                 thread_id: thread,
                 turn_count,
                 error: format!("could not revert to turn {turn_count}: {e}"),
             },
-            Err(e) => Command::FailRevert {
+            Err(e) => InternalCommand::FailRevert {
                 thread_id: thread,
                 turn_count,
                 error: format!("could not revert to turn {turn_count}: {e}"),
@@ -530,7 +530,7 @@ impl Session {
         self.activities.clear();
         self.approvals.clear();
         self.idle_since = Instant::now();
-        let command = Command::CompleteTurn {
+        let command = InternalCommand::CompleteTurn {
             thread_id: self.thread_id,
             turn_id: turn.id,
             status: outcome,
@@ -552,7 +552,7 @@ impl Session {
         if flush.text.is_empty() {
             return;
         }
-        self.dispatch(Command::MessageDelta {
+        self.dispatch(InternalCommand::MessageDelta {
             thread_id: self.thread_id,
             message_id: flush.message_id,
             text: flush.text,
@@ -561,7 +561,7 @@ impl Session {
     }
 
     async fn complete_message(&mut self, message_id: MessageId) {
-        self.dispatch(Command::MessageComplete {
+        self.dispatch(InternalCommand::MessageComplete {
             thread_id: self.thread_id,
             message_id,
         })
@@ -574,7 +574,7 @@ impl Session {
         provider_thread_id: Option<String>,
         last_error: Option<String>,
     ) {
-        self.dispatch(Command::ChangeSession {
+        self.dispatch(InternalCommand::ChangeSession {
             thread_id: self.thread_id,
             status,
             provider_thread_id,
@@ -583,16 +583,16 @@ impl Session {
         .await;
     }
 
-    async fn dispatch(&self, command: Command) {
+    async fn dispatch(&self, command: InternalCommand) {
         let cause = self.turn.as_ref().map(|t| t.cause);
         self.dispatch_caused(command, cause).await;
     }
 
-    async fn dispatch_caused(&self, command: Command, cause: Option<EventId>) {
+    async fn dispatch_caused(&self, command: InternalCommand, cause: Option<EventId>) {
         let kind = command_name(&command);
         if let Err(e) = self
             .engine
-            .dispatch_as(CommandEnvelope::new(command), Actor::Provider, cause)
+            .dispatch_internal(command, Actor::Provider, cause)
             .await
         {
             // E.g. the thread was deleted while its agent was still talking.
@@ -618,7 +618,7 @@ fn clip(text: String, max: usize) -> String {
     )
 }
 
-fn command_name(command: &Command) -> String {
+fn command_name(command: &InternalCommand) -> String {
     serde_json::to_value(command)
         .ok()
         .and_then(|v| v["type"].as_str().map(str::to_string))

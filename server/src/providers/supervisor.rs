@@ -216,7 +216,7 @@ impl Supervisor {
                     Some(text.clone()),
                 )
                 .await;
-                self.dispatch(Command::ChangeSession {
+                self.dispatch(InternalCommand::ChangeSession {
                     thread_id: thread.id,
                     status: SessionStatus::Error,
                     provider_thread_id: None,
@@ -294,7 +294,7 @@ impl Supervisor {
         status: TurnOutcome,
         error: Option<String>,
     ) {
-        self.dispatch(Command::CompleteTurn {
+        self.dispatch(InternalCommand::CompleteTurn {
             thread_id,
             turn_id,
             status,
@@ -303,10 +303,10 @@ impl Supervisor {
         .await;
     }
 
-    async fn dispatch(&self, command: Command) {
+    async fn dispatch(&self, command: InternalCommand) {
         if let Err(e) = self
             .engine
-            .dispatch_as(CommandEnvelope::new(command), Actor::Provider, None)
+            .dispatch_internal(command, Actor::Provider, None)
             .await
         {
             tracing::debug!("agents: command refused: {e}");

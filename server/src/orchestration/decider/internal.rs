@@ -1,0 +1,198 @@
+//! Deciding the commands the server's reactors send: an agent's progress,
+//! checkpoints, a revert's outcome, turns settled at start-up.
+
+use super::*;
+use peon_app::contracts::event as ev;
+
+pub fn decide_internal(model: &ReadModel, command: &InternalCommand) -> Decision {
+    use InternalCommand as C;
+    match command {
+        C::MessageDelta {
+            thread_id,
+            message_id,
+            text,
+        } => {
+            let t = thread(model, *thread_id)?;
+            if t.open_messages.contains_key(message_id) {
+                return Ok(vec![
+                    ev::MessageDelta {
+                        thread_id: *thread_id,
+                        message_id: *message_id,
+                        text: text.clone(),
+                    }
+                    .into(),
+                ]);
+            }
+            let active = running(t)?;
+            Ok(vec![
+                ev::MessageAdded {
+                    thread_id: *thread_id,
+                    turn_id: active.id,
+                    message_id: *message_id,
+                    role: Role::Assistant,
+                    text: text.clone(),
+                    attachments: Vec::new(),
+                    streaming: true,
+                }
+                .into(),
+            ])
+        }
+        C::MessageComplete {
+            thread_id,
+            message_id,
+        } => {
+            let t = thread(model, *thread_id)?;
+            if !t.open_messages.contains_key(message_id) {
+                return Err(Rejection::UnknownMessage(*message_id));
+            }
+            Ok(vec![
+                ev::MessageCompleted {
+                    thread_id: *thread_id,
+                    message_id: *message_id,
+                }
+                .into(),
+            ])
+        }
+        C::RecordActivity {
+            thread_id,
+            activity_id,
+            kind,
+            summary,
+            detail,
+            status,
+        } => {
+            let active = running(thread(model, *thread_id)?)?;
+            Ok(vec![
+                ev::ActivityRecorded {
+                    thread_id: *thread_id,
+                    turn_id: active.id,
+                    activity_id: *activity_id,
+                    kind: *kind,
+                    summary: summary.clone(),
+                    detail: detail.clone(),
+                    status: *status,
+                }
+                .into(),
+            ])
+        }
+        C::RequestApproval {
+            thread_id,
+            approval_id,
+            kind,
+            detail,
+        } => {
+            let active = running(thread(model, *thread_id)?)?;
+            Ok(vec![
+                ev::ApprovalRequested {
+                    thread_id: *thread_id,
+                    turn_id: active.id,
+                    approval_id: *approval_id,
+                    kind: *kind,
+                    detail: detail.clone(),
+                }
+                .into(),
+            ])
+        }
+        C::ChangeSession {
+            thread_id,
+            status,
+            provider_thread_id,
+            last_error,
+        } => {
+            thread(model, *thread_id)?;
+            Ok(vec![
+                ev::SessionChanged {
+                    thread_id: *thread_id,
+                    status: *status,
+                    provider_thread_id: provider_thread_id.clone(),
+                    last_error: last_error.clone(),
+                }
+                .into(),
+            ])
+        }
+        C::MarkTurnStarted { thread_id, turn_id } => {
+            let active = running(thread(model, *thread_id)?)?;
+            if active.id != *turn_id {
+                return Err(Rejection::UnknownTurn(*turn_id));
+            }
+            Ok(vec![
+                ev::TurnStarted {
+                    thread_id: *thread_id,
+                    turn_id: *turn_id,
+                }
+                .into(),
+            ])
+        }
+        C::CompleteTurn {
+            thread_id,
+            turn_id,
+            status,
+            error,
+        } => {
+            let active = running(thread(model, *thread_id)?)?;
+            if active.id != *turn_id {
+                return Err(Rejection::UnknownTurn(*turn_id));
+            }
+            Ok(vec![
+                ev::TurnCompleted {
+                    thread_id: *thread_id,
+                    turn_id: *turn_id,
+                    status: *status,
+                    error: error.clone(),
+                }
+                .into(),
+            ])
+        }
+        C::RecordCheckpoint {
+            thread_id,
+            turn_id,
+            turn_count,
+            git_ref,
+            files,
+            skipped,
+        } => {
+            thread(model, *thread_id)?;
+            Ok(vec![
+                ev::CheckpointCreated {
+                    thread_id: *thread_id,
+                    turn_id: *turn_id,
+                    turn_count: *turn_count,
+                    git_ref: git_ref.clone(),
+                    files: files.clone(),
+                    skipped: skipped.clone(),
+                }
+                .into(),
+            ])
+        }
+        C::FailRevert {
+            thread_id,
+            turn_count,
+            error,
+        } => revert_failed(model, *thread_id, *turn_count, error),
+        C::CompleteRevert {
+            thread_id,
+            turn_count,
+        } => {
+            revert_pending_for(thread(model, *thread_id)?, *turn_count)?;
+            Ok(vec![
+                ev::ThreadReverted {
+                    thread_id: *thread_id,
+                    turn_count: *turn_count,
+                }
+                .into(),
+            ])
+        }
+    }
+}
+
+fn revert_failed(model: &ReadModel, thread_id: ThreadId, turn_count: u32, error: &str) -> Decision {
+    revert_pending_for(thread(model, thread_id)?, turn_count)?;
+    Ok(vec![
+        ev::RevertFailed {
+            thread_id,
+            turn_count,
+            error: error.to_string(),
+        }
+        .into(),
+    ])
+}

@@ -1,11 +1,11 @@
 //! `GET /api/events`: the event log as Server-Sent Events. Resumes after
-//! `Last-Event-ID` or `?after=`; catch-up is read from SQLite in bounded
-//! pages, then live events follow from the broadcast with no gap and no
-//! duplicate at the seam. A consumer that falls too far behind is
-//! disconnected and resumes by sequence.
+//! `Last-Event-ID` or `?after=`, through `Engine::follow`: catch-up from
+//! SQLite in bounded pages, then live events, with no gap and no duplicate
+//! at the seam; a connection that falls behind the broadcast reads the log
+//! again rather than losing events. The socket's own backpressure bounds
+//! what is queued per connection.
 
-use crate::orchestration::Engine;
-use crate::persistence::EventStore;
+use crate::orchestration::{Engine, Follower};
 use axum::extract::{Query, State};
 use axum::http::HeaderMap;
 use axum::response::sse::{Event, Sse};
@@ -14,11 +14,9 @@ use peon_app::contracts::StoredEvent;
 use serde::Deserialize;
 use std::convert::Infallible;
 use std::time::Duration;
-use tokio::sync::{broadcast, mpsc};
+use tokio::sync::mpsc;
 use tokio_stream::wrappers::ReceiverStream;
 
-/// Events read per catch-up query.
-pub const CATCH_UP_PAGE: i64 = 500;
 /// Events queued per connection before the writer waits for the socket.
 const CONNECTION_BUFFER: usize = 256;
 /// SSE event names; the client matches on them.
@@ -28,7 +26,6 @@ pub const HEARTBEAT_NAME: &str = "heartbeat";
 #[derive(Clone)]
 pub struct EventsState {
     pub engine: Engine,
-    pub store: EventStore,
     pub heartbeat: Duration,
 }
 
@@ -54,11 +51,9 @@ pub async fn events(
     Query(query): Query<EventsQuery>,
 ) -> Sse<impl Stream<Item = Result<Event, Infallible>>> {
     let after = resume_point(&headers, &query, state.engine.last_sequence());
-    // Subscribe before reading the log, so nothing committed in between is
-    // missed; duplicates are dropped by sequence.
-    let live = state.engine.subscribe();
+    let follower = state.engine.follow(after);
     let (tx, rx) = mpsc::channel(CONNECTION_BUFFER);
-    tokio::spawn(feed(state, after, live, tx));
+    tokio::spawn(feed(follower, state.heartbeat, tx));
     Sse::new(ReceiverStream::new(rx))
 }
 
@@ -70,86 +65,40 @@ fn data_event(e: &StoredEvent) -> Option<Event> {
         .ok()
 }
 
-/// Sends catch-up then live events until the client goes away or lags.
+/// Sends the followed events, with a heartbeat between, until the client
+/// goes away.
 async fn feed(
-    state: EventsState,
-    mut last: u64,
-    mut live: broadcast::Receiver<std::sync::Arc<StoredEvent>>,
+    mut follower: Follower,
+    heartbeat: Duration,
     tx: mpsc::Sender<Result<Event, Infallible>>,
 ) {
-    // Catch-up from the log, page by page.
-    if !send_from_log(&state.store, &mut last, u64::MAX, &tx).await {
-        return;
-    }
-    let mut heartbeat = tokio::time::interval(state.heartbeat);
-    heartbeat.tick().await;
+    let mut beat = tokio::time::interval(heartbeat);
+    beat.tick().await;
     loop {
         tokio::select! {
-            received = live.recv() => match received {
-                Ok(event) => {
-                    if event.sequence <= last {
-                        continue;
-                    }
-                    // Defensive: fill any hole from the log before going on.
-                    if event.sequence > last + 1
-                        && !send_from_log(&state.store, &mut last, event.sequence - 1, &tx).await
-                    {
-                        return;
-                    }
+            next = follower.next() => match next {
+                Some(Ok(event)) => {
                     let Some(sse) = data_event(&event) else { continue };
                     if tx.send(Ok(sse)).await.is_err() {
                         return;
                     }
-                    last = event.sequence;
                 }
-                // Too slow: close; the client resumes from `last`.
-                Err(broadcast::error::RecvError::Lagged(_)) => return,
-                Err(broadcast::error::RecvError::Closed) => return,
+                // The client reconnects and resumes from what it has.
+                Some(Err(e)) => {
+                    tracing::warn!("event stream cannot read the log: {e}");
+                    return;
+                }
+                None => return,
             },
-            _ = heartbeat.tick() => {
+            _ = beat.tick() => {
                 let beat = Event::default()
                     .event(HEARTBEAT_NAME)
-                    .data(format!("{{\"sequence\":{last}}}"));
+                    .data(format!("{{\"sequence\":{}}}", follower.last()));
                 if tx.send(Ok(beat)).await.is_err() {
                     return;
                 }
             }
             _ = tx.closed() => return,
-        }
-    }
-}
-
-/// Sends logged events after `*last` up to `until`; false once the client
-/// is gone or the log cannot be read.
-async fn send_from_log(
-    store: &EventStore,
-    last: &mut u64,
-    until: u64,
-    tx: &mpsc::Sender<Result<Event, Infallible>>,
-) -> bool {
-    loop {
-        let page = match store.read_page(*last, CATCH_UP_PAGE).await {
-            Ok(page) => page,
-            Err(e) => {
-                tracing::warn!("event stream catch-up failed: {e}");
-                return false;
-            }
-        };
-        let full = page.len() as i64 == CATCH_UP_PAGE;
-        for event in page {
-            if event.sequence > until {
-                return true;
-            }
-            let Some(sse) = data_event(&event) else {
-                continue;
-            };
-            if tx.send(Ok(sse)).await.is_err() {
-                return false;
-            }
-            *last = event.sequence;
-        }
-        if !full {
-            return true;
         }
     }
 }

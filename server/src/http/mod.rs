@@ -70,7 +70,6 @@ pub fn router(
         leptos: leptos.clone(),
         events: events::EventsState {
             engine: backend.engine.clone(),
-            store: crate::persistence::EventStore::new(backend.db.pool.clone()),
             heartbeat: HEARTBEAT,
         },
         terminals: backend.terminals.clone(),

@@ -158,20 +158,31 @@ impl Intake<'_> {
         if !running {
             return Ok(());
         }
-        let mut events = self.engine.subscribe();
+        let mut events = self.engine.follow(self.engine.last_sequence());
         let stop = CommandEnvelope::new(Command::SessionStop {
             thread_id: thread.id,
         });
         if self.engine.dispatch(stop).await.is_err() {
             return Ok(());
         }
+        // Only the log saying so counts as stopped: a read that fails or a
+        // slow reader waits (and times out) rather than assuming it.
         let stopped = async {
-            while let Ok(event) = events.recv().await {
-                if let OrchestrationEvent::SessionChanged(e) = &event.event
-                    && e.thread_id == thread.id
-                    && matches!(e.status, SessionStatus::Stopped | SessionStatus::Error)
-                {
-                    return;
+            loop {
+                match events.next().await {
+                    Some(Ok(event)) => {
+                        if let OrchestrationEvent::SessionChanged(e) = &event.event
+                            && e.thread_id == thread.id
+                            && matches!(e.status, SessionStatus::Stopped | SessionStatus::Error)
+                        {
+                            return;
+                        }
+                    }
+                    Some(Err(e)) => {
+                        tracing::warn!("waiting for an agent to stop: {e}");
+                        tokio::time::sleep(Duration::from_millis(200)).await;
+                    }
+                    None => std::future::pending::<()>().await,
                 }
             }
         };

@@ -3,6 +3,7 @@
 //! → publish after commit.
 
 use super::decider::{Rejection, decide_client, decide_internal};
+use super::follow::Follower;
 use super::workspace;
 use crate::persistence::event_store::append_in;
 use crate::persistence::projection_reader::load_summaries;
@@ -54,6 +55,7 @@ pub struct Engine {
     jobs: mpsc::Sender<Job>,
     events: broadcast::Sender<Arc<StoredEvent>>,
     sequence: watch::Receiver<u64>,
+    store: EventStore,
 }
 
 impl Engine {
@@ -91,6 +93,7 @@ impl Engine {
             jobs,
             events,
             sequence,
+            store,
         };
         engine
             .settle_after_restart(interrupted, live_sessions)
@@ -181,7 +184,14 @@ impl Engine {
         answer.await.map_err(|_| DispatchError::Stopped)?
     }
 
-    /// Every event committed from now on.
+    /// Every event after `after`, from the log and then live, with no gap
+    /// or duplicate (see `follow.rs`).
+    pub fn follow(&self, after: u64) -> Follower {
+        Follower::new(self.events.subscribe(), self.store.clone(), after)
+    }
+
+    /// Every event committed from now on, straight from the broadcast.
+    #[cfg(test)]
     pub fn subscribe(&self) -> broadcast::Receiver<Arc<StoredEvent>> {
         self.events.subscribe()
     }

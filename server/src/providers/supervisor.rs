@@ -6,15 +6,18 @@ use super::agent::{SessionConfig, TurnSettings};
 use super::binaries;
 use super::primer::{self, Why};
 use super::session::{Input, ModelCache, Session, Shared};
-use crate::orchestration::Engine;
-use crate::persistence::{EventStore, StoreError, projection_reader};
+use crate::orchestration::{Engine, Follower};
+use crate::persistence::{StoreError, projection_reader};
 use peon_app::contracts::*;
 use sqlx::SqlitePool;
 use std::collections::HashMap;
 use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Duration;
-use tokio::sync::{broadcast, mpsc};
+use tokio::sync::mpsc;
+
+/// How long to wait before reading the log again after a failed read.
+const LOG_RETRY: Duration = Duration::from_millis(500);
 
 /// An agent with no turn to run is stopped after this long by default.
 pub const DEFAULT_IDLE_TIMEOUT: Duration = Duration::from_secs(15 * 60);
@@ -51,8 +54,8 @@ impl Agents {
         pool: SqlitePool,
         options: AgentOptions,
     ) -> Result<Self, StoreError> {
-        let events = engine.subscribe();
         let model = projection_reader::load_summaries(&pool).await?;
+        let events = engine.follow(model.sequence);
         let models = ModelCache::default();
         {
             let (engine, pool, model) = (engine.clone(), pool.clone(), model.clone());
@@ -63,7 +66,6 @@ impl Agents {
         }
         let supervisor = Supervisor {
             engine,
-            store: EventStore::new(pool.clone()),
             pool,
             model,
             sessions: HashMap::new(),
@@ -94,7 +96,6 @@ impl Agents {
 
 struct Supervisor {
     engine: Engine,
-    store: EventStore,
     pool: SqlitePool,
     /// Summaries only, folded from the log like the engine's own.
     model: ReadModel,
@@ -105,29 +106,15 @@ struct Supervisor {
 }
 
 impl Supervisor {
-    async fn run(mut self, mut events: broadcast::Receiver<Arc<StoredEvent>>) {
-        loop {
-            match events.recv().await {
+    async fn run(mut self, mut events: Follower) {
+        while let Some(next) = events.next().await {
+            match next {
                 Ok(event) => self.handle(&event).await,
-                Err(broadcast::error::RecvError::Lagged(_)) => self.catch_up().await,
-                Err(broadcast::error::RecvError::Closed) => break,
-            }
-        }
-    }
-
-    /// Reads what the broadcast dropped from the log, so no turn is missed.
-    async fn catch_up(&mut self) {
-        loop {
-            match self.store.read_page(self.model.sequence, 1_000).await {
-                Ok(page) if page.is_empty() => return,
-                Ok(page) => {
-                    for event in page {
-                        self.handle(&event).await;
-                    }
-                }
                 Err(e) => {
+                    // Nothing is skipped: the follower reads the same place
+                    // again on the next call.
                     tracing::error!("agents could not read the log: {e}");
-                    return;
+                    tokio::time::sleep(LOG_RETRY).await;
                 }
             }
         }

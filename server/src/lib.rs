@@ -13,6 +13,7 @@ pub mod persistence;
 pub mod providers;
 pub mod security;
 pub mod site;
+pub mod tasks;
 pub mod terminals;
 #[cfg(test)]
 mod testing;

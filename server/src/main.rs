@@ -106,6 +106,8 @@ async fn serve(settings: &Settings) -> Result<(), String> {
     )
     .await
     .map_err(|e| e.to_string())?;
+    // Either failing leaves a peon that cannot write or run turns: exit.
+    let vital = (engine.clone(), agents.clone());
     let backend = ServerBackend {
         engine,
         agents,
@@ -173,6 +175,8 @@ async fn serve(settings: &Settings) -> Result<(), String> {
             let _ = stopping.wait_for(|s| *s).await;
             tokio::time::sleep(SHUTDOWN_GRACE).await;
         } => Ok(()),
+        reason = vital.0.failed() => Err(format!("stopping: {reason}")),
+        reason = vital.1.failed() => Err(format!("stopping: {reason}")),
     }
 }
 

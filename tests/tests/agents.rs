@@ -30,6 +30,7 @@ both!(
     idle_agent_stops_and_resumes,
     archiving_stops_a_running_turn,
     pending_approval_across_restart,
+    a_refused_write_still_settles_the_turn,
 );
 
 /// Starts a turn the model never finishes; returns once its text streams.
@@ -677,4 +678,42 @@ async fn claude_goes_on_when_its_conversation_is_gone() {
         request.contains("could not be resumed") && request.contains("mango"),
         "the new conversation was not primed: {request}"
     );
+}
+
+/// The database refuses to record the turn's end for a while (a trigger in
+/// peon's own SQLite file, as a full disk or a lock would): the turn shows
+/// as running, never as lost, and settles once the write goes through.
+async fn a_refused_write_still_settles_the_turn(agent: Agent) {
+    let world = AgentWorld::new(agent).await;
+    let peon = world.start_peon();
+    let thread = Thread::create(&peon, &world, "approval-required").await;
+    let url = format!("sqlite://{}", peon.data_dir.join("peon.sqlite3").display());
+    let db = sqlx::SqlitePool::connect(&url)
+        .await
+        .expect("open peon's database");
+    sqlx::query(
+        "CREATE TRIGGER injected_failure BEFORE INSERT ON events \
+         WHEN NEW.event_type = 'turn.completed' \
+         BEGIN SELECT RAISE(ABORT, 'injected failure'); END",
+    )
+    .execute(&db)
+    .await
+    .expect("trigger");
+    let turn = thread.send("hello there").await;
+    thread
+        .wait_for("the answer", |p| {
+            (answer(p, &turn) == "You said: hello there").then_some(())
+        })
+        .await;
+    tokio::time::sleep(std::time::Duration::from_millis(800)).await;
+    let page = thread.page().await;
+    let running = turn_of(&page, &turn).expect("turn");
+    assert_ne!(running["status"], "completed", "{running:#}");
+    assert!(running["completed_at"].is_null(), "{running:#}");
+    sqlx::query("DROP TRIGGER injected_failure")
+        .execute(&db)
+        .await
+        .expect("drop trigger");
+    let done = thread.settled(&turn).await;
+    assert_eq!(done["status"], "completed", "{done:#}");
 }

@@ -9,6 +9,7 @@ use crate::persistence::event_store::append_in;
 use crate::persistence::projection_reader::load_summaries;
 use crate::persistence::projector::{project_all, project_log_from};
 use crate::persistence::{Database, DatabaseError, EventStore, NewEvent, StoreError};
+use crate::tasks::Vital;
 use chrono::{DateTime, Utc};
 use peon_app::api::DispatchOutcome;
 use peon_app::contracts::*;
@@ -56,6 +57,7 @@ pub struct Engine {
     events: broadcast::Sender<Arc<StoredEvent>>,
     sequence: watch::Receiver<u64>,
     store: EventStore,
+    writer: Vital,
 }
 
 impl Engine {
@@ -88,12 +90,13 @@ impl Engine {
             events: events.clone(),
             sequence: seq_tx,
         };
-        tokio::spawn(writer.run(rx));
+        let writer = Vital::watch("the engine's writer", tokio::spawn(writer.run(rx)));
         let engine = Self {
             jobs,
             events,
             sequence,
             store,
+            writer,
         };
         engine
             .settle_after_restart(interrupted, live_sessions)
@@ -152,15 +155,41 @@ impl Engine {
         .await
     }
 
-    /// Dispatches a reactor's command, under a new command id.
+    /// Dispatches a reactor's command, under a new command id. A write
+    /// that fails (the database is locked, full, or refused it) is logged
+    /// and tried again until it lands, with a growing pause: a reactor's
+    /// news — an agent's words, a turn's end — must not be dropped, and the
+    /// events after it must wait for it. Rejections and a stopped engine
+    /// are returned at once.
     pub async fn dispatch_internal(
         &self,
         command: InternalCommand,
         actor: Actor,
         causation: Option<EventId>,
     ) -> Result<DispatchOutcome, DispatchError> {
-        self.send(CommandId::new(), command.into(), actor, causation)
-            .await
+        let mut pause = RETRY_FIRST;
+        loop {
+            match self
+                .send(CommandId::new(), command.clone().into(), actor, causation)
+                .await
+            {
+                Err(DispatchError::Store(e)) => {
+                    tracing::error!(
+                        "could not record {}: {e}; trying again in {pause:?}",
+                        internal_name(&command)
+                    );
+                    tokio::time::sleep(pause).await;
+                    pause = (pause * 2).min(RETRY_MAX);
+                }
+                other => return other,
+            }
+        }
+    }
+
+    /// Resolves with the reason if the writer task fails (peon then exits:
+    /// nothing could be written any more).
+    pub async fn failed(&self) -> String {
+        self.writer.failed().await
     }
 
     async fn send(
@@ -206,6 +235,22 @@ impl Engine {
     }
 }
 
+/// A setting whose update makes the writer panic, in tests only.
+#[cfg(test)]
+pub const PANIC_ON_SETTING: &str = "test.panic-the-writer";
+
+/// Pauses between attempts at a failed internal write.
+const RETRY_FIRST: std::time::Duration = std::time::Duration::from_millis(100);
+const RETRY_MAX: std::time::Duration = std::time::Duration::from_secs(5);
+
+/// An internal command's wire name, for logs.
+pub fn internal_name(command: &InternalCommand) -> String {
+    serde_json::to_value(command)
+        .ok()
+        .and_then(|v| v["type"].as_str().map(str::to_string))
+        .unwrap_or_default()
+}
+
 pub const RESTART_MESSAGE: &str = "peon stopped while this turn was running, so it was interrupted";
 
 struct Writer {
@@ -233,6 +278,12 @@ impl Writer {
         actor: Actor,
         causation: Option<EventId>,
     ) -> Result<DispatchOutcome, DispatchError> {
+        #[cfg(test)]
+        if let AnyCommand::Client(Command::SettingsUpdate { key, .. }) = command
+            && key == PANIC_ON_SETTING
+        {
+            panic!("injected writer failure");
+        }
         let hash = command_hash(command)?;
         if let Some(outcome) = self.receipt(command_id, &hash).await? {
             return Ok(outcome);

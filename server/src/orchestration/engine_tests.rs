@@ -230,3 +230,83 @@ async fn start_up_catches_projections_up_with_the_log() {
     assert!(model.projects.contains_key(&project_id));
     assert_eq!(engine.last_sequence(), 1);
 }
+
+/// A write the database refuses (here a trigger, as a full disk or a lock
+/// would) is retried until it lands: a reactor's news is never dropped.
+#[tokio::test]
+async fn a_failed_internal_write_is_retried_until_it_lands() {
+    let (dir, db) = temp_db().await;
+    let engine = Engine::start(&db).await.expect("start");
+    let (project_id, envelope) = create_project(dir.path());
+    engine.dispatch(envelope).await.expect("project");
+    let (thread_id, envelope) = create_thread(project_id);
+    engine.dispatch(envelope).await.expect("thread");
+    sqlx::query(
+        "CREATE TRIGGER injected_failure BEFORE INSERT ON events \
+         WHEN NEW.event_type = 'session.changed' \
+         BEGIN SELECT RAISE(ABORT, 'injected failure'); END",
+    )
+    .execute(&db.pool)
+    .await
+    .expect("trigger");
+    let write = {
+        let engine = engine.clone();
+        tokio::spawn(async move {
+            engine
+                .dispatch_internal(
+                    InternalCommand::ChangeSession {
+                        thread_id,
+                        status: SessionStatus::Ready,
+                        provider_thread_id: None,
+                        last_error: None,
+                    },
+                    Actor::Provider,
+                    None,
+                )
+                .await
+        })
+    };
+    tokio::time::sleep(std::time::Duration::from_millis(500)).await;
+    assert!(!write.is_finished(), "still trying while the write fails");
+    assert_eq!(event_count(&db).await, 2, "nothing half-written");
+    sqlx::query("DROP TRIGGER injected_failure")
+        .execute(&db.pool)
+        .await
+        .expect("drop trigger");
+    let outcome = tokio::time::timeout(std::time::Duration::from_secs(10), write)
+        .await
+        .expect("lands once the database takes it")
+        .expect("task")
+        .expect("dispatched");
+    assert_eq!(outcome.first_sequence, 3);
+    let summary = projection_reader::load_thread(&db.pool, thread_id)
+        .await
+        .expect("load")
+        .expect("thread");
+    assert_eq!(summary.session_status, SessionStatus::Ready);
+}
+
+/// A writer that panics is reported (peon's `main` exits with it) instead
+/// of leaving a server that answers "the engine has stopped" forever.
+#[tokio::test]
+async fn a_writer_that_panics_is_reported_with_its_reason() {
+    let (_dir, db) = temp_db().await;
+    let engine = Engine::start(&db).await.expect("start");
+    let refused = engine
+        .dispatch(CommandEnvelope::new(Command::SettingsUpdate {
+            key: super::engine::PANIC_ON_SETTING.into(),
+            value: serde_json::json!(1),
+        }))
+        .await;
+    assert!(
+        matches!(refused, Err(DispatchError::Stopped)),
+        "{refused:?}"
+    );
+    let reason = tokio::time::timeout(std::time::Duration::from_secs(5), engine.failed())
+        .await
+        .expect("reported");
+    assert_eq!(
+        reason,
+        "the engine's writer panicked: injected writer failure"
+    );
+}

@@ -6,7 +6,8 @@ use super::AgentOptions;
 use super::agent::{self, Agent, RuntimeEvent, SessionConfig, TurnSettings};
 use super::coalesce::{Coalescer, Flush};
 use super::primer::{self, Why};
-use crate::orchestration::Engine;
+use crate::orchestration::engine::internal_name;
+use crate::orchestration::{DispatchError, Engine};
 use peon_app::contracts::*;
 use sqlx::SqlitePool;
 use std::collections::HashMap;
@@ -588,15 +589,21 @@ impl Session {
         self.dispatch_caused(command, cause).await;
     }
 
+    /// Store failures are retried by the engine until the write lands;
+    /// what comes back here is a refusal or a stopped engine.
     async fn dispatch_caused(&self, command: InternalCommand, cause: Option<EventId>) {
-        let kind = command_name(&command);
-        if let Err(e) = self
+        let kind = internal_name(&command);
+        match self
             .engine
             .dispatch_internal(command, Actor::Provider, cause)
             .await
         {
+            Ok(_) => {}
             // E.g. the thread was deleted while its agent was still talking.
-            tracing::debug!(thread = %self.thread_id, "{kind} refused: {e}");
+            Err(DispatchError::Rejected(e)) => {
+                tracing::debug!(thread = %self.thread_id, "{kind} refused: {e}");
+            }
+            Err(e) => tracing::error!(thread = %self.thread_id, "{kind} not recorded: {e}"),
         }
     }
 }
@@ -616,13 +623,6 @@ fn clip(text: String, max: usize) -> String {
         &text[..end],
         text.len() - end
     )
-}
-
-fn command_name(command: &InternalCommand) -> String {
-    serde_json::to_value(command)
-        .ok()
-        .and_then(|v| v["type"].as_str().map(str::to_string))
-        .unwrap_or_default()
 }
 
 async fn next_runtime(rx: &mut Option<mpsc::Receiver<RuntimeEvent>>) -> Option<RuntimeEvent> {

@@ -16,6 +16,10 @@ use std::sync::Arc;
 use std::time::Duration;
 use tokio::sync::mpsc;
 
+/// A setting whose update makes the supervisor panic, in tests only.
+#[cfg(test)]
+pub const PANIC_ON_SETTING: &str = "test.panic-the-supervisor";
+
 /// How long to wait before reading the log again after a failed read.
 const LOG_RETRY: Duration = Duration::from_millis(500);
 
@@ -44,6 +48,7 @@ impl Default for AgentOptions {
 #[derive(Clone)]
 pub struct Agents {
     models: ModelCache,
+    supervisor: crate::tasks::Vital,
 }
 
 impl Agents {
@@ -73,8 +78,17 @@ impl Agents {
             options: Arc::new(options),
             models: models.clone(),
         };
-        tokio::spawn(supervisor.run(events));
-        Ok(Self { models })
+        let supervisor = crate::tasks::Vital::watch(
+            "the agents' supervisor",
+            tokio::spawn(supervisor.run(events)),
+        );
+        Ok(Self { models, supervisor })
+    }
+
+    /// Resolves with the reason if the supervisor fails (peon then exits:
+    /// no turn would be run or settled any more).
+    pub async fn failed(&self) -> String {
+        self.supervisor.failed().await
     }
 
     /// What each agent looks like on this machine, with the models it
@@ -123,6 +137,12 @@ impl Supervisor {
     async fn handle(&mut self, stored: &StoredEvent) {
         if stored.sequence <= self.model.sequence {
             return;
+        }
+        #[cfg(test)]
+        if let OrchestrationEvent::SettingsUpdated(e) = &stored.event
+            && e.key == PANIC_ON_SETTING
+        {
+            panic!("injected supervisor failure");
         }
         self.model.apply(stored);
         use OrchestrationEvent as E;
@@ -298,5 +318,34 @@ impl Supervisor {
         {
             tracing::debug!("agents: command refused: {e}");
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::testing::temp_db;
+
+    #[tokio::test]
+    async fn a_supervisor_that_panics_is_reported_with_its_reason() {
+        let (_dir, db) = temp_db().await;
+        let engine = Engine::start(&db).await.expect("start");
+        let agents = Agents::start(engine.clone(), db.pool.clone(), AgentOptions::default())
+            .await
+            .expect("agents");
+        engine
+            .dispatch(CommandEnvelope::new(Command::SettingsUpdate {
+                key: PANIC_ON_SETTING.into(),
+                value: serde_json::json!(1),
+            }))
+            .await
+            .expect("the setting itself is stored");
+        let reason = tokio::time::timeout(Duration::from_secs(5), agents.failed())
+            .await
+            .expect("reported");
+        assert_eq!(
+            reason,
+            "the agents' supervisor panicked: injected supervisor failure"
+        );
     }
 }

@@ -190,14 +190,22 @@ pub struct ApprovalView {
     pub created_at: DateTime<Utc>,
 }
 
+/// The folder a thread works in: its worktree, else its project's folder.
+/// The one rule; `None` only when the project is gone.
+pub fn thread_folder<'a>(
+    thread: &'a ThreadSummary,
+    project: Option<&'a Project>,
+) -> Option<&'a str> {
+    thread
+        .worktree_path
+        .as_deref()
+        .or(project.map(|p| p.workspace_root.as_str()))
+}
+
 impl ReadModel {
-    /// The folder a thread works in: its worktree, else its project's.
+    /// The folder a thread works in (`thread_folder`).
     pub fn folder_of<'a>(&'a self, thread: &'a ThreadSummary) -> Option<&'a str> {
-        thread.worktree_path.as_deref().or_else(|| {
-            self.projects
-                .get(&thread.project_id)
-                .map(|p| p.workspace_root.as_str())
-        })
+        thread_folder(thread, self.projects.get(&thread.project_id))
     }
 
     /// A model that keeps every thread's full timeline.

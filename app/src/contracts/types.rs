@@ -118,6 +118,17 @@ wire_enum! {
     }
 }
 
+impl SessionStatus {
+    /// Whether an agent process is up for the thread: the one definition
+    /// (an agent in error has exited).
+    pub fn is_live(self) -> bool {
+        matches!(
+            self,
+            SessionStatus::Starting | SessionStatus::Ready | SessionStatus::Running
+        )
+    }
+}
+
 wire_enum! {
     FileChangeKind { Added = "added", Modified = "modified", Deleted = "deleted", Renamed = "renamed" }
 }

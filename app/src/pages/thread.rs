@@ -66,64 +66,59 @@ fn load_into_store(store: Store, thread: ThreadId, before: Option<u32>, merge: P
 fn ThreadView(response: ThreadPageResponse) -> impl IntoView {
     let store = use_store();
     let id = response.thread.id;
-    // Live once the store holds this thread's page; until then (and on the
-    // server) the page as fetched.
-    let live = Memo::new(move |_| {
-        store.live.with(|m| {
-            m.as_ref().map(|m| {
-                m.threads
-                    .get(&id)
-                    .map(|t| (t.clone(), m.pages.get(&id).cloned()))
+    let view = PageView {
+        store,
+        id,
+        fetched: StoredValue::new(response.clone()),
+        source: Memo::new(move |_| {
+            store.live.with(|m| match m {
+                None => Source::Fetched,
+                Some(m) if !m.threads.contains_key(&id) => Source::Gone,
+                Some(m) if m.pages.contains_key(&id) => Source::Live,
+                Some(_) => Source::Fetched,
             })
-        })
-    });
-    let initial = StoredValue::new((response.thread.clone(), response.page.clone()));
-    let current = Memo::new(move |_| match live.get() {
-        Some(Some((thread, Some(page)))) => Some((thread, page)),
-        Some(None) => None,
-        _ => Some(initial.get_value()),
-    });
-    // Narrow views of `current`, so each part redraws only when it changes.
-    let exists = Memo::new(move |_| current.with(Option::is_some));
+        }),
+    };
+    // Narrow views, so each part redraws only when it changes; none clones
+    // the loaded page.
+    let exists = Memo::new(move |_| view.source.get() != Source::Gone);
     let header = Memo::new(move |_| {
-        current.with(|c| {
-            c.as_ref().map(|(t, p)| Header {
-                title: t.title.clone(),
-                state: t.state(),
-                facts: format!(
-                    "{} · {} · {}{}",
-                    agent_name(t.provider),
-                    t.model.as_deref().unwrap_or("default model"),
-                    t.runtime_mode,
-                    t.worktree_path
-                        .as_ref()
-                        .map(|w| format!(
-                            " · worktree {w} on {}",
-                            t.branch.as_deref().unwrap_or("?")
-                        ))
-                        .unwrap_or_default()
-                ),
-                latest_checkpoint: t.checkpoint_turn_count.filter(|n| *n > 0),
-                agent_up: matches!(
-                    t.session_status,
-                    SessionStatus::Starting | SessionStatus::Ready | SessionStatus::Running
-                ),
-                // Why the last turn, the agent or a revert failed.
-                error: t
-                    .active_turn
-                    .is_none()
-                    .then(|| t.last_error.clone())
-                    .flatten(),
-                reverting: t.revert_requested,
-                empty: t.turn_count == 0,
-                has_older: p.has_older(),
-            })
+        view.with(|t, p| Header {
+            title: t.title.clone(),
+            state: t.state(),
+            facts: format!(
+                "{} · {} · {}{}",
+                agent_name(t.provider),
+                t.model.as_deref().unwrap_or("default model"),
+                t.runtime_mode,
+                t.worktree_path
+                    .as_ref()
+                    .map(|w| format!(" · worktree {w} on {}", t.branch.as_deref().unwrap_or("?")))
+                    .unwrap_or_default()
+            ),
+            latest_checkpoint: t.checkpoint_turn_count.filter(|n| *n > 0),
+            agent_up: t.session_status.is_live(),
+            // Why the last turn, the agent or a revert failed.
+            error: t
+                .active_turn
+                .is_none()
+                .then(|| t.last_error.clone())
+                .flatten(),
+            reverting: t.revert_requested,
+            empty: t.turn_count == 0,
+            has_older: p.has_older(),
         })
     });
-    let composer =
-        Memo::new(move |_| current.with(|c| c.as_ref().map(|(t, _)| ComposerState::of(t))));
+    let composer = Memo::new(move |_| view.with(|t, _| ComposerState::of(t)));
+    // One key per turn that changes whenever anything the turn shows does.
     let turns = Memo::new(move |_| {
-        current.with(|c| c.as_ref().map(|(_, p)| p.turns.clone()).unwrap_or_default())
+        view.with(|_, p| {
+            p.turns
+                .iter()
+                .map(|t| (t.id, fingerprint(t)))
+                .collect::<Vec<_>>()
+        })
+        .unwrap_or_default()
     });
     Effect::new(move |_| {
         if store.live.with(Option::is_some)
@@ -141,11 +136,10 @@ fn ThreadView(response: ThreadPageResponse) -> impl IntoView {
         if loading_older.get_untracked() || !store.has_page(id) {
             return;
         }
-        let Some(first) = current.with_untracked(|c| {
-            c.as_ref()
-                .filter(|(_, p)| p.has_older())
-                .map(|(_, p)| p.first_turn)
-        }) else {
+        let Some(first) = view
+            .with_untracked(|_, p| p.has_older().then_some(p.first_turn))
+            .flatten()
+        else {
             return;
         };
         loading_older.set(true);
@@ -226,8 +220,11 @@ fn ThreadView(response: ThreadPageResponse) -> impl IntoView {
                     </button>
                 </Show>
                 <ol class="timeline" data-testid="timeline">
-                    <For each=move || turns.get() key=turn_key let:turn>
-                        <Turn thread_id=id turn />
+                    <For each=move || turns.get() key=|k| *k let:key>
+                        {view
+                            .with_untracked(|_, p| p.turns.iter().find(|t| t.id == key.0).cloned())
+                            .flatten()
+                            .map(|turn| view! { <Turn thread_id=id turn /> })}
                     </For>
                 </ol>
                 <Show when=move || header.with(|h| h.as_ref().is_some_and(|h| h.empty))>
@@ -255,20 +252,72 @@ struct Header {
     has_older: bool,
 }
 
-/// Changes whenever a turn's rendering would, so only changed turns redraw.
-fn turn_key(turn: &TurnView) -> (TurnId, TurnStatus, usize, usize, bool) {
-    let last_len = turn.items.last().map_or(0, |item| match item {
-        TimelineItem::Message(m) => m.text.len() + usize::from(m.streaming),
-        TimelineItem::Activity(a) => a.summary.len() + a.status.as_str().len(),
-        TimelineItem::Approval(a) => usize::from(a.decision.is_some()),
-    });
-    (
-        turn.id,
-        turn.status,
-        turn.items.len(),
-        last_len,
-        turn.checkpoint.is_some(),
-    )
+/// Where the thread page reads from: the live model once it holds this
+/// thread's page; before that (and on the server) the page as fetched.
+#[derive(Clone, Copy, Debug, PartialEq)]
+enum Source {
+    Fetched,
+    Live,
+    Gone,
+}
+
+/// The thread and its loaded page, read in place wherever they are now.
+#[derive(Clone, Copy)]
+struct PageView {
+    store: Store,
+    id: ThreadId,
+    fetched: StoredValue<ThreadPageResponse>,
+    source: Memo<Source>,
+}
+
+impl PageView {
+    /// Runs `f` on the thread and its page (tracking them); `None` once the
+    /// thread is gone.
+    fn with<R>(&self, f: impl FnOnce(&ThreadSummary, &ThreadPage) -> R) -> Option<R> {
+        match self.source.get() {
+            Source::Gone => None,
+            Source::Fetched => Some(self.fetched.with_value(|r| f(&r.thread, &r.page))),
+            Source::Live => self.store.live.with(|m| {
+                let m = m.as_ref()?;
+                Some(f(m.threads.get(&self.id)?, m.pages.get(&self.id)?))
+            }),
+        }
+    }
+
+    fn with_untracked<R>(&self, f: impl FnOnce(&ThreadSummary, &ThreadPage) -> R) -> Option<R> {
+        untrack(|| self.with(f))
+    }
+}
+
+/// Changes whenever anything a turn shows does (any item, not only the
+/// last: an activity settles after its approval was answered), without
+/// copying its text: lengths, states and ids, hashed.
+fn fingerprint(turn: &TurnView) -> u64 {
+    use std::hash::{Hash, Hasher};
+    let mut h = std::collections::hash_map::DefaultHasher::new();
+    turn.status.hash(&mut h);
+    turn.error.hash(&mut h);
+    turn.interrupt_requested.hash(&mut h);
+    turn.checkpoint
+        .as_ref()
+        .map(|c| (c.git_ref.as_str(), c.files.len(), c.skipped.len()))
+        .hash(&mut h);
+    for item in &turn.items {
+        match item {
+            TimelineItem::Message(m) => (0u8, m.id, m.text.len(), m.streaming).hash(&mut h),
+            TimelineItem::Activity(a) => (
+                1u8,
+                a.id,
+                a.kind,
+                a.status,
+                a.summary.len(),
+                a.detail.as_ref().map(String::len),
+            )
+                .hash(&mut h),
+            TimelineItem::Approval(a) => (2u8, a.id, a.decision).hash(&mut h),
+        }
+    }
+    h.finish()
 }
 
 /// Runs `change` (which adds content above the viewport) and scrolls so the
@@ -321,5 +370,58 @@ fn ThreadDiff(thread_id: ThreadId, latest: Memo<Option<u32>>) -> impl IntoView {
                 </div>
             }
         })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn turn_with(items: Vec<TimelineItem>) -> TurnView {
+        TurnView {
+            id: TurnId::from_u128(1),
+            number: 1,
+            status: TurnStatus::Running,
+            error: None,
+            requested_at: chrono::DateTime::UNIX_EPOCH,
+            completed_at: None,
+            interrupt_requested: false,
+            items,
+            checkpoint: None,
+        }
+    }
+
+    fn command(status: ActivityStatus, detail: Option<&str>) -> TimelineItem {
+        TimelineItem::Activity(ActivityView {
+            id: ActivityId::from_u128(2),
+            kind: ActivityKind::Command,
+            summary: "cargo test".into(),
+            detail: detail.map(str::to_string),
+            status,
+            created_at: chrono::DateTime::UNIX_EPOCH,
+        })
+    }
+
+    #[test]
+    fn a_turn_redraws_when_any_item_changes_not_only_the_last() {
+        let answered = TimelineItem::Approval(ApprovalView {
+            id: ApprovalId::from_u128(3),
+            kind: ApprovalKind::Command,
+            detail: "cargo test".into(),
+            decision: Some(ApprovalDecision::Accept),
+            created_at: chrono::DateTime::UNIX_EPOCH,
+        });
+        // The command settles after its approval (the last item) was
+        // answered.
+        let running = turn_with(vec![
+            command(ActivityStatus::Running, None),
+            answered.clone(),
+        ]);
+        let done = turn_with(vec![
+            command(ActivityStatus::Completed, Some("ok")),
+            answered,
+        ]);
+        assert_ne!(fingerprint(&running), fingerprint(&done));
+        assert_eq!(fingerprint(&running), fingerprint(&running.clone()));
     }
 }

@@ -151,11 +151,7 @@ impl Intake<'_> {
     /// so nothing writes into a folder about to be removed; refuses when
     /// it does not stop in time.
     async fn stop_agent(&self, thread: &ThreadSummary) -> Result<(), IntakeError> {
-        let running = matches!(
-            thread.session_status,
-            SessionStatus::Starting | SessionStatus::Ready | SessionStatus::Running
-        );
-        if !running {
+        if !thread.session_status.is_live() {
             return Ok(());
         }
         let mut events = self.engine.follow(self.engine.last_sequence());

@@ -81,7 +81,7 @@ impl Engine {
         let live_sessions: Vec<ThreadId> = model
             .threads
             .values()
-            .filter(|t| t.session_status != SessionStatus::Stopped)
+            .filter(|t| t.session_status.is_live())
             .map(|t| t.id)
             .collect();
         let writer = Writer {

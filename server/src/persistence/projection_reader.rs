@@ -431,8 +431,6 @@ pub async fn last_sequence(pool: &SqlitePool) -> Result<u64, StoreError> {
     Ok(seq.unwrap_or(0) as u64)
 }
 
-/// The folder a thread's agent works in: its worktree, else its project's
-/// workspace. `None` for an unknown thread.
 /// The id of a thread's turn `number`, if it exists.
 pub async fn turn_id(
     pool: &SqlitePool,
@@ -457,16 +455,26 @@ pub async fn load_thread(
     Ok(read_threads(&mut conn, Some(thread)).await?.remove(&thread))
 }
 
+/// The folder a thread's agent works in, by the one rule
+/// (`contracts::thread_folder`). `None` for an unknown thread.
 pub async fn thread_folder(
     pool: &SqlitePool,
     thread: ThreadId,
 ) -> Result<Option<std::path::PathBuf>, StoreError> {
-    let folder: Option<String> = sqlx::query_scalar(
-        "SELECT COALESCE(t.worktree_path, p.workspace_root) FROM projection_threads t \
-         JOIN projection_projects p ON p.id = t.project_id WHERE t.id = ?",
+    let mut conn = pool.acquire().await?;
+    let mut tx = sqlx::Connection::begin(&mut *conn).await?;
+    let Some(summary) = read_threads(&mut tx, Some(thread)).await?.remove(&thread) else {
+        return Ok(None);
+    };
+    let project = sqlx::query("SELECT * FROM projection_projects WHERE id = ?")
+        .bind(summary.project_id.to_string())
+        .fetch_optional(&mut *tx)
+        .await?
+        .map(|row| decode_project(&row))
+        .transpose()?;
+    tx.commit().await?;
+    Ok(
+        peon_app::contracts::thread_folder(&summary, project.as_ref())
+            .map(std::path::PathBuf::from),
     )
-    .bind(thread.to_string())
-    .fetch_optional(pool)
-    .await?;
-    Ok(folder.map(std::path::PathBuf::from))
 }

@@ -16,6 +16,8 @@ use std::sync::Arc;
 use std::time::Duration;
 use tokio::sync::mpsc;
 
+const NO_FOLDER: &str = "this thread has no folder: its project is gone";
+
 /// A setting whose update makes the supervisor panic, in tests only.
 #[cfg(test)]
 pub const PANIC_ON_SETTING: &str = "test.panic-the-supervisor";
@@ -185,7 +187,15 @@ impl Supervisor {
             }
             E::RevertRequested(e) => {
                 if let Some(thread) = self.model.threads.get(&e.thread_id).cloned() {
-                    let cwd = self.cwd_of(&thread);
+                    let Some(cwd) = self.cwd_of(&thread) else {
+                        self.dispatch(InternalCommand::FailRevert {
+                            thread_id: thread.id,
+                            turn_count: e.turn_count,
+                            error: NO_FOLDER.to_string(),
+                        })
+                        .await;
+                        return;
+                    };
                     let input = Input::Revert {
                         turn_count: e.turn_count,
                         cwd,
@@ -233,7 +243,12 @@ impl Supervisor {
                 return;
             }
         };
-        let cwd = self.cwd_of(&thread);
+        let Some(cwd) = self.cwd_of(&thread) else {
+            let error = Some(NO_FOLDER.to_string());
+            self.complete(thread.id, message.turn_id, TurnOutcome::Failed, error)
+                .await;
+            return;
+        };
         let number = thread.active_turn.as_ref().map_or(1, |t| t.number);
         // A new conversation for a thread that has history (after a revert):
         // the agent is told what remains of it.
@@ -283,9 +298,9 @@ impl Supervisor {
         })
     }
 
-    /// The folder the thread's agent works in.
-    fn cwd_of(&self, thread: &ThreadSummary) -> PathBuf {
-        PathBuf::from(self.model.folder_of(thread).unwrap_or("."))
+    /// The folder the thread's agent works in; never peon's own.
+    fn cwd_of(&self, thread: &ThreadSummary) -> Option<PathBuf> {
+        self.model.folder_of(thread).map(PathBuf::from)
     }
 
     fn send(&mut self, thread_id: ThreadId, input: Input) -> bool {

@@ -427,3 +427,102 @@ async fn a_turn_settled_by_a_restart_gets_its_checkpoint() {
     );
     assert_eq!(checkpoint["files"][0]["kind"], "added");
 }
+
+/// Sends `command` under the command id `id`.
+async fn dispatch_as_id(client: &reqwest::Client, url: &str, id: &str, command: Value) -> Value {
+    let r = client
+        .post(format!("{url}/api/dispatch"))
+        .json(&serde_json::json!({"envelope": {"command_id": id, "command": command}}))
+        .send()
+        .await
+        .expect("dispatch");
+    let status = r.status().as_u16();
+    let mut body: Value = r.json().await.expect("JSON");
+    body["status"] = status.into();
+    body
+}
+
+/// A worktree command the engine refuses touches nothing: no branch, no
+/// folder, no closed terminal. A retried one gets the first answer and
+/// makes nothing twice.
+#[tokio::test(flavor = "multi_thread")]
+async fn refused_worktree_commands_change_nothing() {
+    let world = AgentWorld::new(Agent::Codex).await;
+    let work = world.workspace();
+    git_repo(&work);
+    let peon = world.start_peon();
+    let client = reqwest::Client::new();
+    let project = new_id();
+    let r = dispatch(
+        &client,
+        &peon.url,
+        serde_json::json!({"type": "project.create", "project_id": project, "title": "work",
+            "workspace_root": work.display().to_string()}),
+    )
+    .await;
+    assert!(r.status().is_success());
+    let create = |thread: &str, title: &str| {
+        serde_json::json!({"type": "thread.create", "thread_id": thread, "project_id": project,
+            "title": title, "provider": "codex", "runtime_mode": "full-access",
+            "interaction_mode": "default", "worktree": true})
+    };
+    let branches = || git_in(&work, &["branch", "--list", "peon/*"]);
+    let worktrees = peon.data_dir.join("worktrees");
+    let folders = || {
+        std::fs::read_dir(&worktrees)
+            .map(|d| d.count())
+            .unwrap_or(0)
+    };
+
+    let empty_title = dispatch_as_id(&client, &peon.url, &new_id(), create(&new_id(), " ")).await;
+    assert_eq!(empty_title["status"], 422, "{empty_title}");
+    assert_eq!(empty_title["rejection"], "empty_title");
+    let used = new_id();
+    let setting = serde_json::json!({"type": "settings.update", "key": "k", "value": 1});
+    assert_eq!(
+        dispatch_as_id(&client, &peon.url, &used, setting).await["status"],
+        200
+    );
+    let reused = dispatch_as_id(&client, &peon.url, &used, create(&new_id(), "t")).await;
+    assert_eq!(reused["rejection"], "command_id_reused", "{reused}");
+    assert_eq!(branches(), "", "no branch was left by a refused create");
+    assert_eq!(folders(), 0, "no folder was left by a refused create");
+
+    // The same request twice: one worktree, the first answer again.
+    let (id, thread) = (new_id(), new_id());
+    let first = dispatch_as_id(&client, &peon.url, &id, create(&thread, "t")).await;
+    assert_eq!(first["status"], 200, "{first}");
+    let again = dispatch_as_id(&client, &peon.url, &id, create(&thread, "t")).await;
+    assert_eq!(again["status"], 200, "{again}");
+    assert_eq!(again["duplicate"], true);
+    assert_eq!(again["last_sequence"], first["last_sequence"]);
+    assert_eq!(branches().lines().count(), 1, "{}", branches());
+    assert_eq!(folders(), 1);
+
+    // A delete refused for its reused id leaves the thread's shell running.
+    let opened: Value = client
+        .post(format!("{}/api/terminals", peon.url))
+        .json(&serde_json::json!({"thread_id": thread, "action": {"action": "open"}}))
+        .send()
+        .await
+        .expect("open")
+        .json()
+        .await
+        .expect("terminals");
+    assert_eq!(opened[0]["running"], true, "{opened}");
+    let delete = serde_json::json!({"type": "thread.delete", "thread_id": thread,
+        "discard_changes": true});
+    let refused = dispatch_as_id(&client, &peon.url, &used, delete).await;
+    assert_eq!(refused["rejection"], "command_id_reused", "{refused}");
+    let listed: Value = client
+        .post(format!("{}/api/terminals", peon.url))
+        .json(&serde_json::json!({"thread_id": thread, "action": {"action": "list"}}))
+        .send()
+        .await
+        .expect("list")
+        .json()
+        .await
+        .expect("terminals");
+    assert_eq!(listed[0]["running"], true, "the shell still runs: {listed}");
+    assert_eq!(folders(), 1, "the worktree is still there");
+}

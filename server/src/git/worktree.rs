@@ -11,6 +11,8 @@ use std::path::{Path, PathBuf};
 pub struct Worktree {
     pub path: PathBuf,
     pub branch: String,
+    /// The branch was made for this worktree (undoing it deletes it).
+    pub created_branch: bool,
 }
 
 /// Creates a worktree of the repository at `project_root` in `path`, on
@@ -35,6 +37,7 @@ pub fn create(project_root: &Path, path: &Path, branch: &str) -> Result<Worktree
             "branch {branch} is already checked out in another worktree; choose another branch"
         ))
     };
+    let mut created_branch = false;
     let branch_ref = match repo.find_branch(branch, git2::BranchType::Local) {
         Ok(existing) if existing.is_head() || checked_out_in_a_worktree(&repo, branch) => {
             return Err(checked_out());
@@ -48,6 +51,7 @@ pub fn create(project_root: &Path, path: &Path, branch: &str) -> Result<Worktree
                     project_root.display()
                 ))
             })?;
+            created_branch = true;
             repo.branch(branch, &head, false)?.into_reference()
         }
         Err(e) => return Err(e.into()),
@@ -68,7 +72,21 @@ pub fn create(project_root: &Path, path: &Path, branch: &str) -> Result<Worktree
     Ok(Worktree {
         path: path.to_path_buf(),
         branch: branch.to_string(),
+        created_branch,
     })
+}
+
+/// Undoes `create` for a worktree nothing was recorded for: the folder
+/// goes, and so does its branch when `create` made it (from the project's
+/// commit, so it holds nothing of its own).
+pub fn undo(project_root: &Path, made: &Worktree) -> Result<(), GitError> {
+    remove(&made.path)?;
+    if made.created_branch {
+        let repo = open(project_root)?;
+        repo.find_branch(&made.branch, git2::BranchType::Local)?
+            .delete()?;
+    }
+    Ok(())
 }
 
 /// Whether one of the repository's linked worktrees has `branch` checked

@@ -17,25 +17,28 @@ const AGENT_STOP_WAIT: Duration = Duration::from_secs(10);
 const FILES_NAMED: usize = 5;
 
 impl Intake<'_> {
+    /// Makes the worktree only for a command the engine would accept, then
+    /// records it; if it is refused after all (another command got there
+    /// first), the folder and a branch made for it go again.
     pub(super) async fn create_in_worktree(
         &self,
-        mut envelope: CommandEnvelope,
+        envelope: CommandEnvelope,
     ) -> Result<DispatchOutcome, IntakeError> {
         let Command::ThreadCreate {
             thread_id,
             project_id,
             branch,
-            worktree_path,
             ..
-        } = &mut envelope.command
+        } = &envelope.command
         else {
             return Ok(self.engine.dispatch(envelope).await?);
         };
+        let checked = self.engine.check(&envelope).await?;
+        if checked.duplicate {
+            return Ok(checked);
+        }
         let model = projection_reader::load_summaries(self.pool).await?;
-        let project = model.projects.get(project_id);
-        // A retried command or an unknown project: the engine gives the
-        // answer (the first outcome, or the rejection) without a new folder.
-        let Some(project) = project.filter(|_| !model.threads.contains_key(thread_id)) else {
+        let Some(project) = model.projects.get(project_id) else {
             return Ok(self.engine.dispatch(envelope).await?);
         };
         let short = short_id(*thread_id);
@@ -52,7 +55,7 @@ impl Intake<'_> {
             .unwrap_or_else(|| "project".to_string());
         let path = self.worktrees_dir.join(format!("{folder}-{short}"));
         let made = blocking({
-            let (path, name) = (path.clone(), name.clone());
+            let root = root.clone();
             move || worktree::create(&root, &path, &name)
         })
         .await?
@@ -63,13 +66,21 @@ impl Intake<'_> {
             },
             other => IntakeError::Failed(format!("cannot create a worktree: {other}")),
         })?;
-        *branch = Some(made.branch);
-        *worktree_path = Some(made.path.display().to_string());
-        match self.engine.dispatch(envelope).await {
+        let mut filled = envelope.command.clone();
+        if let Command::ThreadCreate {
+            branch,
+            worktree_path,
+            ..
+        } = &mut filled
+        {
+            *branch = Some(made.branch.clone());
+            *worktree_path = Some(made.path.display().to_string());
+        }
+        match self.engine.dispatch_filled(&envelope, filled).await {
             Ok(outcome) => Ok(outcome),
             Err(e) => {
-                // Refused: the folder goes again (it holds nothing yet).
-                if let Err(undo) = blocking(move || worktree::remove(&path)).await? {
+                // Refused: nothing of it may stay (it holds nothing yet).
+                if let Err(undo) = blocking(move || worktree::undo(&root, &made)).await? {
                     tracing::warn!("could not remove an unused worktree: {undo}");
                 }
                 Err(e.into())
@@ -83,6 +94,11 @@ impl Intake<'_> {
         thread_id: ThreadId,
         discard: bool,
     ) -> Result<DispatchOutcome, IntakeError> {
+        // A refused delete must stop nothing and close nothing.
+        let checked = self.engine.check(&envelope).await?;
+        if checked.duplicate {
+            return Ok(checked);
+        }
         let thread = projection_reader::load_thread(self.pool, thread_id).await?;
         let Some((thread, path)) = thread.and_then(|t| self.worktree_of(&t).map(|p| (t, p))) else {
             let outcome = self.engine.dispatch(envelope).await?;
@@ -109,6 +125,10 @@ impl Intake<'_> {
         envelope: CommandEnvelope,
         project_id: ProjectId,
     ) -> Result<DispatchOutcome, IntakeError> {
+        let checked = self.engine.check(&envelope).await?;
+        if checked.duplicate {
+            return Ok(checked);
+        }
         let model = projection_reader::load_summaries(self.pool).await?;
         let all: Vec<ThreadId> = model
             .threads

@@ -45,9 +45,34 @@ pub enum EngineStartError {
 struct Job {
     command_id: CommandId,
     command: AnyCommand,
+    /// The command as its client sent it, when the server filled in parts
+    /// of `command` (a worktree's path): the receipt is keyed on it, so a
+    /// retry of the same request gets the first answer.
+    sent: Option<Command>,
+    /// Decide only: answer as dispatching would, write nothing.
+    check_only: bool,
     actor: Actor,
     causation: Option<EventId>,
     reply: oneshot::Sender<Result<DispatchOutcome, DispatchError>>,
+}
+
+type Answer = oneshot::Receiver<Result<DispatchOutcome, DispatchError>>;
+
+impl Job {
+    /// A client's command, to be written.
+    fn new(command_id: CommandId, command: AnyCommand) -> (Self, Answer) {
+        let (reply, answer) = oneshot::channel();
+        let job = Job {
+            command_id,
+            command,
+            sent: None,
+            check_only: false,
+            actor: Actor::Client,
+            causation: None,
+            reply,
+        };
+        (job, answer)
+    }
 }
 
 /// A handle to the engine; cheap to clone.
@@ -192,6 +217,31 @@ impl Engine {
         self.writer.failed().await
     }
 
+    /// What dispatching `envelope` would answer now, without writing
+    /// anything: the first answer for a retry (`duplicate`), the current
+    /// sequence for a command that would be accepted, or the refusal. For
+    /// commands whose side effects must not happen when they are refused.
+    pub async fn check(
+        &self,
+        envelope: &CommandEnvelope,
+    ) -> Result<DispatchOutcome, DispatchError> {
+        let (mut job, answer) = Job::new(envelope.command_id, envelope.command.clone().into());
+        job.check_only = true;
+        self.run(job, answer).await
+    }
+
+    /// Dispatches `filled`, the client's `sent` command with parts the
+    /// server filled in; the receipt is `sent`'s.
+    pub async fn dispatch_filled(
+        &self,
+        sent: &CommandEnvelope,
+        filled: Command,
+    ) -> Result<DispatchOutcome, DispatchError> {
+        let (mut job, answer) = Job::new(sent.command_id, filled.into());
+        job.sent = Some(sent.command.clone());
+        self.run(job, answer).await
+    }
+
     async fn send(
         &self,
         command_id: CommandId,
@@ -199,15 +249,15 @@ impl Engine {
         actor: Actor,
         causation: Option<EventId>,
     ) -> Result<DispatchOutcome, DispatchError> {
-        let (reply, answer) = oneshot::channel();
+        let (mut job, answer) = Job::new(command_id, command);
+        job.actor = actor;
+        job.causation = causation;
+        self.run(job, answer).await
+    }
+
+    async fn run(&self, job: Job, answer: Answer) -> Result<DispatchOutcome, DispatchError> {
         self.jobs
-            .send(Job {
-                command_id,
-                command,
-                actor,
-                causation,
-                reply,
-            })
+            .send(job)
             .await
             .map_err(|_| DispatchError::Stopped)?;
         answer.await.map_err(|_| DispatchError::Stopped)?
@@ -264,27 +314,24 @@ struct Writer {
 impl Writer {
     async fn run(mut self, mut rx: mpsc::Receiver<Job>) {
         while let Some(job) = rx.recv().await {
-            let result = self
-                .handle(job.command_id, &job.command, job.actor, job.causation)
-                .await;
+            let result = self.handle(&job).await;
             let _ = job.reply.send(result);
         }
     }
 
-    async fn handle(
-        &mut self,
-        command_id: CommandId,
-        command: &AnyCommand,
-        actor: Actor,
-        causation: Option<EventId>,
-    ) -> Result<DispatchOutcome, DispatchError> {
+    async fn handle(&mut self, job: &Job) -> Result<DispatchOutcome, DispatchError> {
+        let (command_id, command, actor, causation) =
+            (job.command_id, &job.command, job.actor, job.causation);
         #[cfg(test)]
         if let AnyCommand::Client(Command::SettingsUpdate { key, .. }) = command
             && key == PANIC_ON_SETTING
         {
             panic!("injected writer failure");
         }
-        let hash = command_hash(command)?;
+        let hash = match &job.sent {
+            Some(sent) => command_hash(&AnyCommand::Client(sent.clone()))?,
+            None => command_hash(command)?,
+        };
         if let Some(outcome) = self.receipt(command_id, &hash).await? {
             return Ok(outcome);
         }
@@ -295,6 +342,14 @@ impl Writer {
             }
             AnyCommand::Internal(c) => decide_internal(&self.model, c),
         }?;
+        if job.check_only {
+            return Ok(DispatchOutcome {
+                command_id,
+                first_sequence: self.model.sequence,
+                last_sequence: self.model.sequence,
+                duplicate: false,
+            });
+        }
         let occurred_at = now();
         let mut versions: HashMap<(StreamKind, String), u64> = HashMap::new();
         let new_events: Vec<NewEvent> = decided

@@ -3,10 +3,13 @@
 
 use super::agent::*;
 use super::codex_events::Translator;
+use super::codex_protocol as wire;
 use super::process::AgentProcess;
 use super::replies::Replies;
 use futures::future::BoxFuture;
 use peon_app::contracts::*;
+use serde::Serialize;
+use serde::de::DeserializeOwned;
 use serde_json::{Value, json};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
@@ -22,12 +25,68 @@ pub struct Codex {
     turn: Arc<Mutex<Option<String>>>,
 }
 
-/// Codex's approval policy and sandbox for a runtime mode. Asking before
-/// anything not known to be safe is codex's "untrusted" policy.
-fn policy(mode: RuntimeMode) -> (&'static str, &'static str) {
+/// Codex's approval policy, thread sandbox and turn sandbox for a runtime
+/// mode. Asking before anything not known to be safe is codex's
+/// "untrusted" policy.
+pub(super) fn policy(
+    mode: RuntimeMode,
+) -> (wire::AskForApproval, wire::SandboxMode, wire::SandboxPolicy) {
+    use wire::{AskForApproval as A, SandboxMode as M, SandboxPolicy as P};
     match mode {
-        RuntimeMode::ApprovalRequired => ("untrusted", "workspace-write"),
-        RuntimeMode::FullAccess => ("never", "danger-full-access"),
+        RuntimeMode::ApprovalRequired => (A::Untrusted, M::WorkspaceWrite, P::WorkspaceWrite),
+        RuntimeMode::FullAccess => (A::Never, M::DangerFullAccess, P::DangerFullAccess),
+    }
+}
+
+/// What `thread/start` (and `thread/resume`) is sent.
+pub(super) fn thread_params(config: &SessionConfig) -> wire::ThreadStartParams {
+    let (approval_policy, sandbox, _) = policy(config.settings.runtime_mode);
+    wire::ThreadStartParams {
+        cwd: config.cwd.display().to_string(),
+        approval_policy,
+        sandbox,
+        model: config.settings.model.clone(),
+    }
+}
+
+/// What `turn/start` is sent. The sandbox goes with every turn: codex keeps
+/// a turn's sandbox for the turns after it.
+pub(super) fn turn_params(
+    thread_id: &str,
+    text: &str,
+    settings: &TurnSettings,
+) -> wire::TurnStartParams {
+    let (approval_policy, _, sandbox_policy) = policy(settings.runtime_mode);
+    wire::TurnStartParams {
+        thread_id: thread_id.to_string(),
+        input: vec![wire::UserInput::Text {
+            text: text.to_string(),
+        }],
+        approval_policy,
+        sandbox_policy,
+        model: settings.model.clone(),
+    }
+}
+
+/// peon's decision in codex's words.
+pub(super) fn decision(decision: ApprovalDecision) -> wire::ApprovalResponse {
+    let decision = match decision {
+        ApprovalDecision::Accept => wire::Decision::Accept,
+        ApprovalDecision::AcceptForSession => wire::Decision::AcceptForSession,
+        ApprovalDecision::Decline => wire::Decision::Decline,
+        ApprovalDecision::Cancel => wire::Decision::Cancel,
+    };
+    wire::ApprovalResponse { decision }
+}
+
+/// What `initialize` is sent.
+pub(super) fn initialize_params() -> wire::InitializeParams {
+    wire::InitializeParams {
+        client_info: wire::ClientInfo {
+            name: "peon",
+            title: "peon",
+            version: env!("CARGO_PKG_VERSION"),
+        },
     }
 }
 
@@ -71,26 +130,19 @@ impl Codex {
     }
 
     async fn handshake(&mut self, config: &SessionConfig) -> Result<Vec<String>, AgentError> {
-        self.request(
-            "initialize",
-            json!({"clientInfo": {"name": "peon", "title": "peon", "version": env!("CARGO_PKG_VERSION")}}),
-        )
-        .await?;
+        self.request::<_, Value>("initialize", &initialize_params())
+            .await?;
         self.process.send(&json!({"method": "initialized"}))?;
-        let (approval, sandbox) = policy(config.settings.runtime_mode);
-        let mut params = json!({
-            "cwd": config.cwd.display().to_string(),
-            "approvalPolicy": approval,
-            "sandbox": sandbox,
-        });
-        if let Some(model) = &config.settings.model {
-            params["model"] = json!(model);
-        }
         let mut thread = None;
         if let Some(id) = &config.resume {
-            let mut resume = params.clone();
-            resume["threadId"] = json!(id);
-            match self.request("thread/resume", resume).await {
+            let resume = wire::ThreadResumeParams {
+                thread_id: id.clone(),
+                settings: thread_params(config),
+            };
+            match self
+                .request::<_, wire::ThreadResponse>("thread/resume", &resume)
+                .await
+            {
                 Ok(r) => thread = Some(r),
                 // A conversation codex no longer has starts afresh.
                 Err(e) => tracing::warn!("codex could not resume thread {id}: {e}"),
@@ -98,38 +150,40 @@ impl Codex {
         }
         let thread = match thread {
             Some(t) => t,
-            None => self.request("thread/start", params).await?,
+            None => {
+                self.request::<_, wire::ThreadResponse>("thread/start", &thread_params(config))
+                    .await?
+            }
         };
-        self.thread_id = thread["thread"]["id"]
-            .as_str()
-            .ok_or_else(|| AgentError::Refused {
-                agent: AGENT,
-                what: "thread/start".into(),
-                message: "no thread id in its answer".into(),
-            })?
-            .to_string();
-        let models = match self.request("model/list", json!({"limit": 50})).await {
-            Ok(list) => list["data"]
-                .as_array()
-                .map(|models| {
-                    models
-                        .iter()
-                        .filter_map(|m| m["model"].as_str().or(m["id"].as_str()))
-                        .map(str::to_string)
-                        .collect()
-                })
-                .unwrap_or_default(),
-            Err(_) => Vec::new(),
-        };
+        self.thread_id = thread.thread.id;
+        let models = self
+            .request::<_, wire::ModelListResponse>(
+                "model/list",
+                &wire::ModelListParams { limit: 50 },
+            )
+            .await
+            .map(|list| list.data.into_iter().map(|m| m.model).collect())
+            .unwrap_or_default();
         Ok(models)
     }
 
-    async fn request(&self, method: &str, params: Value) -> Result<Value, AgentError> {
+    /// Sends a request and decodes its answer; an answer of another shape
+    /// is an error naming the method.
+    async fn request<P: Serialize, R: DeserializeOwned>(
+        &self,
+        method: &str,
+        params: &P,
+    ) -> Result<R, AgentError> {
         let id = self.next_id.fetch_add(1, Ordering::Relaxed);
         let rx = self.replies.expect(&id.to_string());
         self.process
             .send(&json!({"id": id, "method": method, "params": params}))?;
-        Replies::wait(AGENT, method, rx).await
+        let answer = Replies::wait(AGENT, method, rx).await?;
+        R::deserialize(&answer).map_err(|e| AgentError::Refused {
+            agent: AGENT,
+            what: method.to_string(),
+            message: format!("an answer peon cannot read: {e}"),
+        })
     }
 }
 
@@ -140,23 +194,10 @@ impl Agent for Codex {
         settings: &'a TurnSettings,
     ) -> BoxFuture<'a, Result<(), AgentError>> {
         Box::pin(async move {
-            let (approval, _) = policy(settings.runtime_mode);
-            let mut params = json!({
-                "threadId": self.thread_id,
-                "input": [{"type": "text", "text": text}],
-                "approvalPolicy": approval,
-            });
-            if settings.runtime_mode == RuntimeMode::FullAccess {
-                params["sandboxPolicy"] = json!({"type": "dangerFullAccess"});
-            }
-            if let Some(model) = &settings.model {
-                params["model"] = json!(model);
-            }
-            let answer = self.request("turn/start", params).await?;
-            if let Some(id) = answer["turn"]["id"].as_str()
-                && let Ok(mut t) = self.turn.lock()
-            {
-                *t = Some(id.to_string());
+            let params = turn_params(&self.thread_id, text, settings);
+            let answer: wire::TurnResponse = self.request("turn/start", &params).await?;
+            if let Ok(mut t) = self.turn.lock() {
+                *t = Some(answer.turn.id);
             }
             Ok(())
         })
@@ -166,11 +207,11 @@ impl Agent for Codex {
         Box::pin(async move {
             let turn = self.turn.lock().ok().and_then(|t| t.clone());
             if let Some(turn_id) = turn {
-                self.request(
-                    "turn/interrupt",
-                    json!({"threadId": self.thread_id, "turnId": turn_id}),
-                )
-                .await?;
+                let params = wire::TurnInterruptParams {
+                    thread_id: self.thread_id.clone(),
+                    turn_id,
+                };
+                self.request::<_, Value>("turn/interrupt", &params).await?;
             }
             Ok(())
         })
@@ -183,14 +224,8 @@ impl Agent for Codex {
     ) -> BoxFuture<'a, Result<(), AgentError>> {
         Box::pin(async move {
             let id: Value = serde_json::from_str(request).unwrap_or(json!(request));
-            let decision = match decision {
-                ApprovalDecision::Accept => "accept",
-                ApprovalDecision::AcceptForSession => "acceptForSession",
-                ApprovalDecision::Decline => "decline",
-                ApprovalDecision::Cancel => "cancel",
-            };
             self.process
-                .send(&json!({"id": id, "result": {"decision": decision}}))
+                .send(&json!({"id": id, "result": self::decision(decision)}))
         })
     }
 
@@ -256,21 +291,4 @@ async fn read_loop(
         }
     }
     process.report_exit(&replies, &events).await;
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn modes_map_to_codex_approval_and_sandbox() {
-        assert_eq!(
-            policy(RuntimeMode::ApprovalRequired),
-            ("untrusted", "workspace-write")
-        );
-        assert_eq!(
-            policy(RuntimeMode::FullAccess),
-            ("never", "danger-full-access")
-        );
-    }
 }

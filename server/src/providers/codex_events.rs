@@ -1,8 +1,13 @@
-//! Codex app-server notifications and requests, in peon's terms.
+//! Codex app-server notifications and requests, in peon's terms. Each
+//! message is decoded into its type from `codex_protocol`; one peon cannot
+//! read is logged and shown in the work log, and a turn's end that cannot
+//! be read still ends the turn (as failed, saying why).
 
 use super::agent::RuntimeEvent;
-use super::wire::{first_line, text};
+use super::codex_protocol as wire;
+use super::wire::first_line;
 use peon_app::contracts::*;
+use serde::de::DeserializeOwned;
 use serde_json::Value;
 use std::collections::HashMap;
 
@@ -14,68 +19,105 @@ pub struct Translator {
     changes: HashMap<String, String>,
 }
 
+/// `params` as `T`, or a message saying what could not be read.
+fn decode<T: DeserializeOwned>(method: &str, params: &Value) -> Result<T, String> {
+    T::deserialize(params).map_err(|e| {
+        let message = format!("codex sent a {method} that peon cannot read: {e}");
+        tracing::error!("{message}");
+        message
+    })
+}
+
 impl Translator {
     pub fn notification(&mut self, method: &str, p: &Value) -> Vec<RuntimeEvent> {
-        match method {
-            "turn/started" => {
-                self.turn_id = p["turn"]["id"].as_str().map(str::to_string);
+        let events = match method {
+            "turn/started" => decode::<wire::TurnStarted>(method, p).map(|t| {
+                self.turn_id = Some(t.turn.id);
                 vec![RuntimeEvent::TurnStarted]
+            }),
+            "item/agentMessage/delta" => decode::<wire::AgentMessageDelta>(method, p).map(|d| {
+                vec![RuntimeEvent::TextDelta {
+                    item: d.item_id,
+                    text: d.delta,
+                }]
+            }),
+            "item/started" | "item/completed" => {
+                decode::<wire::ItemNotification>(method, p).map(|n| {
+                    self.item(n.item, method == "item/completed")
+                        .into_iter()
+                        .collect()
+                })
             }
-            "item/agentMessage/delta" => vec![RuntimeEvent::TextDelta {
-                item: text(&p["itemId"]),
-                text: text(&p["delta"]),
-            }],
-            "item/started" => self.item(&p["item"], false).into_iter().collect(),
-            "item/completed" => self.item(&p["item"], true).into_iter().collect(),
             "turn/completed" => {
                 self.turn_id = None;
                 self.changes.clear();
-                let turn = &p["turn"];
-                let outcome = match turn["status"].as_str() {
-                    Some("interrupted") => TurnOutcome::Interrupted,
-                    Some("failed") => TurnOutcome::Failed,
-                    _ => TurnOutcome::Completed,
-                };
-                let error = turn["error"]["message"].as_str().map(str::to_string);
-                vec![RuntimeEvent::TurnCompleted { outcome, error }]
+                return vec![turn_completed(decode::<wire::TurnCompleted>(method, p))];
             }
-            "error" => {
-                let message = p["error"]["message"]
-                    .as_str()
-                    .or(p["message"].as_str())
-                    .unwrap_or("codex reported an error");
-                vec![note(ActivityKind::Error, message, ActivityStatus::Failed)]
-            }
-            "warning" => vec![note(
-                ActivityKind::Warning,
-                p["message"].as_str().unwrap_or("warning"),
-                ActivityStatus::Completed,
-            )],
-            _ => Vec::new(),
-        }
+            "error" => decode::<wire::ErrorNotification>(method, p).map(|e| {
+                vec![if e.will_retry {
+                    note(
+                        ActivityKind::Warning,
+                        &e.error.message,
+                        ActivityStatus::Completed,
+                    )
+                } else {
+                    note(
+                        ActivityKind::Error,
+                        &e.error.message,
+                        ActivityStatus::Failed,
+                    )
+                }]
+            }),
+            "warning" => decode::<wire::WarningNotification>(method, p).map(|w| {
+                vec![note(
+                    ActivityKind::Warning,
+                    &w.message,
+                    ActivityStatus::Completed,
+                )]
+            }),
+            _ => Ok(Vec::new()),
+        };
+        events.unwrap_or_else(|message| {
+            vec![note(ActivityKind::Error, &message, ActivityStatus::Failed)]
+        })
     }
 
     /// A request codex makes of peon; `None` for kinds peon cannot answer.
     pub fn request(&mut self, method: &str, id: &Value, p: &Value) -> Option<RuntimeEvent> {
         let (kind, detail) = match method {
             "item/commandExecution/requestApproval" => {
-                let mut detail = format!("$ {}", command_of(p));
-                if let Some(cwd) = p["cwd"].as_str() {
-                    detail.push_str(&format!("\n(in {cwd})"));
-                }
-                if let Some(reason) = p["reason"].as_str() {
-                    detail.push_str(&format!("\n{reason}"));
-                }
+                let detail = match decode::<wire::CommandApprovalParams>(method, p) {
+                    Ok(a) => {
+                        let command = a
+                            .command_actions
+                            .as_ref()
+                            .and_then(|c| c.first())
+                            .map(|c| c.command.clone())
+                            .or(a.command)
+                            .unwrap_or_else(|| "command".to_string());
+                        let mut detail = format!("$ {command}");
+                        if let Some(cwd) = a.cwd {
+                            detail.push_str(&format!("\n(in {cwd})"));
+                        }
+                        if let Some(reason) = a.reason {
+                            detail.push_str(&format!("\n{reason}"));
+                        }
+                        detail
+                    }
+                    Err(message) => message,
+                };
                 (ApprovalKind::Command, detail)
             }
             "item/fileChange/requestApproval" => {
-                let item = text(&p["itemId"]);
-                let detail = self
-                    .changes
-                    .get(&item)
-                    .cloned()
-                    .or_else(|| p["reason"].as_str().map(str::to_string))
-                    .unwrap_or_else(|| "codex wants to change files".to_string());
+                let detail = match decode::<wire::FileChangeApprovalParams>(method, p) {
+                    Ok(a) => self
+                        .changes
+                        .get(&a.item_id)
+                        .cloned()
+                        .or(a.reason)
+                        .unwrap_or_else(|| "codex wants to change files".to_string()),
+                    Err(message) => message,
+                };
                 (ApprovalKind::FileChange, detail)
             }
             _ => return None,
@@ -87,18 +129,25 @@ impl Translator {
         })
     }
 
-    fn item(&mut self, item: &Value, done: bool) -> Option<RuntimeEvent> {
-        let id = text(&item["id"]);
-        let status = item_status(item, done);
-        match item["type"].as_str()? {
-            "agentMessage" if done => Some(RuntimeEvent::TextDone {
+    fn item(&mut self, item: wire::ThreadItem, done: bool) -> Option<RuntimeEvent> {
+        use wire::ThreadItem as I;
+        match item {
+            I::AgentMessage { id, text } if done => Some(RuntimeEvent::TextDone {
                 item: id,
-                text: item["text"].as_str().map(str::to_string),
+                text: Some(text),
             }),
-            "commandExecution" => {
+            I::AgentMessage { .. } => None,
+            I::CommandExecution {
+                id,
+                command,
+                command_actions,
+                status,
+                aggregated_output,
+                exit_code,
+            } => {
                 let detail = done.then(|| {
-                    let mut out = text(&item["aggregatedOutput"]);
-                    if let Some(code) = item["exitCode"].as_i64() {
+                    let mut out = aggregated_output.unwrap_or_default();
+                    if let Some(code) = exit_code {
                         if !out.is_empty() && !out.ends_with('\n') {
                             out.push('\n');
                         }
@@ -106,27 +155,34 @@ impl Translator {
                     }
                     out
                 });
+                // The command as the user would type it (codex wraps it
+                // in a shell).
+                let summary = command_actions
+                    .into_iter()
+                    .next()
+                    .map(|a| a.command)
+                    .unwrap_or(command);
                 Some(RuntimeEvent::Activity {
                     item: id,
                     kind: ActivityKind::Command,
-                    summary: command_of(item),
+                    summary,
                     detail,
-                    status,
+                    status: item_status(status, done),
                 })
             }
-            "fileChange" => {
-                let changes = item["changes"].as_array().cloned().unwrap_or_default();
+            I::FileChange {
+                id,
+                changes,
+                status,
+            } => {
                 let summary = changes
                     .iter()
-                    .map(|c| {
-                        let kind = c["kind"]["type"].as_str().unwrap_or("update");
-                        format!("{kind} {}", text(&c["path"]))
-                    })
+                    .map(wire::FileUpdateChange::describe)
                     .collect::<Vec<_>>()
                     .join(", ");
                 let detail = changes
                     .iter()
-                    .map(|c| format!("{}\n{}", text(&c["path"]), text(&c["diff"])))
+                    .map(|c| format!("{}\n{}", c.path, c.diff))
                     .collect::<Vec<_>>()
                     .join("\n");
                 self.changes.insert(id.clone(), detail.clone());
@@ -135,20 +191,10 @@ impl Translator {
                     kind: ActivityKind::FileChange,
                     summary,
                     detail: Some(detail),
-                    status,
+                    status: item_status(status, done),
                 })
             }
-            "reasoning" if done => {
-                let summary: Vec<String> = item["summary"]
-                    .as_array()
-                    .map(|parts| {
-                        parts
-                            .iter()
-                            .filter_map(|s| s.as_str().or(s["text"].as_str()))
-                            .map(str::to_string)
-                            .collect()
-                    })
-                    .unwrap_or_default();
+            I::Reasoning { id, summary } if done => {
                 let full = summary.join("\n");
                 if full.trim().is_empty() {
                     return None;
@@ -161,40 +207,89 @@ impl Translator {
                     status: ActivityStatus::Completed,
                 })
             }
-            "mcpToolCall" | "dynamicToolCall" | "webSearch" | "imageView" => {
-                let name = item["tool"]
-                    .as_str()
-                    .or(item["query"].as_str())
-                    .unwrap_or(item["type"].as_str().unwrap_or("tool"));
-                Some(RuntimeEvent::Activity {
-                    item: id,
-                    kind: ActivityKind::Tool,
-                    summary: name.to_string(),
-                    detail: None,
-                    status,
-                })
+            I::Reasoning { .. } => None,
+            I::McpToolCall {
+                id,
+                server,
+                tool,
+                status,
+            } => Some(tool_activity(
+                id,
+                format!("{server}: {tool}"),
+                item_status(status, done),
+            )),
+            I::DynamicToolCall { id, tool, status } => {
+                Some(tool_activity(id, tool, item_status(status, done)))
             }
-            _ => None,
+            I::WebSearch { id, query } => Some(tool_activity(
+                id,
+                format!("web search: {query}"),
+                done_or_running(done),
+            )),
+            I::ImageView { id, path } => Some(tool_activity(
+                id,
+                format!("view image {path}"),
+                done_or_running(done),
+            )),
+            I::Other => None,
         }
     }
 }
 
-fn item_status(item: &Value, done: bool) -> ActivityStatus {
-    match item["status"].as_str() {
-        Some("failed") => ActivityStatus::Failed,
-        Some("declined") => ActivityStatus::Declined,
-        _ if done => ActivityStatus::Completed,
-        _ => ActivityStatus::Running,
+/// The turn's end, whatever codex said: an end peon cannot read, or one
+/// that claims the turn is still in progress, fails the turn saying so.
+fn turn_completed(decoded: Result<wire::TurnCompleted, String>) -> RuntimeEvent {
+    use wire::TurnStatus as S;
+    match decoded {
+        Ok(done) => {
+            let error = done.turn.error.map(|e| e.message);
+            let outcome = match done.turn.status {
+                S::Completed => TurnOutcome::Completed,
+                S::Interrupted => TurnOutcome::Interrupted,
+                S::Failed => TurnOutcome::Failed,
+                S::InProgress => {
+                    let message = "codex ended the turn while reporting it still in progress";
+                    tracing::error!("{message}");
+                    return RuntimeEvent::TurnCompleted {
+                        outcome: TurnOutcome::Failed,
+                        error: Some(message.to_string()),
+                    };
+                }
+            };
+            RuntimeEvent::TurnCompleted { outcome, error }
+        }
+        Err(message) => RuntimeEvent::TurnCompleted {
+            outcome: TurnOutcome::Failed,
+            error: Some(message),
+        },
     }
 }
 
-/// The command as the user would type it (codex wraps it in a shell).
-fn command_of(v: &Value) -> String {
-    v["commandActions"][0]["command"]
-        .as_str()
-        .or(v["command"].as_str())
-        .unwrap_or("command")
-        .to_string()
+fn item_status(status: wire::ItemStatus, done: bool) -> ActivityStatus {
+    match status {
+        wire::ItemStatus::Failed => ActivityStatus::Failed,
+        wire::ItemStatus::Declined => ActivityStatus::Declined,
+        wire::ItemStatus::Completed => ActivityStatus::Completed,
+        wire::ItemStatus::InProgress => done_or_running(done),
+    }
+}
+
+fn done_or_running(done: bool) -> ActivityStatus {
+    if done {
+        ActivityStatus::Completed
+    } else {
+        ActivityStatus::Running
+    }
+}
+
+fn tool_activity(item: String, summary: String, status: ActivityStatus) -> RuntimeEvent {
+    RuntimeEvent::Activity {
+        item,
+        kind: ActivityKind::Tool,
+        summary,
+        detail: None,
+        status,
+    }
 }
 
 fn note(kind: ActivityKind, message: &str, status: ActivityStatus) -> RuntimeEvent {
@@ -321,5 +416,63 @@ mod tests {
                 error: Some("boom".into())
             }]
         );
+    }
+
+    #[test]
+    fn a_turn_end_peon_cannot_read_fails_the_turn_never_completes_it() {
+        let mut t = Translator::default();
+        let unknown = t.notification(
+            "turn/completed",
+            &serde_json::json!({"turn": {"id": "x", "status": "paused"}}),
+        );
+        match &unknown[..] {
+            [
+                RuntimeEvent::TurnCompleted {
+                    outcome: TurnOutcome::Failed,
+                    error: Some(e),
+                },
+            ] => {
+                assert!(e.contains("turn/completed") && e.contains("paused"), "{e}");
+            }
+            other => panic!("{other:?}"),
+        }
+        let in_progress = t.notification(
+            "turn/completed",
+            &serde_json::json!({"turn": {"id": "x", "status": "inProgress"}}),
+        );
+        assert!(matches!(
+            &in_progress[..],
+            [RuntimeEvent::TurnCompleted {
+                outcome: TurnOutcome::Failed,
+                error: Some(_)
+            }]
+        ));
+    }
+
+    #[test]
+    fn an_error_codex_retries_is_a_warning() {
+        let mut t = Translator::default();
+        let error = |will_retry: bool| {
+            serde_json::json!({"error": {"message": "stream disconnected"}, "threadId": "t",
+                               "turnId": "u", "willRetry": will_retry})
+        };
+        let retried = t.notification("error", &error(true));
+        assert!(matches!(&retried[..],
+            [RuntimeEvent::Activity { kind: ActivityKind::Warning, summary, .. }] if summary == "stream disconnected"));
+        let fatal = t.notification("error", &error(false));
+        assert!(matches!(
+            &fatal[..],
+            [RuntimeEvent::Activity {
+                kind: ActivityKind::Error,
+                status: ActivityStatus::Failed,
+                ..
+            }]
+        ));
+        let unreadable = t.notification(
+            "item/started",
+            &serde_json::json!({"item": {"type": "commandExecution"}}),
+        );
+        assert!(matches!(&unreadable[..],
+            [RuntimeEvent::Activity { kind: ActivityKind::Error, summary, .. }] if summary.contains("cannot read")));
     }
 }

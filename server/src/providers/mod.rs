@@ -9,6 +9,7 @@ mod claude_events;
 pub mod coalesce;
 mod codex;
 mod codex_events;
+mod codex_protocol;
 mod primer;
 mod process;
 mod replies;

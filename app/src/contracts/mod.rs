@@ -4,6 +4,7 @@
 
 pub mod command;
 pub mod event;
+pub mod git;
 pub mod ids;
 mod random;
 pub mod read_model;

@@ -1,7 +1,7 @@
 //! The change between two checkpoints: per-file stats and a unified patch.
 
 use super::{GitError, open, tree_of};
-use peon_app::api::FileDiff;
+use peon_app::contracts::git::FileDiff;
 use peon_app::contracts::{FileChangeKind, FileStat, ThreadId};
 use std::path::Path;
 

@@ -3,8 +3,8 @@
 
 use super::{GitError, commits, diff};
 use crate::persistence::{StoreError, projection_reader};
-use peon_app::api::DiffResponse;
 use peon_app::contracts::ThreadId;
+use peon_app::contracts::git::DiffResponse;
 use sqlx::SqlitePool;
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};

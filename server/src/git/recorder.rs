@@ -1,6 +1,7 @@
-//! Checkpoints around a turn: the folder before it (when the previous
+//! The checkpoint reactor: the folder before a turn (when the previous
 //! checkpoint is missing, e.g. before the first turn) and after it, each
-//! recorded in the log with the turn's per-file stats.
+//! recorded in the log with the turn's per-file stats; and a revert carried
+//! out, recorded as done or failed.
 
 use super::{GitError, Limits, capture, diff, open};
 use crate::orchestration::Engine;
@@ -113,5 +114,36 @@ async fn record(
     };
     if let Err(e) = engine.dispatch_internal(command, Actor::Server, None).await {
         tracing::debug!(%thread, "checkpoint not recorded: {e}");
+    }
+}
+
+/// Restores the thread's folder to checkpoint `turn_count` and records the
+/// outcome (the agent has been stopped by the caller).
+pub async fn revert(
+    engine: &Engine,
+    thread: ThreadId,
+    cwd: PathBuf,
+    turn_count: u32,
+    limits: &Limits,
+) {
+    let limits = limits.clone();
+    let done =
+        tokio::task::spawn_blocking(move || super::revert(&cwd, thread, turn_count, &limits))
+            .await
+            .map_err(|e| e.to_string())
+            .and_then(|r| r.map_err(|e| e.to_string()));
+    let command = match done {
+        Ok(()) => InternalCommand::CompleteRevert {
+            thread_id: thread,
+            turn_count,
+        },
+        Err(e) => InternalCommand::FailRevert {
+            thread_id: thread,
+            turn_count,
+            error: format!("could not revert to turn {turn_count}: {e}"),
+        },
+    };
+    if let Err(e) = engine.dispatch_internal(command, Actor::Server, None).await {
+        tracing::warn!(%thread, "revert outcome not recorded: {e}");
     }
 }

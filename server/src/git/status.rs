@@ -3,8 +3,8 @@
 //! the user's repository, because the user asked them to.
 
 use super::{GitError, open};
-use peon_app::api::{GitAction, GitStatus};
 use peon_app::contracts::FileStat;
+use peon_app::contracts::git::{GitAction, GitStatus};
 use std::path::Path;
 
 /// Carries out `action` in `workdir` and returns the status after it.

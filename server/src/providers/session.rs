@@ -6,6 +6,7 @@ use super::AgentOptions;
 use super::agent::{self, Agent, RuntimeEvent, SessionConfig, TurnSettings};
 use super::coalesce::{Coalescer, Flush};
 use super::primer::{self, Why};
+use super::wire::clip;
 use crate::orchestration::engine::internal_name;
 use crate::orchestration::{DispatchError, Engine};
 use peon_app::contracts::*;
@@ -430,31 +431,12 @@ impl Session {
         }
     }
 
+    /// Nothing may write in the folder while it is reverted: the agent
+    /// stops first.
     async fn revert(&mut self, turn_count: u32, cwd: std::path::PathBuf) {
         self.stop("the thread was reverted").await;
-        let thread = self.thread_id;
         let limits = self.options.checkpoints.clone();
-        let done = tokio::task::spawn_blocking(move || {
-            crate::git::revert(&cwd, thread, turn_count, &limits)
-        })
-        .await;
-        let command = match done {
-            Ok(Ok(())) => InternalCommand::CompleteRevert {
-                thread_id: thread,
-                turn_count,
-            },
-            Ok(Err(e)) => InternalCommand::FailRevert {
-                thread_id: thread,
-                turn_count,
-                error: format!("could not revert to turn {turn_count}: {e}"),
-            },
-            Err(e) => InternalCommand::FailRevert {
-                thread_id: thread,
-                turn_count,
-                error: format!("could not revert to turn {turn_count}: {e}"),
-            },
-        };
-        self.dispatch_caused(command, None).await;
+        crate::git::recorder::revert(&self.engine, self.thread_id, cwd, turn_count, &limits).await;
     }
 
     /// The conversation the agent was started to resume is gone (it said so
@@ -608,23 +590,6 @@ impl Session {
     }
 }
 
-/// At most `max` bytes of `text` (on a character boundary), saying how much
-/// was left out.
-fn clip(text: String, max: usize) -> String {
-    if text.len() <= max {
-        return text;
-    }
-    let mut end = max;
-    while !text.is_char_boundary(end) {
-        end -= 1;
-    }
-    format!(
-        "{}\n… ({} more bytes not kept)",
-        &text[..end],
-        text.len() - end
-    )
-}
-
 async fn next_runtime(rx: &mut Option<mpsc::Receiver<RuntimeEvent>>) -> Option<RuntimeEvent> {
     match rx {
         Some(rx) => rx.recv().await,
@@ -636,19 +601,5 @@ async fn sleep_until(deadline: Option<Instant>) {
     match deadline {
         Some(d) => tokio::time::sleep_until(d.into()).await,
         None => std::future::pending().await,
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::clip;
-
-    #[test]
-    fn long_details_are_clipped_on_a_character_boundary() {
-        assert_eq!(clip("short".into(), 10), "short");
-        let long = "é".repeat(10); // 20 bytes
-        let clipped = clip(long, 5);
-        assert!(clipped.starts_with("éé\n"), "{clipped}");
-        assert!(clipped.ends_with("(16 more bytes not kept)"), "{clipped}");
     }
 }

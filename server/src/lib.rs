@@ -10,6 +10,7 @@ pub mod http;
 pub mod intake;
 pub mod orchestration;
 pub mod persistence;
+pub mod private;
 pub mod providers;
 pub mod security;
 pub mod site;
@@ -17,3 +18,4 @@ pub mod tasks;
 pub mod terminals;
 #[cfg(test)]
 mod testing;
+pub mod worktrees;

@@ -23,6 +23,9 @@ async fn main() -> ExitCode {
         }
     };
     init_logging(&settings);
+    if peon_server::config::token_on_command_line(std::env::args_os()) {
+        tracing::warn!("{}", peon_server::config::TOKEN_ON_COMMAND_LINE);
+    }
     let result = match cli.command {
         Some(CliCommand::RebuildProjections) => rebuild(&settings).await,
         Some(CliCommand::Doctor) => check(&settings).await,
@@ -76,6 +79,7 @@ async fn check(settings: &Settings) -> Result<(), String> {
 
 async fn serve(settings: &Settings) -> Result<(), String> {
     let data_dir = settings.data_dir.clone();
+    keep_private(settings)?;
     let loopback = settings.host.is_loopback();
     // Whoever reaches peon can run commands on this machine: beyond
     // loopback, or behind a proxy (extra Host names), it always wants a
@@ -106,8 +110,18 @@ async fn serve(settings: &Settings) -> Result<(), String> {
     )
     .await
     .map_err(|e| e.to_string())?;
-    // Either failing leaves a peon that cannot write or run turns: exit.
-    let vital = (engine.clone(), agents.clone());
+    let terminals = peon_server::terminals::Terminals::start(data_dir.join(TERMINALS_DIR));
+    let worktree_reactor = peon_server::worktrees::start(
+        engine.clone(),
+        db.pool.clone(),
+        terminals.clone(),
+        data_dir.join(peon_server::backend::WORKTREES_DIR),
+    )
+    .await
+    .map_err(|e| e.to_string())?;
+    // Any of these failing leaves a peon that cannot write, run turns or
+    // clean up: exit.
+    let vital = (engine.clone(), agents.clone(), worktree_reactor);
     let backend = ServerBackend {
         engine,
         agents,
@@ -116,7 +130,7 @@ async fn serve(settings: &Settings) -> Result<(), String> {
         data_dir: data_dir.clone(),
         limits: settings.limits.clone(),
         allowed_roots: settings.allowed_roots.clone(),
-        terminals: peon_server::terminals::Terminals::start(data_dir.join(TERMINALS_DIR)),
+        terminals,
     };
     let security = Security::new(
         token.as_ref().map(|(t, _)| t.clone()),
@@ -177,7 +191,32 @@ async fn serve(settings: &Settings) -> Result<(), String> {
         } => Ok(()),
         reason = vital.0.failed() => Err(format!("stopping: {reason}")),
         reason = vital.1.failed() => Err(format!("stopping: {reason}")),
+        reason = vital.2.failed() => Err(format!("stopping: {reason}")),
     }
+}
+
+/// Only this user may read the data folder: looser modes left by an older
+/// peon or a umask are tightened, and said so.
+fn keep_private(settings: &Settings) -> Result<(), String> {
+    let data_dir = &settings.data_dir;
+    let tightened = peon_server::private::secure_data_dir(
+        data_dir,
+        &settings.database_path(),
+        &[&data_dir.join(security::TOKEN_FILE)],
+        &[
+            &data_dir.join(TERMINALS_DIR),
+            &data_dir.join(peon_server::backend::WORKTREES_DIR),
+        ],
+    )
+    .map_err(|e| format!("cannot make {} private: {e}", data_dir.display()))?;
+    for (path, old) in tightened {
+        tracing::warn!(
+            "{} could be read by other users of this machine (mode {old:o}); it is now \
+             readable by you only",
+            path.display()
+        );
+    }
+    Ok(())
 }
 
 /// A line for the person who started peon. Whoever reads stdout may have

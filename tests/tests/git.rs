@@ -362,15 +362,23 @@ async fn a_thread_in_its_own_worktree() {
             serde_json::json!({"type": "thread.delete", "thread_id": id, "discard_changes": discard}),
         )
     };
-    let refused = delete(false).await;
-    assert_eq!(refused.status(), 422);
+    // The delete is asked for; the worktree reactor finds the work and
+    // records why the thread stays.
+    let asked = delete(false).await;
     assert!(
-        refused
-            .text()
-            .await
-            .unwrap_or_default()
-            .contains("uncommitted changes (agent.txt)")
+        asked.status().is_success(),
+        "{}",
+        asked.text().await.unwrap_or_default()
     );
+    let error = thread
+        .wait_for("the refused delete", |p| {
+            let t = &p["thread"];
+            (t["delete_requested"] == false)
+                .then(|| t["last_error"].as_str().map(str::to_string))
+                .flatten()
+        })
+        .await;
+    assert!(error.contains("uncommitted changes (agent.txt)"), "{error}");
     assert!(folder.exists());
     assert_eq!(thread.page().await["thread"]["id"], id.as_str());
 
@@ -383,6 +391,17 @@ async fn a_thread_in_its_own_worktree() {
         "{}",
         r.text().await.unwrap_or_default()
     );
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
+    while snapshot(&client, &peon.url).await["threads"]
+        .as_array()
+        .is_some_and(|t| t.iter().any(|t| t["id"] == id.as_str()))
+    {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the thread was never deleted"
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
     assert!(!folder.exists(), "the worktree folder is removed");
     assert!(!git_in(&work, &["worktree", "list"]).contains(&branch));
     assert_eq!(

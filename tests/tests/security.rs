@@ -369,16 +369,28 @@ async fn repeated_wrong_logins_are_throttled() {
             .status();
         assert_eq!(status, 401, "wrong attempt {attempt}");
     }
-    for (what, token) in [("the right token", TOKEN), ("another guess", "guess-6")] {
-        let response = login(&client, &peon.url, token).await;
-        assert_eq!(response.status(), 429, "{what} after five wrong attempts");
-        let retry = response.headers().get("retry-after").expect("Retry-After");
-        assert!(!retry.is_empty(), "Retry-After is empty");
-        assert!(
-            session_cookie(&response).is_none(),
-            "a throttled login gets no cookie"
-        );
-    }
+    let response = login(&client, &peon.url, "guess-6").await;
+    assert_eq!(
+        response.status(),
+        429,
+        "another guess after five wrong ones"
+    );
+    let retry = response.headers().get("retry-after").expect("Retry-After");
+    assert!(!retry.is_empty(), "Retry-After is empty");
+    assert!(
+        session_cookie(&response).is_none(),
+        "a throttled login gets no cookie"
+    );
+    // One guesser must not lock out a right user behind the same address:
+    // slowed down, but let in.
+    let started = Instant::now();
+    let response = login(&client, &peon.url, TOKEN).await;
+    assert_eq!(response.status(), 303, "the right token during a lockout");
+    assert!(session_cookie(&response).is_some(), "and gets its cookie");
+    assert!(
+        started.elapsed() >= Duration::from_millis(900),
+        "past the limit every attempt waits its turn in the slow lane"
+    );
 
     // Guessing with the bearer header is limited the same way.
     let other = tempfile::tempdir().expect("dir");
@@ -393,19 +405,66 @@ async fn repeated_wrong_logins_are_throttled() {
             .status();
         assert_eq!(status, 401, "wrong bearer {attempt}");
     }
-    let blocked = client
-        .post(format!("{}/api/snapshot", peon.url))
-        .bearer_auth(TOKEN)
-        .send()
+    let snapshot = |token: &'static str| {
+        client
+            .post(format!("{}/api/snapshot", peon.url))
+            .bearer_auth(token)
+            .send()
+    };
+    let blocked = snapshot("guess-6").await.expect("blocked");
+    assert_eq!(blocked.status(), 429, "a sixth wrong bearer token");
+    let right = snapshot(TOKEN).await.expect("right");
+    assert_eq!(
+        right.status(),
+        200,
+        "the right bearer token during a lockout"
+    );
+}
+
+/// Many addresses guessing at once (each under its own limit) are slowed
+/// down together: past the global limit every guess waits its turn.
+#[tokio::test]
+async fn guesses_from_many_addresses_are_slowed_down_together() {
+    let dir = tempfile::tempdir().expect("dir");
+    let peon = Peon::start_with(dir.path(), &["--auth-token", TOKEN, "--trust-proxy"]);
+    let client = client();
+    let guess = |from: String| {
+        client
+            .post(format!("{}/login", peon.url))
+            .header("content-type", "application/x-www-form-urlencoded")
+            .header("x-forwarded-for", from)
+            .body("token=wrong-guess")
+            .send()
+    };
+    for n in 0..30 {
+        let started = Instant::now();
+        let status = guess(format!("198.51.100.{n}"))
+            .await
+            .expect("guess")
+            .status();
+        assert_eq!(status, 401, "guess {n}");
+        assert!(
+            started.elapsed() < Duration::from_millis(900),
+            "guess {n} was not slowed"
+        );
+    }
+    let started = Instant::now();
+    let status = guess("203.0.113.7".to_string())
         .await
-        .expect("blocked");
-    assert_eq!(blocked.status(), 429, "after five wrong bearer tokens");
+        .expect("guess")
+        .status();
+    assert_eq!(status, 401, "a fresh address is not locked out");
+    assert!(
+        started.elapsed() >= Duration::from_millis(900),
+        "but its guess waited in the slow lane"
+    );
 }
 
 /// Behind a proxy every request comes from loopback. Without
 /// `--trust-proxy` a forwarded address changes nothing (a client cannot
-/// dodge the limit by naming another); with it, failed logins count per
-/// forwarded client, so one guesser cannot lock everyone out.
+/// dodge the limit by naming another: everyone behind the proxy is slowed
+/// down with the guesser, though a right token still gets in); with it,
+/// failed logins count per forwarded client, so others are not slowed.
 #[tokio::test]
 async fn behind_a_trusted_proxy_logins_are_throttled_per_client() {
     async fn guess_from(client: &Client, url: &str, from: &str, token: &str) -> u16 {
@@ -421,7 +480,7 @@ async fn behind_a_trusted_proxy_logins_are_throttled_per_client() {
             .as_u16()
     }
     let client = client();
-    for (trust, other_after) in [(false, 429), (true, 303)] {
+    for (trust, others_slowed) in [(false, true), (true, false)] {
         let dir = tempfile::tempdir().expect("dir");
         let mut args = vec!["--auth-token", TOKEN];
         if trust {
@@ -433,14 +492,20 @@ async fn behind_a_trusted_proxy_logins_are_throttled_per_client() {
             assert_eq!(status, 401, "wrong attempt {attempt}");
         }
         assert_eq!(
-            guess_from(&client, &peon.url, "203.0.113.1", TOKEN).await,
+            guess_from(&client, &peon.url, "203.0.113.1", "wrong-again").await,
             429,
             "the guesser is throttled (trust proxy: {trust})"
         );
+        let started = Instant::now();
         assert_eq!(
             guess_from(&client, &peon.url, "203.0.113.2", TOKEN).await,
-            other_after,
+            303,
             "another client logging in (trust proxy: {trust})"
+        );
+        assert_eq!(
+            started.elapsed() >= Duration::from_millis(900),
+            others_slowed,
+            "another client slowed down (trust proxy: {trust})"
         );
     }
 }
@@ -463,6 +528,8 @@ async fn foreign_host_or_origin_headers_are_refused() {
         "evil.example".to_string(),
         format!("evil.example:{port}"),
         format!("localhost.evil.example:{port}"),
+        // Not an IPv6 literal: the bracket does not end the name.
+        format!("[::1].evil.example:{port}"),
     ];
     for host in &foreign {
         let page = client
@@ -614,6 +681,19 @@ async fn oversized_and_malformed_bodies_get_clear_errors() {
         body.contains("limit"),
         "the refusal names the limit: {body}"
     );
+    // The same body sent in chunks, with no length to check up front.
+    let bytes = serde_json::to_vec(&big).expect("JSON");
+    let chunks: Vec<Result<Vec<u8>, std::io::Error>> =
+        bytes.chunks(1_000).map(|c| Ok(c.to_vec())).collect();
+    let response = client
+        .post(&url)
+        .header("content-type", "application/json")
+        .body(reqwest::Body::wrap_stream(futures::stream::iter(chunks)))
+        .send()
+        .await
+        .expect("chunked");
+    assert_eq!(response.status(), 413, "a chunked body over the limit");
+    assert!(response.text().await.expect("body").contains("limit"));
 
     let response = client
         .post(&url)

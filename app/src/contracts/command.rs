@@ -215,6 +215,11 @@ pub enum InternalCommand {
         turn_count: u32,
         error: String,
     },
+    /// The worktree of a thread being deleted is gone: delete the thread.
+    #[serde(rename = "internal.delete-complete")]
+    CompleteDelete { thread_id: ThreadId },
+    #[serde(rename = "internal.delete-fail")]
+    FailDelete { thread_id: ThreadId, error: String },
 }
 
 impl Command {

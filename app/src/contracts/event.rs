@@ -57,6 +57,8 @@ events! {
     ThreadReverted = "thread.reverted",
     RevertFailed = "thread.revert-failed",
     SettingsUpdated = "settings.updated",
+    ThreadDeleteRequested = "thread.delete-requested",
+    ThreadDeleteFailed = "thread.delete-failed",
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -135,6 +137,24 @@ pub struct ThreadUnarchived {
 pub struct ThreadDeleted {
     pub thread_id: ThreadId,
     pub project_id: ProjectId,
+}
+
+/// A thread with a worktree of its own is to be deleted: the worktree
+/// reactor stops its agent and shells, checks for uncommitted work, removes
+/// the folder, then records `thread.deleted` (or `thread.delete-failed`).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct ThreadDeleteRequested {
+    pub thread_id: ThreadId,
+    /// Remove the worktree even with uncommitted changes.
+    pub discard_changes: bool,
+}
+
+/// The thread's delete could not be done (uncommitted work, or the folder
+/// could not be removed); the thread is as it was.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct ThreadDeleteFailed {
+    pub thread_id: ThreadId,
+    pub error: String,
 }
 
 /// A user asked for a turn; the user's message follows as `message.added`.
@@ -317,6 +337,8 @@ impl OrchestrationEvent {
             E::RevertRequested(e) => e.thread_id,
             E::ThreadReverted(e) => e.thread_id,
             E::RevertFailed(e) => e.thread_id,
+            E::ThreadDeleteRequested(e) => e.thread_id,
+            E::ThreadDeleteFailed(e) => e.thread_id,
         })
     }
 }

@@ -79,6 +79,9 @@ pub struct ThreadSummary {
     /// Turn count of the newest checkpoint, if any.
     pub checkpoint_turn_count: Option<u32>,
     pub revert_requested: Option<u32>,
+    /// Its worktree is being removed before the thread is deleted.
+    #[serde(default)]
+    pub delete_requested: bool,
 }
 
 impl ThreadSummary {
@@ -283,6 +286,7 @@ impl ReadModel {
                         last_error: None,
                         checkpoint_turn_count: None,
                         revert_requested: None,
+                        delete_requested: false,
                     },
                 );
                 if self.keep_all_pages {
@@ -408,6 +412,11 @@ fn apply_to_summary(s: &mut ThreadSummary, event: &OrchestrationEvent) {
         }
         E::RevertFailed(e) => {
             s.revert_requested = None;
+            s.last_error = Some(e.error.clone());
+        }
+        E::ThreadDeleteRequested(_) => s.delete_requested = true,
+        E::ThreadDeleteFailed(e) => {
+            s.delete_requested = false;
             s.last_error = Some(e.error.clone());
         }
         E::MessageDelta(_)

@@ -171,6 +171,16 @@ fn samples() -> Vec<OrchestrationEvent> {
             value: serde_json::json!("dark"),
         }
         .into(),
+        ThreadDeleteRequested {
+            thread_id: t(),
+            discard_changes: true,
+        }
+        .into(),
+        ThreadDeleteFailed {
+            thread_id: t(),
+            error: "the worktree has uncommitted changes".into(),
+        }
+        .into(),
     ]
 }
 

@@ -105,6 +105,7 @@ fn ThreadView(response: ThreadPageResponse) -> impl IntoView {
                 .then(|| t.last_error.clone())
                 .flatten(),
             reverting: t.revert_requested,
+            deleting: t.delete_requested,
             empty: t.turn_count == 0,
             has_older: p.has_older(),
         })
@@ -209,6 +210,9 @@ fn ThreadView(response: ThreadPageResponse) -> impl IntoView {
                 {move || header.with(|h| h.as_ref().and_then(|h| h.reverting)).map(|n| view! {
                     <p class="muted" data-testid="reverting">{format!("Reverting to turn {n}…")}</p>
                 })}
+                <Show when=move || header.with(|h| h.as_ref().is_some_and(|h| h.deleting))>
+                    <p class="muted" data-testid="deleting">"Deleting this thread and its worktree…"</p>
+                </Show>
                 <Show when=move || header.with(|h| h.as_ref().is_some_and(|h| h.has_older))>
                     <button
                         class="link older"
@@ -244,6 +248,8 @@ struct Header {
     facts: String,
     error: Option<String>,
     reverting: Option<u32>,
+    /// Its worktree is being removed before the thread goes.
+    deleting: bool,
     /// The agent process is up (so it can be stopped).
     agent_up: bool,
     /// The newest checkpoint after a turn, for the whole thread's diff.

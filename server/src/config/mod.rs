@@ -189,6 +189,20 @@ fn pick_list<T: Clone>(flag: &[T], file: Vec<T>) -> Vec<T> {
 }
 
 /// `$XDG_DATA_HOME/peon`, else `~/.local/share/peon`, else `./.peon`.
+/// Whether the auth token was given as `--auth-token` on the command line,
+/// where every user of the machine can read it (`ps`).
+pub fn token_on_command_line(args: impl IntoIterator<Item = std::ffi::OsString>) -> bool {
+    args.into_iter().any(|a| {
+        let a = a.to_string_lossy();
+        a == "--auth-token" || a.starts_with("--auth-token=")
+    })
+}
+
+/// What peon says when the token is on the command line.
+pub const TOKEN_ON_COMMAND_LINE: &str = "--auth-token on the command line can be read by every \
+    user of this machine (ps); set PEON_AUTH_TOKEN, auth_token in the config file, or let peon \
+    keep one in the auth-token file of the data folder instead";
+
 pub fn default_data_dir() -> PathBuf {
     if let Some(xdg) = std::env::var_os("XDG_DATA_HOME").filter(|v| !v.is_empty()) {
         return PathBuf::from(xdg).join("peon");

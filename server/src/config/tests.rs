@@ -79,3 +79,19 @@ fn bad_config_is_refused_with_the_reason() {
     assert!(missing.to_string().contains("nope.toml"), "{missing}");
     assert!(FileConfig::load(&dir.path().join("nope.toml"), false).is_ok());
 }
+
+#[test]
+fn a_token_on_the_command_line_is_noticed() {
+    let args = |a: &[&str]| a.iter().map(std::ffi::OsString::from).collect::<Vec<_>>();
+    assert!(token_on_command_line(args(&[
+        "peon",
+        "--auth-token",
+        "secret-123"
+    ])));
+    assert!(token_on_command_line(args(&[
+        "peon",
+        "--auth-token=secret-123"
+    ])));
+    assert!(!token_on_command_line(args(&["peon", "--port", "4747"])));
+    assert!(!token_on_command_line(args(&["peon", "--auth-tokens"])));
+}

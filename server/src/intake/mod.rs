@@ -71,13 +71,6 @@ impl Intake<'_> {
                     .to_string(),
             })),
             Command::ThreadCreate { worktree: true, .. } => self.create_in_worktree(envelope).await,
-            Command::ThreadDelete {
-                thread_id,
-                discard_changes,
-            } => {
-                let (thread_id, discard) = (*thread_id, *discard_changes);
-                self.delete_thread(envelope, thread_id, discard).await
-            }
             Command::ProjectDelete { project_id } => {
                 let project_id = *project_id;
                 self.delete_project(envelope, project_id).await

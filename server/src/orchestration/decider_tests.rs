@@ -442,3 +442,50 @@ fn a_revert_completes_only_the_revert_asked_for() {
     assert!(sim.submit(start_turn(TURN + 1)));
     assert_eq!(sim.model.threads[&thread()].turn_count, 1);
 }
+
+#[test]
+fn a_thread_in_a_worktree_is_deleted_through_its_reactor() {
+    let mut sim = Simulation::new(0);
+    assert!(sim.submit(create_project()));
+    assert!(sim.submit(Command::ThreadCreate {
+        thread_id: thread(),
+        project_id: project(),
+        title: "t".into(),
+        provider: Provider::Codex,
+        model: None,
+        runtime_mode: RuntimeMode::FullAccess,
+        interaction_mode: InteractionMode::Default,
+        branch: Some("peon/t".into()),
+        worktree: true,
+        worktree_path: Some("/data/worktrees/w-t".into()),
+    }));
+    let complete = InternalCommand::CompleteDelete {
+        thread_id: thread(),
+    };
+    assert_eq!(rejected(&sim, complete.clone()), Rejection::NoDeletePending);
+    let delete = Command::ThreadDelete {
+        thread_id: thread(),
+        discard_changes: false,
+    };
+    let events = decide_client(&sim.model, &delete).expect("asked for");
+    assert_eq!(
+        events.iter().map(|e| e.event_type()).collect::<Vec<_>>(),
+        vec!["thread.delete-requested"]
+    );
+    assert!(sim.submit(delete.clone()));
+    assert_eq!(rejected(&sim, start_turn(TURN)), Rejection::BeingDeleted);
+    assert_eq!(rejected(&sim, delete), Rejection::BeingDeleted);
+    assert!(sim.submit(InternalCommand::FailDelete {
+        thread_id: thread(),
+        error: "uncommitted".into(),
+    }));
+    let t = &sim.model.threads[&thread()];
+    assert!(!t.delete_requested);
+    assert_eq!(t.last_error.as_deref(), Some("uncommitted"));
+    assert!(sim.submit(Command::ThreadDelete {
+        thread_id: thread(),
+        discard_changes: true,
+    }));
+    assert!(sim.submit(complete));
+    assert!(!sim.model.threads.contains_key(&thread()));
+}

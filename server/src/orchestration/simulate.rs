@@ -183,6 +183,21 @@ impl Simulation {
         {
             return self.propose_revert(t);
         }
+        // A worktree's delete under way ends, or fails and leaves the thread.
+        if let Some(t) = threads.iter().find(|t| t.delete_requested)
+            && roll < 40
+        {
+            let thread_id = t.id;
+            return if r.chance(70) {
+                InternalCommand::CompleteDelete { thread_id }.into()
+            } else {
+                InternalCommand::FailDelete {
+                    thread_id,
+                    error: "the worktree has uncommitted changes".to_string(),
+                }
+                .into()
+            };
+        }
         if let Some(t) =
             (!running.is_empty() && roll < 75).then(|| running[r.below(running.len())].clone())
         {

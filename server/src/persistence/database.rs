@@ -38,11 +38,17 @@ impl Database {
     /// foreign keys and a busy timeout, and runs the migrations.
     pub async fn open(path: &Path) -> Result<Self, DatabaseError> {
         if let Some(parent) = path.parent().filter(|p| !p.as_os_str().is_empty()) {
-            std::fs::create_dir_all(parent).map_err(|source| DatabaseError::CreateDir {
+            crate::private::folder(parent).map_err(|source| DatabaseError::CreateDir {
                 path: parent.to_path_buf(),
                 source,
             })?;
         }
+        // Made by peon, readable by its owner only (SQLite gives the WAL
+        // and shared-memory files the database's mode).
+        crate::private::touch(path).map_err(|source| DatabaseError::CreateDir {
+            path: path.to_path_buf(),
+            source,
+        })?;
         let options = SqliteConnectOptions::new()
             .filename(path)
             .create_if_missing(true)

@@ -324,6 +324,17 @@ fn covering_history() -> Simulation {
             discard_changes: false,
         }
         .into(),
+        InternalCommand::FailDelete {
+            thread_id: t,
+            error: "the worktree has uncommitted changes (a.txt)".into(),
+        }
+        .into(),
+        Command::ThreadDelete {
+            thread_id: t,
+            discard_changes: true,
+        }
+        .into(),
+        InternalCommand::CompleteDelete { thread_id: t }.into(),
         Command::ProjectDelete { project_id: p }.into(),
     ];
     for command in commands {
@@ -353,16 +364,36 @@ async fn golden_write_missing_types() {
         .expect("rows");
     let existing = golden_rows();
     let mut next = existing.last().map_or(0, |r| r.sequence);
+    let mut versions: std::collections::HashMap<(String, String), i64> = Default::default();
+    for r in &existing {
+        let v = versions
+            .entry((r.stream_kind.clone(), r.stream_id.clone()))
+            .or_insert(0);
+        *v = (*v).max(r.stream_version);
+    }
     let mut out = String::from(GOLDEN);
+    let mut have: std::collections::HashSet<String> =
+        existing.iter().map(|r| r.event_type.clone()).collect();
+    let ids: std::collections::HashSet<String> =
+        existing.iter().map(|r| r.event_id.clone()).collect();
     for mut row in rows {
-        // An empty fixture takes the whole history; later runs only the
-        // types it lacks (their ids and stream versions must stay unique:
-        // the decoding test inserts every row and fails loudly otherwise).
-        if !existing.is_empty() && existing.iter().any(|r| r.event_type == row.event_type) {
+        // An empty fixture takes the whole history; later runs one row of
+        // each type it lacks, numbered on from what is there.
+        if !existing.is_empty() && !have.insert(row.event_type.clone()) {
             continue;
         }
         next += 1;
         row.sequence = next;
+        if ids.contains(&row.event_id) {
+            row.event_id = format!("00000000-0000-4000-8000-{next:012x}");
+        }
+        if !existing.is_empty() {
+            let v = versions
+                .entry((row.stream_kind.clone(), row.stream_id.clone()))
+                .or_insert(0);
+            *v += 1;
+            row.stream_version = *v;
+        }
         out.push_str(&serde_json::to_string(&row).expect("row JSON"));
         out.push('\n');
     }

@@ -246,6 +246,7 @@ fn decode_thread(
         last_error: row.try_get("last_error")?,
         checkpoint_turn_count: opt_u32("checkpoint_turn_count")?,
         revert_requested: opt_u32("revert_requested")?,
+        delete_requested: row.try_get("delete_requested")?,
     })
 }
 

@@ -185,7 +185,13 @@ async fn projections_equal_the_reducer_after_every_command() {
             assert_eq!(&loaded, page, "seed {seed}: whole page of {thread_id}");
         }
     }
-    for kind in ["thread.reverted", "thread.revert-failed", "thread.deleted"] {
+    for kind in [
+        "thread.reverted",
+        "thread.revert-failed",
+        "thread.deleted",
+        "thread.delete-requested",
+        "thread.delete-failed",
+    ] {
         assert!(seen.contains(kind), "the histories include {kind}");
     }
 }

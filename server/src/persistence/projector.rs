@@ -478,6 +478,25 @@ async fn project(conn: &mut SqliteConnection, stored: &StoredEvent) -> Result<()
             )
             .await
         }
+        E::ThreadDeleteRequested(e) => {
+            exec(
+                conn,
+                sqlx::query("UPDATE projection_threads SET delete_requested = 1 WHERE id = ?")
+                    .bind(e.thread_id.to_string()),
+            )
+            .await
+        }
+        E::ThreadDeleteFailed(e) => {
+            exec(
+                conn,
+                sqlx::query(
+                    "UPDATE projection_threads SET delete_requested = 0, last_error = ? WHERE id = ?",
+                )
+                .bind(&e.error)
+                .bind(e.thread_id.to_string()),
+            )
+            .await
+        }
         E::SettingsUpdated(e) => {
             exec(
                 conn,

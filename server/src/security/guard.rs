@@ -12,11 +12,11 @@ use axum::response::{IntoResponse, Response};
 #[derive(Clone, Debug)]
 pub struct CspNonce(pub String);
 
-pub async fn guard(State(security): State<Security>, mut request: Request, next: Next) -> Response {
+pub async fn guard(State(security): State<Security>, request: Request, next: Next) -> Response {
     let nonce = uuid::Uuid::new_v4().simple().to_string();
-    let mut response = match check(&security, &request) {
+    let mut response = match check(&security, request).await {
         Err(refusal) => refusal.into_response(),
-        Ok(()) => {
+        Ok(mut request) => {
             request.extensions_mut().insert(CspNonce(nonce.clone()));
             next.run(request).await
         }
@@ -25,7 +25,30 @@ pub async fn guard(State(security): State<Security>, mut request: Request, next:
     response
 }
 
-fn check(security: &Security, request: &Request) -> Result<(), Refusal> {
+async fn check(security: &Security, request: Request) -> Result<Request, Refusal> {
+    let (credentials, origin) = check_caller(security, &request)?;
+    if let Some(credentials) = credentials {
+        check_token(security, credentials).await?;
+    }
+    origin?;
+    bounded_body(security, request).await
+}
+
+/// What the token check needs, taken out of the request (whose body cannot
+/// be held across an await).
+struct Credentials {
+    bearer: Option<String>,
+    cookie_valid: bool,
+    ip: std::net::IpAddr,
+    wants_page: bool,
+}
+
+/// Host and size; then what the token check needs (unless no token is set
+/// or the route is the login itself) and the Origin check's verdict, which
+/// counts only after the token's.
+type Caller = (Option<Credentials>, Result<(), Refusal>);
+
+fn check_caller(security: &Security, request: &Request) -> Result<Caller, Refusal> {
     let headers = request.headers();
     let host = authority(request).ok_or_else(|| {
         refuse(
@@ -43,14 +66,28 @@ fn check(security: &Security, request: &Request) -> Result<(), Refusal> {
         ));
     }
     check_size(security, headers)?;
-    let path = request.uri().path();
-    if path != login::LOGIN_PATH && path != login::LOGOUT_PATH {
-        check_token(security, request)?;
-    }
     // A bearer header is never sent by a browser on its own, so only
     // cookie (or open) requests need an Origin to prove where they come from.
     let browser_may_upgrade = is_upgrade(headers) && bearer(headers).is_none();
-    check_origin(security, headers, &host, browser_may_upgrade)
+    let origin = check_origin(security, headers, &host, browser_may_upgrade);
+    let path = request.uri().path();
+    let Some(token) = security.token() else {
+        return Ok((None, origin));
+    };
+    if path == login::LOGIN_PATH || path == login::LOGOUT_PATH {
+        return Ok((None, origin));
+    }
+    let credentials = Credentials {
+        bearer: bearer(headers).map(str::to_string),
+        cookie_valid: session::from_headers(headers).is_some_and(|c| session::valid(token, &c)),
+        ip: security.client_ip(request),
+        wants_page: request.method() == Method::GET
+            && headers
+                .get(header::ACCEPT)
+                .and_then(|v| v.to_str().ok())
+                .is_some_and(|a| a.contains("text/html")),
+    };
+    Ok((Some(credentials), origin))
 }
 
 fn bearer(headers: &HeaderMap) -> Option<&str> {
@@ -72,10 +109,22 @@ fn authority(request: &Request) -> Option<String> {
         .filter(|h| !h.is_empty())
 }
 
-/// `name` of `name:port` (brackets kept off IPv6 literals).
+/// `name` of `name:port` (brackets kept off IPv6 literals). A bracket
+/// must close at the end or before `:port`; anything else (`[::1].evil`)
+/// is returned whole, so it is no address.
 fn host_name(authority: &str) -> &str {
     if let Some(rest) = authority.strip_prefix('[') {
-        return rest.split(']').next().unwrap_or(rest);
+        return match rest.split_once(']') {
+            Some((address, "")) => address,
+            Some((address, port))
+                if port
+                    .strip_prefix(':')
+                    .is_some_and(|p| !p.is_empty() && p.chars().all(|c| c.is_ascii_digit())) =>
+            {
+                address
+            }
+            _ => authority,
+        };
     }
     authority
         .rsplit_once(':')
@@ -185,38 +234,35 @@ fn check_size(security: &Security, headers: &HeaderMap) -> Result<(), Refusal> {
     }
 }
 
-fn check_token(security: &Security, request: &Request) -> Result<(), Refusal> {
+async fn check_token(security: &Security, credentials: Credentials) -> Result<(), Refusal> {
     let Some(token) = security.token() else {
         return Ok(());
     };
-    let headers = request.headers();
-    let authorised = match bearer(headers) {
-        // Guessing with the header counts like guessing at /login.
+    let authorised = match &credentials.bearer {
+        // Guessing with the header counts like guessing at /login: compared
+        // first (the right token always gets in), then counted.
         Some(given) => {
-            let ip = security.client_ip(request);
-            if let Some(wait) = security.login_blocked(ip) {
-                return Err(refuse(
-                    StatusCode::TOO_MANY_REQUESTS,
-                    format!("too many wrong tokens; try again in {wait} s"),
-                ));
-            }
+            let ip = credentials.ip;
+            let blocked = security.login_blocked(ip);
+            security.throttle(ip).await;
             let right = same_secret(given.trim(), token);
             if !right {
                 security.login_failed(ip);
+                if let Some(wait) = blocked {
+                    return Err(refuse(
+                        StatusCode::TOO_MANY_REQUESTS,
+                        format!("too many wrong tokens; try again in {wait} s"),
+                    ));
+                }
             }
             right
         }
-        None => session::from_headers(headers).is_some_and(|c| session::valid(token, &c)),
+        None => credentials.cookie_valid,
     };
     if authorised {
         return Ok(());
     }
-    let wants_page = request.method() == Method::GET
-        && headers
-            .get(header::ACCEPT)
-            .and_then(|v| v.to_str().ok())
-            .is_some_and(|a| a.contains("text/html"));
-    if wants_page {
+    if credentials.wants_page {
         return Err(Refusal::LoginPage);
     }
     Err(refuse(
@@ -225,6 +271,28 @@ fn check_token(security: &Security, request: &Request) -> Result<(), Refusal> {
          <token>\""
             .to_string(),
     ))
+}
+
+/// A body sent in chunks has no length to check up front: it is read here,
+/// up to the limit, so one over it gets the same 413 as a declared one.
+async fn bounded_body(security: &Security, request: Request) -> Result<Request, Refusal> {
+    let chunked = request.headers().contains_key(header::TRANSFER_ENCODING)
+        && !request.headers().contains_key(header::CONTENT_LENGTH);
+    if !chunked {
+        return Ok(request);
+    }
+    let limit = security.inner.max_body_bytes;
+    let (parts, body) = request.into_parts();
+    match axum::body::to_bytes(body, limit).await {
+        Ok(bytes) => Ok(Request::from_parts(parts, axum::body::Body::from(bytes))),
+        Err(_) => Err(refuse(
+            StatusCode::PAYLOAD_TOO_LARGE,
+            format!(
+                "the request body is over the limit of {limit} bytes (max_body_bytes in the \
+                 config, --max-body-bytes)"
+            ),
+        )),
+    }
 }
 
 /// Why a request was turned away.

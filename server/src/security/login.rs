@@ -25,7 +25,10 @@ pub async fn login_page(
     request: Request,
 ) -> Response {
     match form.token {
-        Some(token) => attempt(&security, &request, &token),
+        Some(token) => {
+            let (ip, secure) = (security.client_ip(&request), forwarded_https(&request));
+            attempt_from(&security, ip, secure, &token).await
+        }
         None if security.token().is_none() => redirect("/"),
         None => page(StatusCode::OK, None),
     }
@@ -37,7 +40,7 @@ pub async fn login_submit(State(security): State<Security>, request: Request) ->
     let secure = forwarded_https(&request);
     match axum::Form::<LoginForm>::from_request(request, &()).await {
         Ok(axum::Form(form)) => {
-            attempt_from(&security, ip, secure, form.token.as_deref().unwrap_or(""))
+            attempt_from(&security, ip, secure, form.token.as_deref().unwrap_or("")).await
         }
         Err(e) => (
             StatusCode::BAD_REQUEST,
@@ -56,32 +59,28 @@ pub async fn logout() -> Response {
     response
 }
 
-fn attempt(security: &Security, request: &Request, token: &str) -> Response {
-    attempt_from(
-        security,
-        security.client_ip(request),
-        forwarded_https(request),
-        token,
-    )
-}
-
-fn attempt_from(security: &Security, ip: IpAddr, secure: bool, given: &str) -> Response {
+/// Compares first, then counts: a guesser past the limit is slowed down and
+/// told to wait, but the right token always logs in (one guesser behind a
+/// shared address must not lock out everyone else there).
+async fn attempt_from(security: &Security, ip: IpAddr, secure: bool, given: &str) -> Response {
     let Some(token) = security.token() else {
         return redirect("/");
     };
-    if let Some(wait) = security.login_blocked(ip) {
-        let mut response = page(
-            StatusCode::TOO_MANY_REQUESTS,
-            Some(&format!("Too many wrong tokens. Try again in {wait} s.")),
-        );
-        if let Ok(value) = wait.to_string().parse() {
-            response.headers_mut().insert(header::RETRY_AFTER, value);
-        }
-        return response;
-    }
+    let blocked = security.login_blocked(ip);
+    security.throttle(ip).await;
     if !same_secret(given.trim(), token) {
         security.login_failed(ip);
         tracing::warn!(%ip, "a login with a wrong token was refused");
+        if let Some(wait) = blocked {
+            let mut response = page(
+                StatusCode::TOO_MANY_REQUESTS,
+                Some(&format!("Too many wrong tokens. Try again in {wait} s.")),
+            );
+            if let Ok(value) = wait.to_string().parse() {
+                response.headers_mut().insert(header::RETRY_AFTER, value);
+            }
+            return response;
+        }
         return page(StatusCode::UNAUTHORIZED, Some("That token is not right."));
     }
     security.login_succeeded(ip);

@@ -22,6 +22,12 @@ use std::time::{Duration, Instant};
 /// Failed logins allowed per client address in `LOGIN_WINDOW`.
 pub const LOGIN_ATTEMPTS: u32 = 5;
 pub const LOGIN_WINDOW: Duration = Duration::from_secs(60);
+/// Failed logins from all addresses together in `LOGIN_WINDOW` before every
+/// guess is slowed down.
+pub const GLOBAL_LOGIN_ATTEMPTS: u32 = 30;
+/// How long each guess past a limit waits, one at a time: at most one such
+/// guess a second is answered, however many addresses send them.
+pub const SLOW_LANE: Duration = Duration::from_secs(1);
 
 /// The security settings of a running server, shared by the middleware and
 /// the login routes.
@@ -37,6 +43,9 @@ struct Inner {
     max_body_bytes: usize,
     trust_proxy: bool,
     failures: Mutex<HashMap<IpAddr, (u32, Instant)>>,
+    /// Failed logins from everywhere, in the current window.
+    all_failures: Mutex<(u32, Instant)>,
+    slow_lane: tokio::sync::Mutex<()>,
 }
 
 impl Security {
@@ -60,6 +69,8 @@ impl Security {
                 max_body_bytes,
                 trust_proxy: false,
                 failures: Mutex::new(HashMap::new()),
+                all_failures: Mutex::new((0, Instant::now())),
+                slow_lane: tokio::sync::Mutex::new(()),
             }),
         }
     }
@@ -106,7 +117,28 @@ impl Security {
             .then(|| (LOGIN_WINDOW - elapsed).as_secs().max(1))
     }
 
+    /// Before a token is compared: a client past its limit, or any client
+    /// while many addresses guess at once, waits its turn in one slow lane.
+    /// The comparison still happens, so the right token always gets in.
+    async fn throttle(&self, ip: IpAddr) {
+        let busy = self
+            .inner
+            .all_failures
+            .lock()
+            .is_ok_and(|all| all.0 >= GLOBAL_LOGIN_ATTEMPTS && all.1.elapsed() < LOGIN_WINDOW);
+        if busy || self.login_blocked(ip).is_some() {
+            let _turn = self.inner.slow_lane.lock().await;
+            tokio::time::sleep(SLOW_LANE).await;
+        }
+    }
+
     fn login_failed(&self, ip: IpAddr) {
+        if let Ok(mut all) = self.inner.all_failures.lock() {
+            if all.1.elapsed() >= LOGIN_WINDOW {
+                *all = (0, Instant::now());
+            }
+            all.0 += 1;
+        }
         if let Ok(mut failures) = self.inner.failures.lock() {
             let entry = failures.entry(ip).or_insert((0, Instant::now()));
             if entry.1.elapsed() >= LOGIN_WINDOW {

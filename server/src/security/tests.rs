@@ -66,6 +66,17 @@ fn host_names_lose_their_port() {
     assert_eq!(name("[::1]:4747"), "::1");
     assert_eq!(name("example.com"), "example.com");
     assert_eq!(name("127.0.0.1"), "127.0.0.1");
+    assert_eq!(name("[::1]"), "::1");
+    // A bracket must end the name or come before the port.
+    for host in [
+        "[::1].attacker.example:4747",
+        "[::1]x",
+        "[::1]:",
+        "[::1]:47a",
+    ] {
+        assert_eq!(name(host), host);
+        assert!(name(host).parse::<std::net::IpAddr>().is_err(), "{host}");
+    }
 }
 
 #[test]

@@ -2,7 +2,6 @@
 //! folder (readable by its owner only) when peon listens beyond loopback.
 
 use sha2::{Digest, Sha256};
-use std::io::Write;
 use std::path::Path;
 
 /// The file in the data folder holding a token peon made itself.
@@ -41,16 +40,8 @@ pub fn resolve_token(
         Err(e) => return Err(e),
     }
     let token = generate();
-    std::fs::create_dir_all(data_dir)?;
-    let mut options = std::fs::OpenOptions::new();
-    options.write(true).create(true).truncate(true);
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::OpenOptionsExt;
-        options.mode(0o600);
-    }
-    let mut file = options.open(&path)?;
-    file.write_all(token.as_bytes())?;
+    crate::private::folder(data_dir)?;
+    crate::private::write(&path, token.as_bytes())?;
     Ok(Some((token, TokenOrigin::Generated)))
 }
 

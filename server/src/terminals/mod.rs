@@ -293,13 +293,7 @@ fn now_millis() -> u64 {
 
 /// The folder, readable by its owner only: scrollback can hold secrets.
 fn private_dir(dir: &Path) -> std::io::Result<()> {
-    std::fs::create_dir_all(dir)?;
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::PermissionsExt;
-        std::fs::set_permissions(dir, std::fs::Permissions::from_mode(0o700))?;
-    }
-    Ok(())
+    crate::private::folder(dir).map(|_| ())
 }
 
 /// Writes via a temporary file and a rename, so a crash never leaves half
@@ -308,6 +302,6 @@ fn write_atomically(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
     let mut tmp = path.as_os_str().to_owned();
     tmp.push(".tmp");
     let tmp = PathBuf::from(tmp);
-    std::fs::write(&tmp, bytes)?;
+    crate::private::write(&tmp, bytes)?;
     std::fs::rename(tmp, path)
 }

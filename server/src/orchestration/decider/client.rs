@@ -174,8 +174,22 @@ pub fn decide_client(model: &ReadModel, command: &Command) -> Decision {
                 .into(),
             ])
         }
-        C::ThreadDelete { thread_id, .. } => {
+        C::ThreadDelete {
+            thread_id,
+            discard_changes,
+        } => {
             let t = thread(model, *thread_id)?;
+            not_being_deleted(t)?;
+            // A worktree goes first, through its reactor.
+            if t.worktree_path.is_some() {
+                return Ok(vec![
+                    ev::ThreadDeleteRequested {
+                        thread_id: *thread_id,
+                        discard_changes: *discard_changes,
+                    }
+                    .into(),
+                ]);
+            }
             Ok(vec![
                 ev::ThreadDeleted {
                     thread_id: *thread_id,
@@ -196,6 +210,7 @@ pub fn decide_client(model: &ReadModel, command: &Command) -> Decision {
                 return Err(Rejection::ThreadArchived);
             }
             no_revert_pending(t)?;
+            not_being_deleted(t)?;
             if t.active_turn.is_some() {
                 return Err(Rejection::TurnAlreadyRunning);
             }

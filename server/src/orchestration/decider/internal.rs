@@ -169,6 +169,26 @@ pub fn decide_internal(model: &ReadModel, command: &InternalCommand) -> Decision
             turn_count,
             error,
         } => revert_failed(model, *thread_id, *turn_count, error),
+        C::CompleteDelete { thread_id } => {
+            let t = delete_pending(model, *thread_id)?;
+            Ok(vec![
+                ev::ThreadDeleted {
+                    thread_id: *thread_id,
+                    project_id: t.project_id,
+                }
+                .into(),
+            ])
+        }
+        C::FailDelete { thread_id, error } => {
+            delete_pending(model, *thread_id)?;
+            Ok(vec![
+                ev::ThreadDeleteFailed {
+                    thread_id: *thread_id,
+                    error: error.clone(),
+                }
+                .into(),
+            ])
+        }
         C::CompleteRevert {
             thread_id,
             turn_count,
@@ -195,4 +215,14 @@ fn revert_failed(model: &ReadModel, thread_id: ThreadId, turn_count: u32, error:
         }
         .into(),
     ])
+}
+
+/// Only a delete that was asked for completes or fails.
+fn delete_pending(model: &ReadModel, thread_id: ThreadId) -> Result<&ThreadSummary, Rejection> {
+    let t = thread(model, thread_id)?;
+    if t.delete_requested {
+        Ok(t)
+    } else {
+        Err(Rejection::NoDeletePending)
+    }
 }

@@ -54,6 +54,10 @@ pub enum Rejection {
     NoRevertPending,
     #[error("the thread is being reverted to turn {0}; wait for the revert to finish")]
     RevertPending(u32),
+    #[error("the thread is being deleted")]
+    BeingDeleted,
+    #[error("no delete of this thread is under way")]
+    NoDeletePending,
     #[error("the workspace {path} cannot be used: {reason}")]
     InvalidWorkspace { path: String, reason: String },
     #[error("command id {0} was already used for a different command")]
@@ -86,6 +90,8 @@ impl Rejection {
             R::NoPlanMode(_) => "no_plan_mode",
             R::NoRevertPending => "no_revert_pending",
             R::RevertPending(_) => "revert_pending",
+            R::BeingDeleted => "being_deleted",
+            R::NoDeletePending => "no_delete_pending",
             R::InvalidWorkspace { .. } => "invalid_workspace",
             R::CommandIdReused(_) => "command_id_reused",
         }
@@ -108,6 +114,16 @@ pub(super) fn revert_pending_for(t: &ThreadSummary, turn_count: u32) -> Result<(
         Ok(())
     } else {
         Err(Rejection::NoRevertPending)
+    }
+}
+
+/// A thread whose worktree is being removed takes no more turns and no
+/// second delete.
+pub(super) fn not_being_deleted(t: &ThreadSummary) -> Result<(), Rejection> {
+    if t.delete_requested {
+        Err(Rejection::BeingDeleted)
+    } else {
+        Ok(())
     }
 }
 

@@ -1,0 +1,231 @@
+//! The worktree reactor: what deleting a thread does outside the log, done
+//! by following the log, never at the request's edge.
+//!
+//! `thread.delete-requested` (a thread in a worktree of its own): the
+//! thread's agent is stopped and the log waited on until it says so, its
+//! shells close, uncommitted work refuses the delete unless the user chose
+//! to discard it, the folder goes (the branch stays), and only then
+//! `internal.delete-complete` records `thread.deleted`; anything in the way
+//! is recorded as `thread.delete-failed` with the reason. A delete a
+//! restart cut short is taken up again at start. `thread.deleted` of any
+//! thread closes its shells.
+
+use crate::git::worktree;
+use crate::orchestration::Engine;
+use crate::persistence::{StoreError, projection_reader};
+use crate::tasks::Vital;
+use crate::terminals::Terminals;
+use peon_app::contracts::*;
+use sqlx::SqlitePool;
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+/// How long a delete waits for the thread's agent to stop before it gives
+/// up (the folder is left as it is).
+const AGENT_STOP_WAIT: Duration = Duration::from_secs(10);
+/// Uncommitted files named in a refusal (the rest are counted).
+const FILES_NAMED: usize = 5;
+
+/// Starts the reactor; the returned `Vital` reports it if it fails.
+pub async fn start(
+    engine: Engine,
+    pool: SqlitePool,
+    terminals: Terminals,
+    worktrees_dir: PathBuf,
+) -> Result<Vital, StoreError> {
+    let model = projection_reader::load_summaries(&pool).await?;
+    let events = engine.follow(model.sequence);
+    let reactor = Reactor {
+        engine,
+        terminals,
+        worktrees_dir,
+        model,
+    };
+    Ok(Vital::watch(
+        "the worktree reactor",
+        tokio::spawn(reactor.run(events)),
+    ))
+}
+
+struct Reactor {
+    engine: Engine,
+    terminals: Terminals,
+    worktrees_dir: PathBuf,
+    /// Summaries only, folded from the log.
+    model: ReadModel,
+}
+
+impl Reactor {
+    async fn run(mut self, mut events: crate::orchestration::Follower) {
+        // Deletes left half-done by a restart (without the user's discard,
+        // which was not kept: uncommitted work is kept).
+        let unfinished: Vec<ThreadId> = self
+            .model
+            .threads
+            .values()
+            .filter(|t| t.delete_requested)
+            .map(|t| t.id)
+            .collect();
+        for thread in unfinished {
+            self.delete(thread, false).await;
+        }
+        while let Some(next) = events.next().await {
+            let event = match next {
+                Ok(event) => event,
+                Err(e) => {
+                    tracing::error!("the worktree reactor cannot read the log: {e}");
+                    tokio::time::sleep(Duration::from_millis(500)).await;
+                    continue;
+                }
+            };
+            self.model.apply(&event);
+            match &event.event {
+                OrchestrationEvent::ThreadDeleteRequested(e) => {
+                    self.delete(e.thread_id, e.discard_changes).await;
+                }
+                OrchestrationEvent::ThreadDeleted(e) => self.terminals.close_thread(e.thread_id),
+                _ => {}
+            }
+        }
+    }
+
+    async fn delete(&self, thread_id: ThreadId, discard: bool) {
+        let Some(thread) = self.model.threads.get(&thread_id).cloned() else {
+            return;
+        };
+        let outcome = match worktree_of(&self.worktrees_dir, &thread) {
+            // Nothing of peon's left on disk: the thread just goes.
+            None => Ok(()),
+            Some(path) => self.remove(&thread, &path, discard).await,
+        };
+        let command = match outcome {
+            Ok(()) => InternalCommand::CompleteDelete { thread_id },
+            Err(error) => InternalCommand::FailDelete { thread_id, error },
+        };
+        if let Err(e) = self
+            .engine
+            .dispatch_internal(command, Actor::Server, None)
+            .await
+        {
+            tracing::warn!(%thread_id, "the delete's outcome was not recorded: {e}");
+        }
+    }
+
+    /// Checks, stops what writes there, checks again, removes.
+    async fn remove(
+        &self,
+        thread: &ThreadSummary,
+        path: &Path,
+        discard: bool,
+    ) -> Result<(), String> {
+        if !discard {
+            refuse_if_uncommitted(path, "").await?;
+        }
+        stop_agent(&self.engine, thread).await?;
+        self.terminals.close_thread(thread.id);
+        if !discard {
+            refuse_if_uncommitted(path, "").await?;
+        }
+        let shown = path.display().to_string();
+        let path = path.to_path_buf();
+        match tokio::task::spawn_blocking(move || worktree::remove(&path)).await {
+            Ok(Ok(())) => {
+                tracing::info!("removed the worktree at {shown}");
+                Ok(())
+            }
+            Ok(Err(e)) => Err(format!("could not remove the worktree at {shown}: {e}")),
+            Err(e) => Err(format!("could not remove the worktree at {shown}: {e}")),
+        }
+    }
+}
+
+/// Stops the thread's agent and waits until the log says it stopped, so
+/// nothing writes into a folder about to be removed; an error when it does
+/// not stop in time.
+pub async fn stop_agent(engine: &Engine, thread: &ThreadSummary) -> Result<(), String> {
+    if !thread.session_status.is_live() {
+        return Ok(());
+    }
+    let mut events = engine.follow(engine.last_sequence());
+    let stop = CommandEnvelope::new(Command::SessionStop {
+        thread_id: thread.id,
+    });
+    if engine.dispatch_as(stop, Actor::Server, None).await.is_err() {
+        return Ok(());
+    }
+    // Only the log saying so counts as stopped: a read that fails or a slow
+    // reader waits (and times out) rather than assuming it.
+    let stopped = async {
+        loop {
+            match events.next().await {
+                Some(Ok(event)) => {
+                    if let OrchestrationEvent::SessionChanged(e) = &event.event
+                        && e.thread_id == thread.id
+                        && !e.status.is_live()
+                    {
+                        return;
+                    }
+                }
+                Some(Err(e)) => {
+                    tracing::warn!("waiting for an agent to stop: {e}");
+                    tokio::time::sleep(Duration::from_millis(200)).await;
+                }
+                None => std::future::pending::<()>().await,
+            }
+        }
+    };
+    tokio::time::timeout(AGENT_STOP_WAIT, stopped)
+        .await
+        .map_err(|_| {
+            format!(
+                "the agent of thread \"{}\" did not stop in time, so its worktree was left as \
+                 it is; try again",
+                thread.title
+            )
+        })
+}
+
+/// The thread's worktree folder, if it has one that still exists and that
+/// peon made (inside its worktrees folder): no other folder is ever
+/// removed.
+pub fn worktree_of(worktrees_dir: &Path, thread: &ThreadSummary) -> Option<PathBuf> {
+    let path = std::fs::canonicalize(thread.worktree_path.as_deref()?).ok()?;
+    let ours = std::fs::canonicalize(worktrees_dir).ok()?;
+    (path.starts_with(&ours) && path != ours).then_some(path)
+}
+
+/// An error naming the uncommitted files, if the worktree at `path` has any
+/// (`whose` says whose worktree, in a message about several).
+pub async fn refuse_if_uncommitted(path: &Path, whose: &str) -> Result<(), String> {
+    let files = {
+        let path = path.to_path_buf();
+        tokio::task::spawn_blocking(move || worktree::uncommitted(&path))
+            .await
+            .map_err(|e| e.to_string())
+            .and_then(|r| r.map_err(|e| e.to_string()))
+    }
+    .map_err(|e| {
+        format!(
+            "cannot tell whether the worktree at {} holds uncommitted work ({e}), so it was not \
+             deleted",
+            path.display()
+        )
+    })?;
+    if files.is_empty() {
+        return Ok(());
+    }
+    let mut named = files
+        .iter()
+        .take(FILES_NAMED)
+        .cloned()
+        .collect::<Vec<_>>()
+        .join(", ");
+    if files.len() > FILES_NAMED {
+        named.push_str(&format!(" and {} more", files.len() - FILES_NAMED));
+    }
+    Err(format!(
+        "the worktree{whose} at {} has uncommitted changes ({named}): commit them first, or \
+         delete the thread choosing to discard them",
+        path.display()
+    ))
+}

@@ -94,6 +94,24 @@ fn git_in(dir: &std::path::Path, args: &[&str]) -> String {
     String::from_utf8_lossy(&out.stdout).into_owned()
 }
 
+/// A peon with a project on a fresh git repository (for codex threads).
+async fn repo_project() -> (AgentWorld, peon_tests::Peon, reqwest::Client, String) {
+    let world = AgentWorld::new(Agent::Codex).await;
+    git_repo(&world.workspace());
+    let peon = world.start_peon();
+    let client = reqwest::Client::new();
+    let project = new_id();
+    let r = dispatch(
+        &client,
+        &peon.url,
+        serde_json::json!({"type": "project.create", "project_id": project, "title": "work",
+            "workspace_root": world.workspace().display().to_string()}),
+    )
+    .await;
+    assert!(r.status().is_success());
+    (world, peon, client, project)
+}
+
 /// A repository with one commit.
 fn git_repo(dir: &std::path::Path) {
     git_in(dir, &["init", "-q", "-b", "main"]);
@@ -258,20 +276,8 @@ async fn git_panel_inits_and_refuses_bad_requests() {
 /// told to discard, keeping the branch.
 #[tokio::test(flavor = "multi_thread")]
 async fn a_thread_in_its_own_worktree() {
-    let world = AgentWorld::new(Agent::Codex).await;
+    let (world, peon, client, project) = repo_project().await;
     let work = world.workspace();
-    git_repo(&work);
-    let peon = world.start_peon();
-    let client = reqwest::Client::new();
-    let project = new_id();
-    let r = dispatch(
-        &client,
-        &peon.url,
-        serde_json::json!({"type": "project.create", "project_id": project, "title": "work",
-            "workspace_root": work.display().to_string()}),
-    )
-    .await;
-    assert!(r.status().is_success());
     let create = |thread: &str, extra: Value| {
         let mut command = serde_json::json!({"type": "thread.create", "thread_id": thread,
             "project_id": project, "title": "t", "provider": "codex",
@@ -466,20 +472,8 @@ async fn dispatch_as_id(client: &reqwest::Client, url: &str, id: &str, command: 
 /// makes nothing twice.
 #[tokio::test(flavor = "multi_thread")]
 async fn refused_worktree_commands_change_nothing() {
-    let world = AgentWorld::new(Agent::Codex).await;
+    let (world, peon, client, project) = repo_project().await;
     let work = world.workspace();
-    git_repo(&work);
-    let peon = world.start_peon();
-    let client = reqwest::Client::new();
-    let project = new_id();
-    let r = dispatch(
-        &client,
-        &peon.url,
-        serde_json::json!({"type": "project.create", "project_id": project, "title": "work",
-            "workspace_root": work.display().to_string()}),
-    )
-    .await;
-    assert!(r.status().is_success());
     let create = |thread: &str, title: &str| {
         serde_json::json!({"type": "thread.create", "thread_id": thread, "project_id": project,
             "title": title, "provider": "codex", "runtime_mode": "full-access",

@@ -38,6 +38,17 @@ fn create_thread(project_id: ProjectId) -> (ThreadId, CommandEnvelope) {
     )
 }
 
+/// An engine on a fresh database with one project and one thread.
+async fn engine_with_thread() -> (tempfile::TempDir, Database, Engine, ThreadId) {
+    let (dir, db) = temp_db().await;
+    let engine = Engine::start(&db).await.expect("start");
+    let (project_id, envelope) = create_project(dir.path());
+    engine.dispatch(envelope).await.expect("project");
+    let (thread_id, envelope) = create_thread(project_id);
+    engine.dispatch(envelope).await.expect("thread");
+    (dir, db, engine, thread_id)
+}
+
 #[tokio::test]
 async fn a_command_is_stored_projected_and_published_after_commit() {
     let (dir, db) = temp_db().await;
@@ -146,12 +157,7 @@ async fn a_rejected_command_appends_nothing() {
 
 #[tokio::test]
 async fn a_turn_left_running_by_a_crash_is_settled_as_interrupted() {
-    let (dir, db) = temp_db().await;
-    let engine = Engine::start(&db).await.expect("start");
-    let (project_id, envelope) = create_project(dir.path());
-    engine.dispatch(envelope).await.expect("project");
-    let (thread_id, envelope) = create_thread(project_id);
-    engine.dispatch(envelope).await.expect("thread");
+    let (_dir, db, engine, thread_id) = engine_with_thread().await;
     let turn_id = TurnId::new();
     engine
         .dispatch(CommandEnvelope::new(Command::TurnStart {
@@ -235,12 +241,7 @@ async fn start_up_catches_projections_up_with_the_log() {
 /// would) is retried until it lands: a reactor's news is never dropped.
 #[tokio::test]
 async fn a_failed_internal_write_is_retried_until_it_lands() {
-    let (dir, db) = temp_db().await;
-    let engine = Engine::start(&db).await.expect("start");
-    let (project_id, envelope) = create_project(dir.path());
-    engine.dispatch(envelope).await.expect("project");
-    let (thread_id, envelope) = create_thread(project_id);
-    engine.dispatch(envelope).await.expect("thread");
+    let (_dir, db, engine, thread_id) = engine_with_thread().await;
     sqlx::query(
         "CREATE TRIGGER injected_failure BEFORE INSERT ON events \
          WHEN NEW.event_type = 'session.changed' \

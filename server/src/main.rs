@@ -29,6 +29,7 @@ async fn main() -> ExitCode {
     let result = match cli.command {
         Some(CliCommand::RebuildProjections) => rebuild(&settings).await,
         Some(CliCommand::Doctor) => check(&settings).await,
+        Some(CliCommand::RotateToken) => rotate(&settings),
         Some(CliCommand::Serve) | None => serve(&settings).await,
     };
     match result {
@@ -63,6 +64,28 @@ async fn rebuild(settings: &Settings) -> Result<(), String> {
         .await
         .map_err(|e| e.to_string())?;
     println!("rebuilt the projections from {count} events");
+    Ok(())
+}
+
+/// A new token in the data folder; a token set in the configuration is the
+/// user's to change there.
+fn rotate(settings: &Settings) -> Result<(), String> {
+    if settings.auth_token.is_some() {
+        return Err(
+            "the token is set by --auth-token, PEON_AUTH_TOKEN or auth_token in the config \
+             file: change it there (every login made with the old one ends)"
+                .to_string(),
+        );
+    }
+    let path = settings.data_dir.join(security::TOKEN_FILE);
+    let token = security::rotate_token(&settings.data_dir)
+        .map_err(|e| format!("cannot write {}: {e}", path.display()))?;
+    say(&format!(
+        "a new token is in {}: {token}
+restart peon to use it; every login made with the old \
+         one then ends",
+        path.display()
+    ));
     Ok(())
 }
 

@@ -5,7 +5,7 @@
 //! the allowed roots. Every refusal must leave the event log untouched.
 #![cfg(unix)]
 
-use peon_tests::{Peon, new_id, peon_bin};
+use peon_tests::{Peon, new_id, peon_bin, run_peon};
 use reqwest::{Client, RequestBuilder, Response};
 use serde_json::{Value, json};
 use std::io::{BufRead, BufReader};
@@ -1128,4 +1128,69 @@ async fn logs_never_hold_the_token() {
         "the session cookie reached the log"
     );
     assert!(text.contains("wrong token"), "the refused login is logged");
+}
+
+/// `peon rotate-token` makes a new token: after a restart every login made
+/// with the old one is refused, the old token too, and the new one works.
+#[tokio::test]
+async fn rotating_the_token_ends_every_login() {
+    let dir = tempfile::tempdir().expect("dir");
+    let data = dir.path().join("data");
+    let peon = Peon::start_with(dir.path(), &["--allowed-host", "peon.test"]);
+    let old = std::fs::read_to_string(data.join("auth-token")).expect("token");
+    let client = client();
+    let cookie =
+        session_cookie(&login(&client, &peon.url, old.trim()).await).expect("a login cookie");
+    let cookie = cookie.split(';').next().expect("name=value").to_string();
+    let with_cookie = |url: String, cookie: String| {
+        let client = client.clone();
+        async move {
+            client
+                .post(format!("{url}/api/snapshot"))
+                .header("cookie", cookie)
+                .send()
+                .await
+                .expect("snapshot")
+                .status()
+        }
+    };
+    assert_eq!(with_cookie(peon.url.clone(), cookie.clone()).await, 200);
+    peon.stop();
+
+    let (ok, said) = run_peon(&["rotate-token", "--data-dir", &data.display().to_string()]);
+    assert!(ok, "{said}");
+    let new = std::fs::read_to_string(data.join("auth-token")).expect("token");
+    assert_ne!(new.trim(), old.trim());
+    assert!(
+        said.contains(new.trim()),
+        "the new token is printed: {said}"
+    );
+
+    let peon = Peon::start_with(dir.path(), &["--allowed-host", "peon.test"]);
+    assert_eq!(
+        with_cookie(peon.url.clone(), cookie).await,
+        401,
+        "the old login"
+    );
+    assert_eq!(
+        login(&client, &peon.url, old.trim()).await.status(),
+        401,
+        "the old token"
+    );
+    assert_eq!(
+        login(&client, &peon.url, new.trim()).await.status(),
+        303,
+        "the new token"
+    );
+
+    // A configured token is the user's to change.
+    let (ok, said) = run_peon(&[
+        "--auth-token",
+        TOKEN,
+        "rotate-token",
+        "--data-dir",
+        &data.display().to_string(),
+    ]);
+    assert!(!ok);
+    assert!(said.contains("change it there"), "{said}");
 }

@@ -33,6 +33,9 @@ pub enum CliCommand {
     Doctor,
     /// Drop every projection table and rebuild it from the event log
     RebuildProjections,
+    /// Make a new token in the data folder's auth-token file: every login
+    /// made with the old one ends once peon is restarted
+    RotateToken,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum, serde::Deserialize)]

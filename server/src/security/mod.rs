@@ -12,7 +12,7 @@ mod token;
 pub use guard::{CspNonce, guard};
 pub use login::{LOGIN_PATH, LOGOUT_PATH, login_page, login_submit, logout};
 pub use session::COOKIE;
-pub use token::{TOKEN_FILE, TokenOrigin, resolve_token};
+pub use token::{TOKEN_FILE, TokenOrigin, resolve_token, rotate_token};
 
 use std::collections::HashMap;
 use std::net::IpAddr;

@@ -45,6 +45,16 @@ pub fn resolve_token(
     Ok(Some((token, TokenOrigin::Generated)))
 }
 
+/// Replaces the token kept in the data folder with a new one and returns
+/// it. Logins are signed with the token, so every cookie made with the old
+/// one stops working once peon runs with the new one.
+pub fn rotate_token(data_dir: &Path) -> std::io::Result<String> {
+    let token = generate();
+    crate::private::folder(data_dir)?;
+    crate::private::write(&data_dir.join(TOKEN_FILE), token.as_bytes())?;
+    Ok(token)
+}
+
 /// 244 random bits from the operating system, as 64 hex digits.
 fn generate() -> String {
     format!(

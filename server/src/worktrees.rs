@@ -119,30 +119,60 @@ impl Reactor {
         discard: bool,
     ) -> Result<(), String> {
         if !discard {
-            refuse_if_uncommitted(path, "").await?;
+            refuse_if_uncommitted(path, "")
+                .await
+                .map_err(|b| b.message)?;
         }
-        stop_agent(&self.engine, thread).await?;
-        self.terminals.close_thread(thread.id);
-        if !discard {
-            refuse_if_uncommitted(path, "").await?;
+        quiesce(&self.engine, &self.terminals, thread, path, discard, "")
+            .await
+            .map_err(|b| b.message)?;
+        remove(path.to_path_buf()).await
+    }
+}
+
+/// Why a worktree cannot be removed now; `code` names it for clients.
+#[derive(Debug)]
+pub struct Blocked {
+    pub code: &'static str,
+    pub message: String,
+}
+
+/// Stops what may write in the thread's worktree — its agent (waiting for
+/// the log to say so) and its shells — then, unless discarding, checks
+/// again that nothing uncommitted appeared meanwhile.
+pub async fn quiesce(
+    engine: &Engine,
+    terminals: &Terminals,
+    thread: &ThreadSummary,
+    path: &Path,
+    discard: bool,
+    whose: &str,
+) -> Result<(), Blocked> {
+    stop_agent(engine, thread).await?;
+    terminals.close_thread(thread.id);
+    if !discard {
+        refuse_if_uncommitted(path, whose).await?;
+    }
+    Ok(())
+}
+
+/// Removes the worktree folder (its branch stays).
+pub async fn remove(path: PathBuf) -> Result<(), String> {
+    let shown = path.display().to_string();
+    match tokio::task::spawn_blocking(move || worktree::remove(&path)).await {
+        Ok(Ok(())) => {
+            tracing::info!("removed the worktree at {shown}");
+            Ok(())
         }
-        let shown = path.display().to_string();
-        let path = path.to_path_buf();
-        match tokio::task::spawn_blocking(move || worktree::remove(&path)).await {
-            Ok(Ok(())) => {
-                tracing::info!("removed the worktree at {shown}");
-                Ok(())
-            }
-            Ok(Err(e)) => Err(format!("could not remove the worktree at {shown}: {e}")),
-            Err(e) => Err(format!("could not remove the worktree at {shown}: {e}")),
-        }
+        Ok(Err(e)) => Err(format!("could not remove the worktree at {shown}: {e}")),
+        Err(e) => Err(format!("could not remove the worktree at {shown}: {e}")),
     }
 }
 
 /// Stops the thread's agent and waits until the log says it stopped, so
 /// nothing writes into a folder about to be removed; an error when it does
 /// not stop in time.
-pub async fn stop_agent(engine: &Engine, thread: &ThreadSummary) -> Result<(), String> {
+async fn stop_agent(engine: &Engine, thread: &ThreadSummary) -> Result<(), Blocked> {
     if !thread.session_status.is_live() {
         return Ok(());
     }
@@ -176,12 +206,13 @@ pub async fn stop_agent(engine: &Engine, thread: &ThreadSummary) -> Result<(), S
     };
     tokio::time::timeout(AGENT_STOP_WAIT, stopped)
         .await
-        .map_err(|_| {
-            format!(
+        .map_err(|_| Blocked {
+            code: "agent_still_running",
+            message: format!(
                 "the agent of thread \"{}\" did not stop in time, so its worktree was left as \
                  it is; try again",
                 thread.title
-            )
+            ),
         })
 }
 
@@ -196,7 +227,7 @@ pub fn worktree_of(worktrees_dir: &Path, thread: &ThreadSummary) -> Option<PathB
 
 /// An error naming the uncommitted files, if the worktree at `path` has any
 /// (`whose` says whose worktree, in a message about several).
-pub async fn refuse_if_uncommitted(path: &Path, whose: &str) -> Result<(), String> {
+pub async fn refuse_if_uncommitted(path: &Path, whose: &str) -> Result<(), Blocked> {
     let files = {
         let path = path.to_path_buf();
         tokio::task::spawn_blocking(move || worktree::uncommitted(&path))
@@ -204,12 +235,13 @@ pub async fn refuse_if_uncommitted(path: &Path, whose: &str) -> Result<(), Strin
             .map_err(|e| e.to_string())
             .and_then(|r| r.map_err(|e| e.to_string()))
     }
-    .map_err(|e| {
-        format!(
+    .map_err(|e| Blocked {
+        code: "uncommitted_changes",
+        message: format!(
             "cannot tell whether the worktree at {} holds uncommitted work ({e}), so it was not \
              deleted",
             path.display()
-        )
+        ),
     })?;
     if files.is_empty() {
         return Ok(());
@@ -223,9 +255,12 @@ pub async fn refuse_if_uncommitted(path: &Path, whose: &str) -> Result<(), Strin
     if files.len() > FILES_NAMED {
         named.push_str(&format!(" and {} more", files.len() - FILES_NAMED));
     }
-    Err(format!(
-        "the worktree{whose} at {} has uncommitted changes ({named}): commit them first, or \
-         delete the thread choosing to discard them",
-        path.display()
-    ))
+    Err(Blocked {
+        code: "uncommitted_changes",
+        message: format!(
+            "the worktree{whose} at {} has uncommitted changes ({named}): commit them first, or \
+             delete the thread choosing to discard them",
+            path.display()
+        ),
+    })
 }

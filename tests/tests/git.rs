@@ -539,3 +539,50 @@ async fn refused_worktree_commands_change_nothing() {
     assert_eq!(listed[0]["running"], true, "the shell still runs: {listed}");
     assert_eq!(folders(), 1, "the worktree is still there");
 }
+
+/// Deleting a project checks every worktree thread first (a refusal stops
+/// and removes nothing), then removes the worktrees with the project.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_project_delete_checks_then_removes_its_worktrees() {
+    let (world, peon, client, project) = repo_project().await;
+    let thread = new_id();
+    let created = dispatch_as_id(
+        &client,
+        &peon.url,
+        &new_id(),
+        serde_json::json!({"type": "thread.create", "thread_id": thread, "project_id": project,
+            "title": "t", "provider": "codex", "runtime_mode": "full-access",
+            "interaction_mode": "default", "worktree": true}),
+    )
+    .await;
+    assert_eq!(created["status"], 200, "{created}");
+    let snap = snapshot(&client, &peon.url).await;
+    let folder = std::path::PathBuf::from(
+        snap["threads"][0]["worktree_path"]
+            .as_str()
+            .expect("worktree path"),
+    );
+    std::fs::write(folder.join("draft.txt"), "not committed\n").expect("write");
+    let delete = serde_json::json!({"type": "project.delete", "project_id": project});
+    let refused = dispatch_as_id(&client, &peon.url, &new_id(), delete.clone()).await;
+    assert_eq!(refused["rejection"], "uncommitted_changes", "{refused}");
+    assert!(
+        refused["message"]
+            .as_str()
+            .is_some_and(|m| m.contains("draft.txt")),
+        "{refused}"
+    );
+    assert!(folder.exists(), "nothing was removed");
+    assert_eq!(
+        snapshot(&client, &peon.url).await["projects"][0]["id"],
+        project.as_str()
+    );
+
+    std::fs::remove_file(folder.join("draft.txt")).expect("remove");
+    let done = dispatch_as_id(&client, &peon.url, &new_id(), delete).await;
+    assert_eq!(done["status"], 200, "{done}");
+    assert!(!folder.exists(), "the worktree went with the project");
+    assert!(
+        !git_in(&world.workspace(), &["worktree", "list"]).contains(&folder.display().to_string())
+    );
+}

@@ -102,45 +102,37 @@ impl Intake<'_> {
             .filter(|t| t.project_id == project_id)
             .filter_map(|t| worktrees::worktree_of(&self.worktrees_dir, t).map(|p| (t, p)))
             .collect();
-        let refused = |message: String| IntakeError::Refused {
-            code: "uncommitted_changes",
-            message,
+        let refused = |b: worktrees::Blocked| IntakeError::Refused {
+            code: b.code,
+            message: b.message,
         };
+        let whose = |t: &ThreadSummary| format!(" of thread \"{}\"", t.title);
+        // All are checked before any agent is stopped: a refusal stops nothing.
         for (thread, path) in &threads {
-            let whose = format!(" of thread \"{}\"", thread.title);
-            worktrees::refuse_if_uncommitted(path, &whose)
+            worktrees::refuse_if_uncommitted(path, &whose(thread))
                 .await
                 .map_err(refused)?;
         }
         for (thread, path) in &threads {
-            worktrees::stop_agent(self.engine, thread)
-                .await
-                .map_err(|message| IntakeError::Refused {
-                    code: "agent_still_running",
-                    message,
-                })?;
-            self.terminals.close_thread(thread.id);
-            let whose = format!(" of thread \"{}\"", thread.title);
-            worktrees::refuse_if_uncommitted(path, &whose)
-                .await
-                .map_err(refused)?;
+            worktrees::quiesce(
+                self.engine,
+                self.terminals,
+                thread,
+                path,
+                false,
+                &whose(thread),
+            )
+            .await
+            .map_err(refused)?;
         }
         let outcome = self.engine.dispatch(envelope).await?;
         for (_, path) in threads {
-            remove_worktree(path).await;
+            // A failure leaves the folder (nothing is lost) and is logged.
+            if let Err(e) = worktrees::remove(path).await {
+                tracing::warn!("{e}");
+            }
         }
         Ok(outcome)
-    }
-}
-
-/// Removes a worktree after its thread is gone; a failure leaves the folder
-/// (nothing is lost) and is logged.
-async fn remove_worktree(path: PathBuf) {
-    let shown = path.display().to_string();
-    match blocking(move || worktree::remove(&path)).await {
-        Ok(Ok(())) => tracing::info!("removed the worktree at {shown}"),
-        Ok(Err(e)) => tracing::warn!("could not remove the worktree at {shown}: {e}"),
-        Err(e) => tracing::warn!("could not remove the worktree at {shown}: {e}"),
     }
 }
 

@@ -293,8 +293,9 @@ pub const PANIC_ON_SETTING: &str = "test.panic-the-writer";
 const RETRY_FIRST: std::time::Duration = std::time::Duration::from_millis(100);
 const RETRY_MAX: std::time::Duration = std::time::Duration::from_secs(5);
 
-/// An internal command's wire name, for logs.
-pub fn internal_name(command: &InternalCommand) -> String {
+/// An internal command's wire name, for logs (serialises it: error paths
+/// only).
+fn internal_name(command: &InternalCommand) -> String {
     serde_json::to_value(command)
         .ok()
         .and_then(|v| v["type"].as_str().map(str::to_string))

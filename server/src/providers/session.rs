@@ -7,7 +7,6 @@ use super::agent::{self, Agent, RuntimeEvent, SessionConfig, TurnSettings};
 use super::coalesce::{Coalescer, Flush};
 use super::primer::{self, Why};
 use super::wire::clip;
-use crate::orchestration::engine::internal_name;
 use crate::orchestration::{DispatchError, Engine};
 use peon_app::contracts::*;
 use sqlx::SqlitePool;
@@ -574,7 +573,6 @@ impl Session {
     /// Store failures are retried by the engine until the write lands;
     /// what comes back here is a refusal or a stopped engine.
     async fn dispatch_caused(&self, command: InternalCommand, cause: Option<EventId>) {
-        let kind = internal_name(&command);
         match self
             .engine
             .dispatch_internal(command, Actor::Provider, cause)
@@ -583,9 +581,9 @@ impl Session {
             Ok(_) => {}
             // E.g. the thread was deleted while its agent was still talking.
             Err(DispatchError::Rejected(e)) => {
-                tracing::debug!(thread = %self.thread_id, "{kind} refused: {e}");
+                tracing::debug!(thread = %self.thread_id, "a command was refused: {e}");
             }
-            Err(e) => tracing::error!(thread = %self.thread_id, "{kind} not recorded: {e}"),
+            Err(e) => tracing::error!(thread = %self.thread_id, "a command was not recorded: {e}"),
         }
     }
 }

@@ -50,3 +50,61 @@ test('log in with the token, then use peon', async ({ browser }) => {
     await peon.stop();
   }
 });
+
+// Started as a user starts it, peon wants its token on loopback too: the
+// link it prints logs the browser in without typing anything and lands on
+// a clean URL. The settings page lists the session, makes a one-time link
+// (with a QR code) for another device, and signing out ends the session on
+// the server, not only in this browser.
+test('the printed link logs in; sessions are listed and end on the server', async ({ browser }) => {
+  const peon = await startPeon(undefined, 0, {}, true);
+  try {
+    expect(peon.loginLink).toContain('/login?code=');
+    const bare = await fetch(peon.url + '/api/snapshot', { method: 'POST' });
+    expect(bare.status).toBe(401);
+
+    const context = await browser.newContext();
+    const page = await context.newPage();
+    await page.goto(peon.loginLink!);
+    await expect(page).toHaveURL(peon.url + '/');
+    await expect(page.locator('body')).toHaveAttribute('data-hydrated', 'true');
+    expect(page.url()).not.toContain('code=');
+
+    await page.goto(peon.url + '/settings');
+    await expect(page.locator('body')).toHaveAttribute('data-hydrated', 'true');
+    await expect(page.getByTestId('session')).toHaveCount(1);
+    await expect(page.getByTestId('session')).toHaveAttribute('data-current', 'true');
+
+    await page.getByTestId('show-login-link').click();
+    await expect(page.getByTestId('login-qr').locator('svg')).toBeVisible();
+    await expect(page.getByTestId('loopback-only')).toBeVisible();
+    const link = (await page.getByTestId('login-link').textContent())!.trim();
+    expect(link).toContain('/login?code=');
+
+    const other = await browser.newContext();
+    const phone = await other.newPage();
+    await phone.goto(link);
+    await expect(phone).toHaveURL(peon.url + '/');
+    await page.reload();
+    await expect(page.getByTestId('session')).toHaveCount(2);
+
+    const cookie = (await context.cookies()).find((c) => c.name === 'peon_session')!;
+    await page.getByTestId('logout').click();
+    await expect(page.getByTestId('login-form')).toBeVisible();
+    const copied = await fetch(peon.url + '/api/snapshot', {
+      method: 'POST',
+      headers: { cookie: `peon_session=${cookie.value}` },
+    });
+    expect(copied.status).toBe(401);
+
+    // The other device is still in; signing out everywhere ends it too.
+    await phone.goto(peon.url + '/settings');
+    await expect(phone.locator('body')).toHaveAttribute('data-hydrated', 'true');
+    await expect(phone.getByTestId('session')).toHaveCount(1);
+    phone.once('dialog', (d) => d.accept());
+    await phone.getByTestId('end-all-sessions').click();
+    await expect(phone.getByTestId('login-form')).toBeVisible();
+  } finally {
+    await peon.stop();
+  }
+});

@@ -20,22 +20,39 @@ export function seedThread(dataDir: string, turns: number): string {
 export interface Peon {
   url: string;
   dataDir: string;
+  /** The one-time login link peon printed (guarded or token starts only). */
+  loginLink?: string;
   stop(): Promise<void>;
 }
 
-export async function startPeon(dataDir?: string, port = 0, env: Record<string, string> = {}): Promise<Peon> {
+/**
+ * Starts peon. Unless `guarded` (or a token is given in `env`) it runs with
+ * `--no-auth`: most tests are about what peon does once in; login.spec
+ * starts it as a user would.
+ */
+export async function startPeon(
+  dataDir?: string,
+  port = 0,
+  env: Record<string, string> = {},
+  guarded = false,
+): Promise<Peon> {
   const dir = dataDir ?? mkdtempSync(path.join(tmpdir(), 'peon-e2e-'));
-  const child: ChildProcess = spawn(PEON_BIN, ['--data-dir', dir, '--port', String(port)], {
+  const open = !guarded && !env.PEON_AUTH_TOKEN;
+  const args = ['--data-dir', dir, '--port', String(port), ...(open ? ['--no-auth'] : [])];
+  const child: ChildProcess = spawn(PEON_BIN, args, {
     stdio: ['ignore', 'pipe', 'pipe'],
     env: { ...process.env, ...env },
   });
+  let loginLink: string | undefined;
   const url = await new Promise<string>((resolve, reject) => {
     let out = '';
     const timer = setTimeout(() => reject(new Error(`peon did not start: ${out}`)), 30_000);
     child.stdout!.on('data', (chunk) => {
       out += chunk.toString();
       const m = out.match(/running at (http:\/\/[^\s]+?)\/? /);
-      if (m) {
+      const link = out.match(/log in at (http:\/\/\S+)\s/);
+      if (link) loginLink = link[1];
+      if (m && (open || link)) {
         clearTimeout(timer);
         resolve(m[1]);
       }
@@ -46,6 +63,7 @@ export async function startPeon(dataDir?: string, port = 0, env: Record<string, 
   return {
     url,
     dataDir: dir,
+    loginLink,
     stop: () =>
       new Promise((resolve) => {
         if (child.exitCode !== null) return resolve();

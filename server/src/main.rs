@@ -6,7 +6,7 @@ use peon_server::config::{Cli, CliCommand, LogFormat, Settings};
 use peon_server::orchestration::Engine;
 use peon_server::persistence::{Database, EventStore, projector};
 use peon_server::providers::{AgentOptions, Agents};
-use peon_server::security::{self, Security, TokenOrigin};
+use peon_server::security::{self, Security, SecurityConfig, Sessions, TokenOrigin};
 use peon_server::{doctor, http, site};
 use std::io::IsTerminal;
 use std::net::SocketAddr;
@@ -30,6 +30,7 @@ async fn main() -> ExitCode {
         Some(CliCommand::RebuildProjections) => rebuild(&settings).await,
         Some(CliCommand::Doctor) => check(&settings).await,
         Some(CliCommand::RotateToken) => rotate(&settings),
+        Some(CliCommand::LoginUrl) => login_url(&settings),
         Some(CliCommand::Serve) | None => serve(&settings).await,
     };
     match result {
@@ -81,11 +82,53 @@ fn rotate(settings: &Settings) -> Result<(), String> {
     let token = security::rotate_token(&settings.data_dir)
         .map_err(|e| format!("cannot write {}: {e}", path.display()))?;
     say(&format!(
-        "a new token is in {}: {token}
-restart peon to use it; every login made with the old \
-         one then ends",
+        "a new token is in {}: {token}\nevery login made with the old one has ended (a \
+         running peon notices within a second)",
         path.display()
     ));
+    Ok(())
+}
+
+/// A one-time login link for the peon running on this data folder, made
+/// from its token (the link is signed with it).
+fn login_url(settings: &Settings) -> Result<(), String> {
+    if settings.no_auth {
+        return Err("peon is set to run without a token (--no-auth): open it directly".to_string());
+    }
+    let token = match &settings.auth_token {
+        Some(token) => token.trim().to_string(),
+        None => {
+            let path = settings.data_dir.join(security::TOKEN_FILE);
+            match std::fs::read_to_string(&path) {
+                Ok(token) if !token.trim().is_empty() => token.trim().to_string(),
+                Ok(_) | Err(_) => {
+                    return Err(format!(
+                        "no token in {}: start peon once with this data folder and it makes one",
+                        path.display()
+                    ));
+                }
+            }
+        }
+    };
+    let url_file = settings.data_dir.join(security::URL_FILE);
+    let base = match std::fs::read_to_string(&url_file) {
+        Ok(url) if !url.trim().is_empty() => url.trim().to_string(),
+        _ => {
+            let host = if settings.host.is_unspecified() {
+                std::net::IpAddr::from([127, 0, 0, 1])
+            } else {
+                settings.host
+            };
+            let base = format!("http://{}", SocketAddr::new(host, settings.port));
+            eprintln!(
+                "peon does not seem to be running with {} (no {}): the link is for {base}",
+                settings.data_dir.display(),
+                url_file.display()
+            );
+            base
+        }
+    };
+    say(&security::login_link(&base, &token, settings.login_link));
     Ok(())
 }
 
@@ -104,13 +147,23 @@ async fn serve(settings: &Settings) -> Result<(), String> {
     let data_dir = settings.data_dir.clone();
     keep_private(settings)?;
     let loopback = settings.host.is_loopback();
-    // Whoever reaches peon can run commands on this machine: beyond
-    // loopback, or behind a proxy (extra Host names), it always wants a
-    // token, and makes one if none is set.
-    let exposed = !loopback || !settings.allowed_hosts.is_empty();
-    let token = security::resolve_token(settings.auth_token.as_deref(), exposed, &data_dir)
-        .map_err(|e| format!("cannot keep the auth token in {}: {e}", data_dir.display()))?;
+    // Whoever reaches peon can run commands as this user, and any user or
+    // process of this machine can reach loopback: peon wants a token unless
+    // told otherwise (`Settings` refuses --no-auth beyond loopback), and
+    // makes one if none is set.
+    let token =
+        security::resolve_token(settings.auth_token.as_deref(), !settings.no_auth, &data_dir)
+            .map_err(|e| format!("cannot keep the auth token in {}: {e}", data_dir.display()))?;
+    if settings.no_auth {
+        tracing::warn!(
+            "--no-auth: peon lets in everyone who reaches it; every user and process on this \
+             machine can drive its agents and shells as you"
+        );
+    }
     let db = Database::open(&settings.database_path())
+        .await
+        .map_err(|e| e.to_string())?;
+    let sessions = Sessions::load(db.pool.clone(), token.as_ref().map(|(t, _)| t.as_str()))
         .await
         .map_err(|e| e.to_string())?;
     let engine = Engine::start(&db).await.map_err(|e| e.to_string())?;
@@ -156,12 +209,21 @@ async fn serve(settings: &Settings) -> Result<(), String> {
         terminals,
     };
     let security = Security::new(
-        token.as_ref().map(|(t, _)| t.clone()),
-        &settings.allowed_hosts,
-        settings.session,
-        settings.limits.max_body_bytes,
-    )
-    .trusting_proxy(settings.trust_proxy);
+        SecurityConfig {
+            token: token.as_ref().map(|(t, _)| t.clone()),
+            // A token of peon's own may be rotated while it runs.
+            token_file: token
+                .as_ref()
+                .filter(|(_, origin)| *origin != TokenOrigin::Configured)
+                .map(|_| data_dir.join(security::TOKEN_FILE)),
+            allowed_hosts: settings.allowed_hosts.clone(),
+            session: settings.session,
+            link_lifetime: settings.login_link,
+            max_body_bytes: settings.limits.max_body_bytes,
+            trust_proxy: settings.trust_proxy,
+        },
+        sessions,
+    );
     let app = http::router(backend, site_root, addr, security);
     let listener = tokio::net::TcpListener::bind(addr)
         .await
@@ -176,24 +238,36 @@ async fn serve(settings: &Settings) -> Result<(), String> {
         "peon is running at {url} (listening on {bound}, data in {})",
         data_dir.display()
     ));
-    match &token {
-        // Printed once, on stdout (never logged): the way in.
-        Some((t, TokenOrigin::Generated)) => say(&format!(
-            "log in at {url}login?token={t} (the token is kept in {})",
-            data_dir.join(security::TOKEN_FILE).display()
-        )),
-        Some((_, TokenOrigin::Stored)) => say(&format!(
-            "log in with the token in {}",
-            data_dir.join(security::TOKEN_FILE).display()
-        )),
-        Some((_, TokenOrigin::Configured)) => say(&format!("log in at {url}login with your token")),
-        None => {}
+    let base = url.trim_end_matches('/').to_string();
+    // For `peon login-url`; gone again when peon stops.
+    let url_file = data_dir.join(security::URL_FILE);
+    if let Err(e) = peon_server::private::write(&url_file, base.as_bytes()) {
+        tracing::warn!("cannot write {}: {e}", url_file.display());
     }
+    // On stdout (never logged): the way in. The link works once, briefly,
+    // so one seen in a scrollback or in `ps` (of the browser opened with
+    // it) is soon worthless; the token itself is never printed.
+    let link = token.as_ref().map(|(t, origin)| {
+        let link = security::login_link(&base, t, settings.login_link);
+        let kept = match origin {
+            TokenOrigin::Configured => "your configured token".to_string(),
+            _ => format!(
+                "the token in {}",
+                data_dir.join(security::TOKEN_FILE).display()
+            ),
+        };
+        say(&format!(
+            "log in at {link}\n(the link works once, for {} min; `peon login-url` prints a \
+             fresh one; scripts send \"Authorization: Bearer\" with {kept})",
+            settings.login_link.as_secs().div_ceil(60)
+        ));
+        link
+    });
     let open = settings
         .open
         .unwrap_or_else(|| loopback && std::io::stdout().is_terminal());
     if open {
-        open_browser(&url);
+        open_browser(link.as_deref().unwrap_or(&url));
     }
     // On a signal, stop accepting and give open requests a moment; event
     // streams never end by themselves, so they are cut after the grace.
@@ -206,7 +280,7 @@ async fn serve(settings: &Settings) -> Result<(), String> {
         shutdown_signal().await;
         let _ = stopping_tx.send(true);
     });
-    tokio::select! {
+    let outcome = tokio::select! {
         result = server => result.map_err(|e| e.to_string()),
         _ = async {
             let _ = stopping.wait_for(|s| *s).await;
@@ -215,7 +289,9 @@ async fn serve(settings: &Settings) -> Result<(), String> {
         reason = vital.0.failed() => Err(format!("stopping: {reason}")),
         reason = vital.1.failed() => Err(format!("stopping: {reason}")),
         reason = vital.2.failed() => Err(format!("stopping: {reason}")),
-    }
+    };
+    let _ = std::fs::remove_file(&url_file);
+    outcome
 }
 
 /// Only this user may read the data folder: looser modes left by an older

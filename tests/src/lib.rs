@@ -33,10 +33,23 @@ pub struct Peon {
     pub url: String,
     pub data_dir: PathBuf,
     child: Child,
+    /// Every line peon printed on stdout so far.
+    printed: std::sync::Arc<std::sync::Mutex<Vec<String>>>,
+}
+
+/// Arguments or environment that ask for a token, or that expose peon
+/// (which then always has one).
+fn wants_token(extra: &[&str], env: &[(String, String)]) -> bool {
+    extra
+        .iter()
+        .any(|a| matches!(*a, "--auth-token" | "--host" | "--allowed-host"))
+        || env.iter().any(|(k, _)| k == "PEON_AUTH_TOKEN")
 }
 
 impl Peon {
-    /// Starts peon with a data folder inside `dir`.
+    /// Starts peon with a data folder inside `dir`, without a token
+    /// (`--no-auth`): these tests are about what peon does once in. Tests
+    /// of the way in use `start_guarded`, or name a token.
     pub fn start(dir: &Path) -> Peon {
         Self::start_with(dir, &[])
     }
@@ -46,8 +59,22 @@ impl Peon {
     }
 
     /// Starts peon with extra arguments and environment variables (which
-    /// the agents it starts inherit).
+    /// the agents it starts inherit); `--no-auth` unless they ask for a
+    /// token or expose peon.
     pub fn start_with_env(dir: &Path, extra: &[&str], env: &[(String, String)]) -> Peon {
+        let mut args = extra.to_vec();
+        if !wants_token(extra, env) {
+            args.push("--no-auth");
+        }
+        Self::spawn(dir, &args, env)
+    }
+
+    /// Starts peon as a user would: it makes a token and prints a login link.
+    pub fn start_guarded(dir: &Path, extra: &[&str]) -> Peon {
+        Self::spawn(dir, extra, &[])
+    }
+
+    fn spawn(dir: &Path, extra: &[&str], env: &[(String, String)]) -> Peon {
         let data_dir = dir.join("data");
         let mut child = Command::new(peon_bin())
             .arg("--data-dir")
@@ -63,6 +90,7 @@ impl Peon {
         let stdout = child.stdout.take().expect("stdout");
         let mut lines = BufReader::new(stdout).lines();
         let deadline = Instant::now() + Duration::from_secs(30);
+        let printed = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
         let url = loop {
             assert!(
                 Instant::now() < deadline,
@@ -70,19 +98,73 @@ impl Peon {
             );
             match lines.next() {
                 Some(Ok(line)) => {
-                    if let Some(rest) = line.split("running at ").nth(1) {
+                    let url = line.split("running at ").nth(1).map(|rest| {
                         let url = rest.split_whitespace().next().unwrap_or_default();
-                        break url.trim_end_matches('/').to_string();
+                        url.trim_end_matches('/').to_string()
+                    });
+                    printed.lock().expect("printed").push(line);
+                    if let Some(url) = url {
+                        break url;
                     }
                 }
                 _ => panic!("peon exited before printing its URL"),
             }
         };
+        // Keep reading, so peon never blocks on a full pipe and later
+        // lines (the login link) can be looked at.
+        let sink = printed.clone();
+        std::thread::spawn(move || {
+            for line in lines.map_while(Result::ok) {
+                if let Ok(mut all) = sink.lock() {
+                    all.push(line);
+                }
+            }
+        });
         Peon {
             url,
             data_dir,
             child,
+            printed,
         }
+    }
+
+    /// The first printed line containing `needle` (waits up to 10 s).
+    pub fn printed_line(&self, needle: &str) -> String {
+        let deadline = Instant::now() + Duration::from_secs(10);
+        loop {
+            if let Some(line) = self
+                .printed
+                .lock()
+                .expect("printed")
+                .iter()
+                .find(|l| l.contains(needle))
+            {
+                return line.clone();
+            }
+            assert!(
+                Instant::now() < deadline,
+                "peon never printed a line with {needle:?}"
+            );
+            std::thread::sleep(Duration::from_millis(20));
+        }
+    }
+
+    /// The one-time login link peon printed at start.
+    pub fn login_link(&self) -> String {
+        let line = self.printed_line("log in at ");
+        let rest = line.split("log in at ").nth(1).unwrap_or_default();
+        rest.split_whitespace()
+            .next()
+            .unwrap_or_default()
+            .to_string()
+    }
+
+    /// The token peon made and keeps in its data folder.
+    pub fn token(&self) -> String {
+        std::fs::read_to_string(self.data_dir.join("auth-token"))
+            .expect("the auth-token file")
+            .trim()
+            .to_string()
     }
 
     pub fn pid(&self) -> u32 {
@@ -114,6 +196,26 @@ pub fn run_peon(args: &[&str]) -> (bool, String) {
     let mut text = String::from_utf8_lossy(&out.stdout).into_owned();
     text.push_str(&String::from_utf8_lossy(&out.stderr));
     (out.status.success(), text)
+}
+
+/// A client that shows redirects instead of following them.
+pub fn no_redirects() -> reqwest::Client {
+    reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .timeout(Duration::from_secs(30))
+        .build()
+        .expect("client")
+}
+
+/// The whole `Set-Cookie` header that sets `peon_session`, if any.
+pub fn session_cookie(response: &reqwest::Response) -> Option<String> {
+    response
+        .headers()
+        .get_all("set-cookie")
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .find(|v| v.trim_start().starts_with("peon_session="))
+        .map(str::to_string)
 }
 
 /// A distinct UUID-shaped id per call within a test process.

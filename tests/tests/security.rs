@@ -5,7 +5,7 @@
 //! the allowed roots. Every refusal must leave the event log untouched.
 #![cfg(unix)]
 
-use peon_tests::{Peon, new_id, peon_bin, run_peon};
+use peon_tests::{Peon, new_id, no_redirects as client, peon_bin, run_peon, session_cookie};
 use reqwest::{Client, RequestBuilder, Response};
 use serde_json::{Value, json};
 use std::io::{BufRead, BufReader};
@@ -15,15 +15,6 @@ use std::time::{Duration, Instant};
 
 /// URL- and form-safe, so it can be sent as `token=TOKEN` unencoded.
 const TOKEN: &str = "peon-test-token-4f9c2a7e1b";
-
-/// A client that shows redirects instead of following them.
-fn client() -> Client {
-    Client::builder()
-        .redirect(reqwest::redirect::Policy::none())
-        .timeout(Duration::from_secs(30))
-        .build()
-        .expect("client")
-}
 
 /// The port of `http://127.0.0.1:PORT`.
 fn port_of(url: &str) -> String {
@@ -71,7 +62,7 @@ const TERMINAL_SOCKET: &str = "WebSocket /api/terminals/<id>/socket";
 
 /// A project, a thread and a running terminal in it, made with the token;
 /// returns the terminal's id.
-async fn open_terminal(client: &Client, url: &str, workspace: &Path) -> String {
+async fn open_terminal(client: &Client, url: &str, workspace: &Path, token: &str) -> String {
     let (project, thread) = (new_id(), new_id());
     for command in [
         json!({"type": "project.create", "project_id": project, "title": "p",
@@ -82,7 +73,7 @@ async fn open_terminal(client: &Client, url: &str, workspace: &Path) -> String {
     ] {
         let r = client
             .post(format!("{url}/api/dispatch"))
-            .bearer_auth(TOKEN)
+            .bearer_auth(token)
             .json(&json!({"envelope": {"command_id": new_id(), "command": command}}))
             .send()
             .await
@@ -91,7 +82,7 @@ async fn open_terminal(client: &Client, url: &str, workspace: &Path) -> String {
     }
     let list: Value = client
         .post(format!("{url}/api/terminals"))
-        .bearer_auth(TOKEN)
+        .bearer_auth(token)
         .json(&json!({"thread_id": thread, "action": {"action": "open"}}))
         .send()
         .await
@@ -155,17 +146,6 @@ async fn login(client: &Client, url: &str, token: &str) -> Response {
         .expect("login")
 }
 
-/// The whole `Set-Cookie` header that sets `peon_session`, if any.
-fn session_cookie(response: &Response) -> Option<String> {
-    response
-        .headers()
-        .get_all("set-cookie")
-        .iter()
-        .filter_map(|v| v.to_str().ok())
-        .find(|v| v.trim_start().starts_with("peon_session="))
-        .map(str::to_string)
-}
-
 /// Logs in with the right token and returns `peon_session=VALUE`.
 async fn log_in(client: &Client, url: &str) -> String {
     let response = login(client, url, TOKEN).await;
@@ -182,12 +162,30 @@ async fn log_in(client: &Client, url: &str) -> String {
 #[tokio::test]
 async fn with_a_token_every_route_refuses_callers_without_valid_credentials() {
     let dir = tempfile::tempdir().expect("dir");
-    let workspace = dir.path().join("ws");
-    std::fs::create_dir(&workspace).expect("mkdir");
     let peon = Peon::start_with(dir.path(), &["--auth-token", TOKEN]);
+    every_route_refuses_callers_without(&peon, TOKEN, dir.path()).await;
+}
+
+/// Any user or process of the machine can reach loopback, so peon started
+/// as a user starts it (no token named, no flags) makes a token and wants
+/// it there too: pages, server functions, the event stream, the real
+/// terminal socket.
+#[tokio::test]
+async fn on_loopback_peon_wants_its_token_too() {
+    let dir = tempfile::tempdir().expect("dir");
+    let peon = Peon::start_guarded(dir.path(), &[]);
+    assert!(peon.url.contains("127.0.0.1"), "{}", peon.url);
+    let token = peon.token();
+    assert_eq!(token.len(), 64, "peon made a token");
+    every_route_refuses_callers_without(&peon, &token, dir.path()).await;
+}
+
+async fn every_route_refuses_callers_without(peon: &Peon, token: &str, dir: &Path) {
+    let workspace = dir.join("ws");
+    std::fs::create_dir(&workspace).expect("mkdir");
     let client = client();
-    let terminal = open_terminal(&client, &peon.url, &workspace).await;
-    let before = log_state(&client, &peon.url, Some(TOKEN)).await;
+    let terminal = open_terminal(&client, &peon.url, &workspace, token).await;
+    let before = log_state(&client, &peon.url, Some(token)).await;
 
     let page = client
         .get(format!("{}/login", peon.url))
@@ -223,7 +221,7 @@ async fn with_a_token_every_route_refuses_callers_without_valid_credentials() {
         }
     }
     assert_eq!(
-        log_state(&client, &peon.url, Some(TOKEN)).await,
+        log_state(&client, &peon.url, Some(token)).await,
         before,
         "refused requests left the log alone"
     );
@@ -232,7 +230,7 @@ async fn with_a_token_every_route_refuses_callers_without_valid_credentials() {
     // when the site is not built; they must not be refused).
     for (route, request) in every_kind_of_route(&client, &peon.url, &workspace, &terminal) {
         let status = request
-            .bearer_auth(TOKEN)
+            .bearer_auth(token)
             .send()
             .await
             .expect(route)
@@ -249,11 +247,11 @@ async fn with_a_token_every_route_refuses_callers_without_valid_credentials() {
     for path in ["/", "/settings"] {
         let response = client
             .get(format!("{}{path}", peon.url))
-            .bearer_auth(TOKEN)
+            .bearer_auth(token)
             .send();
         assert_eq!(response.await.expect(path).status(), 200, "GET {path}");
     }
-    let (sequence, projects) = log_state(&client, &peon.url, Some(TOKEN)).await;
+    let (sequence, projects) = log_state(&client, &peon.url, Some(token)).await;
     assert_eq!(
         (sequence, projects),
         (before.0 + 1, before.1 + 1),
@@ -925,8 +923,8 @@ fn loopback_url(lines: &[String]) -> String {
 
 /// Beyond loopback anyone on the network can reach peon, so it never runs
 /// open there: without a token it makes one, keeps it in a file only the
-/// user can read, shows the login link once, and reuses the same token on
-/// the next start without printing it again.
+/// user can read, prints a one-time login link (never the token itself),
+/// and reuses the same token on the next start.
 #[tokio::test]
 async fn beyond_loopback_peon_makes_a_token_once_and_keeps_it() {
     use std::os::unix::fs::PermissionsExt;
@@ -935,31 +933,25 @@ async fn beyond_loopback_peon_makes_a_token_once_and_keeps_it() {
     let client = client();
 
     let (first, lines) = start_beyond_loopback(&data_dir);
-    let links: Vec<&String> = lines
-        .iter()
-        .filter(|l| l.contains("/login?token="))
-        .collect();
-    assert_eq!(links.len(), 1, "the login link is printed once: {lines:?}");
-    assert!(links[0].contains("http://"), "{}", links[0]);
-    let token = links[0]
-        .split("/login?token=")
-        .nth(1)
-        .and_then(|r| r.split_whitespace().next());
-    let token = token
-        .expect("token")
-        .trim_end_matches(['.', ',', ')', '"', '\''])
-        .to_string();
-    assert!(!token.is_empty(), "{}", links[0]);
-
     let file = data_dir.join("auth-token");
-    let stored = std::fs::read_to_string(&file).expect("auth-token file");
-    assert_eq!(stored.trim(), token, "the printed token is the stored one");
+    let token = std::fs::read_to_string(&file).expect("auth-token file");
+    let token = token.trim().to_string();
+    assert_eq!(token.len(), 64);
     let mode = std::fs::metadata(&file)
         .expect("metadata")
         .permissions()
         .mode()
         & 0o777;
     assert_eq!(mode, 0o600, "auth-token mode {mode:o}");
+    let links: Vec<&String> = lines
+        .iter()
+        .filter(|l| l.contains("/login?code="))
+        .collect();
+    assert_eq!(links.len(), 1, "one login link is printed: {lines:?}");
+    assert!(
+        lines.iter().all(|l| !l.contains(&token)),
+        "the token itself is never printed: {lines:?}"
+    );
 
     let url = loopback_url(&lines);
     let snapshot = format!("{url}/api/snapshot");
@@ -969,6 +961,17 @@ async fn beyond_loopback_peon_makes_a_token_once_and_keeps_it() {
         401,
         "beyond loopback, no credentials are refused"
     );
+    let code = links[0]
+        .split("/login?code=")
+        .nth(1)
+        .and_then(|r| r.split_whitespace().next())
+        .expect("code");
+    let followed = client
+        .get(format!("{url}/login?code={code}"))
+        .send()
+        .await
+        .expect("link");
+    assert_eq!(followed.status(), 303, "the printed link logs in");
     let with_token = client
         .post(&snapshot)
         .bearer_auth(&token)
@@ -979,10 +982,6 @@ async fn beyond_loopback_peon_makes_a_token_once_and_keeps_it() {
     drop(first);
 
     let (_second, lines) = start_beyond_loopback(&data_dir);
-    assert!(
-        lines.iter().all(|l| !l.contains("/login?token=")),
-        "the token is printed only when made: {lines:?}"
-    );
     assert!(
         lines.iter().any(|l| l.contains("auth-token")),
         "a line names the file: {lines:?}"
@@ -1130,8 +1129,9 @@ async fn logs_never_hold_the_token() {
     assert!(text.contains("wrong token"), "the refused login is logged");
 }
 
-/// `peon rotate-token` makes a new token: after a restart every login made
-/// with the old one is refused, the old token too, and the new one works.
+/// `peon rotate-token` makes a new token: a running peon notices within a
+/// second, and from then on every login made with the old one is refused,
+/// the old token too, and the new one works; a restart changes nothing.
 #[tokio::test]
 async fn rotating_the_token_ends_every_login() {
     let dir = tempfile::tempdir().expect("dir");
@@ -1155,7 +1155,6 @@ async fn rotating_the_token_ends_every_login() {
         }
     };
     assert_eq!(with_cookie(peon.url.clone(), cookie.clone()).await, 200);
-    peon.stop();
 
     let (ok, said) = run_peon(&["rotate-token", "--data-dir", &data.display().to_string()]);
     assert!(ok, "{said}");
@@ -1165,23 +1164,34 @@ async fn rotating_the_token_ends_every_login() {
         said.contains(new.trim()),
         "the new token is printed: {said}"
     );
-
+    let deadline = Instant::now() + Duration::from_secs(5);
+    while with_cookie(peon.url.clone(), cookie.clone()).await != 401 {
+        assert!(
+            Instant::now() < deadline,
+            "the running peon still takes the old login"
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    let refused_then_new = |url: String| {
+        let (client, cookie, old, new) = (client.clone(), cookie.clone(), old.clone(), new.clone());
+        async move {
+            assert_eq!(with_cookie(url.clone(), cookie).await, 401, "the old login");
+            assert_eq!(
+                login(&client, &url, old.trim()).await.status(),
+                401,
+                "the old token"
+            );
+            assert_eq!(
+                login(&client, &url, new.trim()).await.status(),
+                303,
+                "the new token"
+            );
+        }
+    };
+    refused_then_new(peon.url.clone()).await;
+    peon.stop();
     let peon = Peon::start_with(dir.path(), &["--allowed-host", "peon.test"]);
-    assert_eq!(
-        with_cookie(peon.url.clone(), cookie).await,
-        401,
-        "the old login"
-    );
-    assert_eq!(
-        login(&client, &peon.url, old.trim()).await.status(),
-        401,
-        "the old token"
-    );
-    assert_eq!(
-        login(&client, &peon.url, new.trim()).await.status(),
-        303,
-        "the new token"
-    );
+    refused_then_new(peon.url.clone()).await;
 
     // A configured token is the user's to change.
     let (ok, said) = run_peon(&[

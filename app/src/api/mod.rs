@@ -2,8 +2,13 @@
 //! the backend (provided by the server as context) and maps its errors; the
 //! logic lives in the server's engine and queries.
 
+pub mod access;
 mod error;
 
+pub use access::{
+    AuthSession, LoginLink, SessionList, end_all_sessions, end_session, get_sessions,
+    make_login_link,
+};
 pub use error::ApiError;
 
 use crate::contracts::*;

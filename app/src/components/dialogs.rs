@@ -29,3 +29,14 @@ pub fn prompt(message: &str) -> Option<String> {
         None
     }
 }
+
+/// Leaves the app for `path` with a full page load (after a sign-out, the
+/// server answers with the login page).
+pub fn load_page(path: &str) {
+    #[cfg(feature = "hydrate")]
+    if let Some(window) = web_sys::window() {
+        let _ = window.location().assign(path);
+    }
+    #[cfg(not(feature = "hydrate"))]
+    let _ = path;
+}

@@ -15,7 +15,7 @@ mod timeline;
 mod xterm;
 
 pub use composer::{Composer, ComposerState, agent_name};
-pub use dialogs::{confirm, prompt};
+pub use dialogs::{confirm, load_page, prompt};
 pub use diff_view::DiffPanel;
 pub use git_panel::GitPanel;
 pub use live::{ConnectionBanner, LiveUpdates};

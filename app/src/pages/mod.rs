@@ -1,6 +1,7 @@
 //! One module per route.
 
 mod home;
+mod logins;
 mod not_found;
 mod project;
 mod settings;

@@ -1,4 +1,5 @@
 use super::error_text;
+use super::logins::LoginsCard;
 use crate::api::{AgentStatus, get_agents, get_server_info};
 use crate::components::agent_name;
 use leptos::prelude::*;
@@ -61,6 +62,7 @@ pub fn SettingsPage() -> impl IntoView {
                     }}
                 </Transition>
             </div>
+            <LoginsCard />
         </section>
     }
 }

@@ -34,8 +34,10 @@ pub enum CliCommand {
     /// Drop every projection table and rebuild it from the event log
     RebuildProjections,
     /// Make a new token in the data folder's auth-token file: every login
-    /// made with the old one ends once peon is restarted
+    /// made with the old one ends (a running peon notices within a second)
     RotateToken,
+    /// Print a one-time login link for the peon using this data folder
+    LoginUrl,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum, serde::Deserialize)]
@@ -75,10 +77,19 @@ pub struct ServeArgs {
     #[arg(long, env = "PEON_PORT")]
     pub port: Option<u16>,
     /// Token that unlocks peon (log in at /login, or send "Authorization:
-    /// Bearer TOKEN"); required beyond loopback, where peon makes one if
-    /// none is set
+    /// Bearer TOKEN"); without one peon makes one and keeps it in the data
+    /// folder. Visible to every local user on the command line: prefer
+    /// PEON_AUTH_TOKEN or the config file
     #[arg(long, env = "PEON_AUTH_TOKEN", hide_env_values = true)]
     pub auth_token: Option<String>,
+    /// Let anyone who reaches peon in, without a token: only on loopback
+    /// (and without --allowed-host); every local user and process can then
+    /// drive agents and shells [default: off]
+    #[arg(long, env = "PEON_NO_AUTH")]
+    pub no_auth: bool,
+    /// Seconds a one-time login link works [default: 300]
+    #[arg(long, env = "PEON_LOGIN_LINK_SECS", hide = true)]
+    pub login_link_secs: Option<u64>,
     /// Extra names this server answers to in the Host header (repeatable;
     /// loopback names and the bound address are always allowed)
     #[arg(

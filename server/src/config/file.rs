@@ -13,6 +13,8 @@ pub struct FileConfig {
     pub host: Option<IpAddr>,
     pub port: Option<u16>,
     pub auth_token: Option<String>,
+    pub no_auth: Option<bool>,
+    pub login_link_secs: Option<u64>,
     #[serde(default)]
     pub allowed_hosts: Vec<String>,
     #[serde(default)]

@@ -49,6 +49,10 @@ pub struct Settings {
     pub host: IpAddr,
     pub port: u16,
     pub auth_token: Option<String>,
+    /// No token at all (`--no-auth`; loopback only).
+    pub no_auth: bool,
+    /// How long a one-time login link works.
+    pub login_link: Duration,
     pub allowed_hosts: Vec<String>,
     /// Client addresses come from X-Forwarded-For on requests from loopback.
     pub trust_proxy: bool,
@@ -113,6 +117,13 @@ impl Settings {
                 .unwrap_or(IpAddr::from([127, 0, 0, 1])),
             port: flags.port.or(file.port).unwrap_or(DEFAULT_PORT),
             auth_token,
+            no_auth: flags.no_auth || file.no_auth.unwrap_or(false),
+            login_link: Duration::from_secs(
+                flags
+                    .login_link_secs
+                    .or(file.login_link_secs)
+                    .unwrap_or(crate::security::LINK_LIFETIME.as_secs()),
+            ),
             allowed_hosts: pick_list(&flags.allowed_hosts, file.allowed_hosts),
             // A switch: the flag (or env) turns it on over the file.
             trust_proxy: flags.trust_proxy || file.trust_proxy.unwrap_or(false),
@@ -170,12 +181,37 @@ impl Settings {
             },
             data_dir,
         };
+        if settings.no_auth {
+            if settings.auth_token.is_some() {
+                return Err(ConfigError::Invalid(
+                    "--no-auth and an auth token contradict each other: drop one".to_string(),
+                ));
+            }
+            if settings.exposed() {
+                return Err(ConfigError::Invalid(format!(
+                    "--no-auth is refused on {}{}: anyone who reaches peon could run commands \
+                     as you. It is allowed on a loopback address without --allowed-host only",
+                    settings.host,
+                    if settings.allowed_hosts.is_empty() {
+                        ""
+                    } else {
+                        " with --allowed-host"
+                    }
+                )));
+            }
+        }
         if settings.max_agents == 0 {
             return Err(ConfigError::Invalid(
                 "max_agents must be at least 1".to_string(),
             ));
         }
         Ok(settings)
+    }
+
+    /// Reachable from beyond this machine: any address but loopback, or
+    /// behind a proxy (extra Host names).
+    pub fn exposed(&self) -> bool {
+        !self.host.is_loopback() || !self.allowed_hosts.is_empty()
     }
 
     pub fn database_path(&self) -> PathBuf {

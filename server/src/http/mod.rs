@@ -13,6 +13,7 @@ use axum::extract::FromRef;
 use axum::routing::get;
 use leptos::prelude::*;
 use leptos_axum::{LeptosRoutes, generate_route_list};
+use peon_app::api::access::backend::SharedAccess;
 use peon_app::api::backend::SharedBackend;
 use peon_app::{App, shell};
 use std::net::SocketAddr;
@@ -75,9 +76,11 @@ pub fn router(
         terminals: backend.terminals.clone(),
     };
     let backend: SharedBackend = Arc::new(backend);
+    let access: SharedAccess = Arc::new(security.clone());
     let routes = generate_route_list(App);
     let context = move || {
         provide_context(backend.clone());
+        provide_context(access.clone());
         // The inline hydration scripts carry this response's CSP nonce.
         if let Some(nonce) = use_context::<axum::http::request::Parts>()
             .and_then(|parts| parts.extensions.get::<CspNonce>().cloned())

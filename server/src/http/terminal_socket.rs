@@ -6,7 +6,9 @@
 //! other socket whose queue fills is told so and closed, and reattaches
 //! from the scrollback.
 
+use crate::security::Revocation;
 use crate::terminals::{Ended, Flow, Output, Pass, Terminal, Terminals};
+use axum::Extension;
 use axum::extract::ws::{Message, WebSocket, WebSocketUpgrade};
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
@@ -29,6 +31,7 @@ pub async fn socket(
     State(terminals): State<Terminals>,
     Path(id): Path<String>,
     Query(query): Query<SocketQuery>,
+    revocation: Option<Extension<Revocation>>,
     upgrade: WebSocketUpgrade,
 ) -> Response {
     let flow = if query.ack {
@@ -37,9 +40,23 @@ pub async fn socket(
         Flow::default()
     };
     match terminals.get(&id) {
-        Ok(terminal) => upgrade
-            .max_message_size(MAX_INPUT_BYTES)
-            .on_upgrade(move |socket| serve(socket, terminal, flow)),
+        Ok(terminal) => {
+            upgrade
+                .max_message_size(MAX_INPUT_BYTES)
+                .on_upgrade(move |socket| async move {
+                    // Signing out (or a new token) closes the socket.
+                    let revoked = async move {
+                        match revocation {
+                            Some(Extension(r)) => r.revoked().await,
+                            None => std::future::pending().await,
+                        }
+                    };
+                    tokio::select! {
+                        () = serve(socket, terminal, flow) => {}
+                        () = revoked => {}
+                    }
+                })
+        }
         Err(e) => (StatusCode::NOT_FOUND, e.to_string()).into_response(),
     }
 }

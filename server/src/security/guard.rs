@@ -1,11 +1,13 @@
 //! The one middleware in front of every route: security headers, Host,
 //! Origin, body size, then the token.
 
-use super::{Security, headers, login, session, token::same_secret};
+use super::revoke::{Admission, Revocation};
+use super::{Security, headers, login, sessions, token::fingerprint, token::same_secret};
 use axum::extract::{Request, State};
 use axum::http::{HeaderMap, Method, StatusCode, header};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
+use peon_app::api::access::backend::SessionKey;
 
 /// The nonce of this response's Content-Security-Policy, for the inline
 /// scripts the server renders.
@@ -16,29 +18,55 @@ pub async fn guard(State(security): State<Security>, request: Request, next: Nex
     let nonce = uuid::Uuid::new_v4().simple().to_string();
     let mut response = match check(&security, request).await {
         Err(refusal) => refusal.into_response(),
-        Ok(mut request) => {
+        Ok((mut request, revocation)) => {
             request.extensions_mut().insert(CspNonce(nonce.clone()));
-            next.run(request).await
+            request.extensions_mut().insert(revocation.clone());
+            end_stream_when_revoked(next.run(request).await, revocation)
         }
     };
     headers::apply(response.headers_mut(), &nonce);
     response
 }
 
-async fn check(security: &Security, request: Request) -> Result<Request, Refusal> {
+async fn check(security: &Security, request: Request) -> Result<(Request, Revocation), Refusal> {
     let (credentials, origin) = check_caller(security, &request)?;
-    if let Some(credentials) = credentials {
-        check_token(security, credentials).await?;
-    }
+    let admission = match credentials {
+        Some(credentials) => check_token(security, credentials).await?,
+        None => Admission::Open,
+    };
     origin?;
-    bounded_body(security, request).await
+    let mut request = bounded_body(security, request).await?;
+    if let Admission::Session(key) = &admission {
+        request.extensions_mut().insert(SessionKey(key.clone()));
+    }
+    Ok((request, Revocation::new(security.clone(), admission)))
+}
+
+/// An event stream ends when what let it in no longer would (the session
+/// signed out, the token changed).
+fn end_stream_when_revoked(response: Response, revocation: Revocation) -> Response {
+    let streaming = response
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.starts_with("text/event-stream"));
+    if !streaming || revocation.is_open() {
+        return response;
+    }
+    use futures::StreamExt;
+    let (parts, body) = response.into_parts();
+    let body = body
+        .into_data_stream()
+        .take_until(Box::pin(revocation.revoked()));
+    Response::from_parts(parts, axum::body::Body::from_stream(body))
 }
 
 /// What the token check needs, taken out of the request (whose body cannot
 /// be held across an await).
 struct Credentials {
     bearer: Option<String>,
-    cookie_valid: bool,
+    /// The live login session the cookie names.
+    session: Option<String>,
     ip: std::net::IpAddr,
     wants_page: bool,
 }
@@ -79,7 +107,8 @@ fn check_caller(security: &Security, request: &Request) -> Result<Caller, Refusa
     }
     let credentials = Credentials {
         bearer: bearer(headers).map(str::to_string),
-        cookie_valid: session::from_headers(headers).is_some_and(|c| session::valid(token, &c)),
+        session: sessions::from_headers(headers)
+            .and_then(|c| security.inner.sessions.check(&token, &c)),
         ip: security.client_ip(request),
         wants_page: request.method() == Method::GET
             && headers
@@ -112,7 +141,7 @@ fn authority(request: &Request) -> Option<String> {
 /// `name` of `name:port` (brackets kept off IPv6 literals). A bracket
 /// must close at the end or before `:port`; anything else (`[::1].evil`)
 /// is returned whole, so it is no address.
-fn host_name(authority: &str) -> &str {
+pub(super) fn host_name(authority: &str) -> &str {
     if let Some(rest) = authority.strip_prefix('[') {
         return match rest.split_once(']') {
             Some((address, "")) => address,
@@ -234,9 +263,10 @@ fn check_size(security: &Security, headers: &HeaderMap) -> Result<(), Refusal> {
     }
 }
 
-async fn check_token(security: &Security, credentials: Credentials) -> Result<(), Refusal> {
+/// Whether the caller may in, and by what.
+async fn check_token(security: &Security, credentials: Credentials) -> Result<Admission, Refusal> {
     let Some(token) = security.token() else {
-        return Ok(());
+        return Ok(Admission::Open);
     };
     let authorised = match &credentials.bearer {
         // Guessing with the header counts like guessing at /login: compared
@@ -245,7 +275,7 @@ async fn check_token(security: &Security, credentials: Credentials) -> Result<()
             let ip = credentials.ip;
             let blocked = security.login_blocked(ip);
             security.throttle(ip).await;
-            let right = same_secret(given.trim(), token);
+            let right = same_secret(given.trim(), &token);
             if !right {
                 security.login_failed(ip);
                 if let Some(wait) = blocked {
@@ -257,10 +287,15 @@ async fn check_token(security: &Security, credentials: Credentials) -> Result<()
             }
             right
         }
-        None => credentials.cookie_valid,
+        None => credentials.session.is_some(),
     };
     if authorised {
-        return Ok(());
+        return Ok(match (credentials.bearer, credentials.session) {
+            (Some(_), _) => Admission::Bearer(fingerprint(&token)),
+            (None, Some(key)) => Admission::Session(key),
+            // `authorised` needs one of them.
+            (None, None) => Admission::Open,
+        });
     }
     if credentials.wants_page {
         return Err(Refusal::LoginPage);

@@ -1,7 +1,8 @@
-//! `/login` trades the token for a login cookie; `/logout` ends it. Failed
-//! attempts are limited per client address.
+//! `/login` trades the token, or a one-time login link, for a login
+//! session; `/logout` ends it. Failed attempts are limited per client
+//! address.
 
-use super::{Security, session, token::same_secret};
+use super::{Security, link, sessions, token::same_secret};
 use axum::extract::{ConnectInfo, FromRequest, Query, Request, State};
 use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
@@ -17,30 +18,78 @@ pub struct LoginForm {
     token: Option<String>,
 }
 
-/// `GET /login`: the form, or (with `?token=`, the URL peon prints when it
-/// makes a token) a login straight away.
+#[derive(Debug, Deserialize)]
+pub struct LinkQuery {
+    #[serde(default)]
+    code: Option<String>,
+}
+
+/// Who is logging in: what the session record keeps.
+struct Caller {
+    ip: IpAddr,
+    secure: bool,
+    user_agent: String,
+}
+
+impl Caller {
+    fn of(security: &Security, request: &Request) -> Self {
+        Self {
+            ip: security.client_ip(request),
+            secure: forwarded_https(request),
+            user_agent: request
+                .headers()
+                .get(header::USER_AGENT)
+                .and_then(|v| v.to_str().ok())
+                .unwrap_or("")
+                .to_string(),
+        }
+    }
+}
+
+/// `GET /login`: the form, or (with `?code=`, a link peon printed) a login
+/// straight away that lands on `/`, so the code leaves the address bar.
 pub async fn login_page(
     State(security): State<Security>,
-    Query(form): Query<LoginForm>,
+    Query(query): Query<LinkQuery>,
     request: Request,
 ) -> Response {
-    match form.token {
-        Some(token) => {
-            let (ip, secure) = (security.client_ip(&request), forwarded_https(&request));
-            attempt_from(&security, ip, secure, &token).await
+    let Some(token) = security.token() else {
+        return redirect("/");
+    };
+    let Some(code) = query.code else {
+        return page(StatusCode::OK, None);
+    };
+    let caller = Caller::of(&security, &request);
+    let blocked = security.login_blocked(caller.ip);
+    security.throttle(caller.ip).await;
+    let (nonce, expires) = match link::verify(&token, &code, sessions::now()) {
+        Ok(valid) => valid,
+        Err(e) => {
+            if e == link::LinkError::Forged {
+                security.login_failed(caller.ip);
+                tracing::warn!(ip = %caller.ip, "a forged login link was refused");
+                if let Some(wait) = blocked {
+                    return too_many(wait);
+                }
+            }
+            return link_refused(&e);
         }
-        None if security.token().is_none() => redirect("/"),
-        None => page(StatusCode::OK, None),
+    };
+    match security.inner.sessions.use_link(&nonce, expires).await {
+        Ok(true) => {}
+        Ok(false) => return link_refused(&link::LinkError::Used),
+        Err(e) => return failed(&e),
     }
+    security.login_succeeded(caller.ip);
+    start_session(&security, &token, &caller).await
 }
 
 /// `POST /login` with the form field `token`.
 pub async fn login_submit(State(security): State<Security>, request: Request) -> Response {
-    let ip = security.client_ip(&request);
-    let secure = forwarded_https(&request);
+    let caller = Caller::of(&security, &request);
     match axum::Form::<LoginForm>::from_request(request, &()).await {
         Ok(axum::Form(form)) => {
-            attempt_from(&security, ip, secure, form.token.as_deref().unwrap_or("")).await
+            attempt_from(&security, &caller, form.token.as_deref().unwrap_or("")).await
         }
         Err(e) => (
             StatusCode::BAD_REQUEST,
@@ -50,47 +99,105 @@ pub async fn login_submit(State(security): State<Security>, request: Request) ->
     }
 }
 
-/// `POST /logout`: ends the login in this browser.
-pub async fn logout() -> Response {
+/// `POST /logout`: ends this browser's login session, on the server too.
+pub async fn logout(State(security): State<Security>, request: Request) -> Response {
+    if let Some(token) = security.token()
+        && let Some(cookie) = sessions::from_headers(request.headers())
+        && let Some(key) = security.inner.sessions.check(&token, &cookie)
+        && let Err(e) = security.inner.sessions.end(&key).await
+    {
+        return failed(&e);
+    }
     let mut response = redirect(LOGIN_PATH);
-    if let Ok(value) = session::clear_cookie().parse() {
+    if let Ok(value) = sessions::clear_cookie().parse() {
         response.headers_mut().insert(header::SET_COOKIE, value);
     }
+    // On a shared machine the next person at this browser must not find
+    // the conversations kept for offline reading.
+    response.headers_mut().insert(
+        "clear-site-data",
+        axum::http::HeaderValue::from_static("\"cache\", \"storage\""),
+    );
     response
 }
 
 /// Compares first, then counts: a guesser past the limit is slowed down and
 /// told to wait, but the right token always logs in (one guesser behind a
 /// shared address must not lock out everyone else there).
-async fn attempt_from(security: &Security, ip: IpAddr, secure: bool, given: &str) -> Response {
+async fn attempt_from(security: &Security, caller: &Caller, given: &str) -> Response {
     let Some(token) = security.token() else {
         return redirect("/");
     };
-    let blocked = security.login_blocked(ip);
-    security.throttle(ip).await;
-    if !same_secret(given.trim(), token) {
-        security.login_failed(ip);
-        tracing::warn!(%ip, "a login with a wrong token was refused");
+    let blocked = security.login_blocked(caller.ip);
+    security.throttle(caller.ip).await;
+    if !same_secret(given.trim(), &token) {
+        security.login_failed(caller.ip);
+        tracing::warn!(ip = %caller.ip, "a login with a wrong token was refused");
         if let Some(wait) = blocked {
-            let mut response = page(
-                StatusCode::TOO_MANY_REQUESTS,
-                Some(&format!("Too many wrong tokens. Try again in {wait} s.")),
-            );
-            if let Ok(value) = wait.to_string().parse() {
-                response.headers_mut().insert(header::RETRY_AFTER, value);
-            }
-            return response;
+            return too_many(wait);
         }
         return page(StatusCode::UNAUTHORIZED, Some("That token is not right."));
     }
-    security.login_succeeded(ip);
+    security.login_succeeded(caller.ip);
+    start_session(security, &token, caller).await
+}
+
+/// Records a new session and sends the browser to `/` with its cookie.
+async fn start_session(security: &Security, token: &str, caller: &Caller) -> Response {
     let lasts = security.inner.session;
-    let cookie = session::set_cookie(&session::issue(token, lasts), lasts, secure);
+    let value = match security
+        .inner
+        .sessions
+        .create(token, lasts, &caller.user_agent, &caller.ip.to_string())
+        .await
+    {
+        Ok(value) => value,
+        Err(e) => return failed(&e),
+    };
+    let cookie = sessions::set_cookie(&value, lasts, caller.secure);
     let mut response = redirect("/");
     if let Ok(value) = cookie.parse() {
         response.headers_mut().insert(header::SET_COOKIE, value);
     }
     response
+}
+
+fn too_many(wait: u64) -> Response {
+    let mut response = page(
+        StatusCode::TOO_MANY_REQUESTS,
+        Some(&format!("Too many wrong tokens. Try again in {wait} s.")),
+    );
+    if let Ok(value) = wait.to_string().parse() {
+        response.headers_mut().insert(header::RETRY_AFTER, value);
+    }
+    response
+}
+
+fn link_refused(e: &link::LinkError) -> Response {
+    page(
+        StatusCode::UNAUTHORIZED,
+        Some(&format!(
+            "{}: links work once, for a few minutes. Run \"peon login-url\" where peon \
+             runs for a fresh one, or log in with the token.",
+            capitalised(&e.to_string())
+        )),
+    )
+}
+
+fn failed(e: &super::SessionError) -> Response {
+    tracing::error!("{e}");
+    page(
+        StatusCode::INTERNAL_SERVER_ERROR,
+        Some(&format!("peon could not log you in: {e}")),
+    )
+}
+
+fn capitalised(text: &str) -> String {
+    let mut chars = text.chars();
+    chars
+        .next()
+        .map(|c| c.to_uppercase().chain(chars).collect())
+        .unwrap_or_default()
 }
 
 /// The address the request came from (the TCP peer).
@@ -136,8 +243,9 @@ pub fn page(status: StatusCode, message: Option<&str>) -> Response {
          <h1>peon</h1>{message}<label>Token <input type=\"password\" name=\"token\" \
          autocomplete=\"current-password\" autofocus required data-testid=\"login-token\">\
          </label><button type=\"submit\" data-testid=\"login-submit\">Log in</button>\
-         <p class=\"muted\">The token is in peon's config (auth_token) or in the \
-         auth-token file in its data folder.</p></form></body></html>"
+         <p class=\"muted\">Run <code>peon login-url</code> where peon runs for a \
+         one-time link, or use the token: peon's config (auth_token) or the auth-token file \
+         in its data folder.</p></form></body></html>"
     );
     (
         status,

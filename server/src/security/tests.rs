@@ -1,26 +1,104 @@
 use super::*;
 use std::time::Duration;
 
-#[test]
-fn a_session_cookie_is_tied_to_the_token_and_expires() {
-    let cookie = session::issue("the-token-1", Duration::from_secs(60));
-    assert!(session::valid("the-token-1", &cookie));
-    assert!(!session::valid("another-token", &cookie), "other token");
+#[tokio::test]
+async fn a_session_is_tied_to_the_token_and_ends_when_signed_out() {
+    let sessions = Sessions::in_memory();
+    let cookie = sessions
+        .create(
+            "the-token-1",
+            Duration::from_secs(60),
+            "Firefox",
+            "10.0.0.1",
+        )
+        .await
+        .expect("created");
+    let key = sessions.check("the-token-1", &cookie).expect("live");
+    assert!(
+        sessions.check("another-token", &cookie).is_none(),
+        "other token"
+    );
     assert!(
         !cookie.contains("the-token-1"),
         "the token is not in the cookie"
     );
-    let (expires, mac) = cookie.split_once('.').expect("shape");
-    let later = format!("{}.{mac}", expires.parse::<u64>().expect("n") + 1000);
+    let (id, mac) = cookie.split_once('.').expect("shape");
     assert!(
-        !session::valid("the-token-1", &later),
+        sessions
+            .check("the-token-1", &format!("{id}x.{mac}"))
+            .is_none(),
+        "a changed id breaks the MAC"
+    );
+    for junk in ["", ".", "x.y", "1.", &format!("{id}.")] {
+        assert!(sessions.check("the-token-1", junk).is_none(), "{junk}");
+    }
+    let listed = sessions.list("the-token-1");
+    assert_eq!(listed.len(), 1);
+    assert_eq!(listed[0].0, key);
+    assert_eq!(listed[0].1.user_agent, "Firefox");
+    assert!(sessions.list("another-token").is_empty());
+
+    assert!(sessions.end(&key).await.expect("ended"));
+    assert!(
+        sessions.check("the-token-1", &cookie).is_none(),
+        "a signed-out cookie is refused although its MAC is right"
+    );
+    assert!(!sessions.end(&key).await.expect("second end"), "gone");
+
+    let expired = sessions
+        .create("the-token-1", Duration::ZERO, "", "")
+        .await
+        .expect("created");
+    assert!(sessions.check("the-token-1", &expired).is_none(), "expired");
+}
+
+#[test]
+fn a_login_link_is_signed_and_expires() {
+    let code = link::issue("the-token-1", Duration::from_secs(300), 1_000);
+    let (nonce, expires) = link::verify("the-token-1", &code, 1_000).expect("valid");
+    assert_eq!(expires, 1_300);
+    assert_eq!(nonce.len(), 32);
+    assert_eq!(
+        link::verify("the-token-1", &code, 1_300),
+        Err(LinkError::Expired)
+    );
+    assert_eq!(
+        link::verify("another-token", &code, 1_000),
+        Err(LinkError::Forged)
+    );
+    let (_, rest) = code.split_once('.').expect("shape");
+    assert_eq!(
+        link::verify("the-token-1", &format!("9999999.{rest}"), 1_000),
+        Err(LinkError::Forged),
         "a moved expiry breaks the MAC"
     );
-    let expired = session::issue("the-token-1", Duration::ZERO);
-    assert!(!session::valid("the-token-1", &expired));
-    for junk in ["", ".", "x.y", "1.", "99999999999.00"] {
-        assert!(!session::valid("the-token-1", junk), "{junk}");
+    for junk in ["", "1.2", "x.y.z", "1300..", "..."] {
+        assert_eq!(link::verify("the-token-1", junk, 0), Err(LinkError::Forged));
     }
+}
+
+#[tokio::test]
+async fn a_login_link_is_taken_once() {
+    let sessions = Sessions::in_memory();
+    let far = sessions::now() + 300;
+    assert!(sessions.use_link("n1", far).await.expect("first"));
+    assert!(!sessions.use_link("n1", far).await.expect("again"));
+    assert!(sessions.use_link("n2", far).await.expect("another"));
+}
+
+#[tokio::test]
+async fn a_new_token_in_the_file_replaces_the_old_one() {
+    let dir = tempfile::tempdir().expect("temp");
+    let file = dir.path().join(TOKEN_FILE);
+    std::fs::write(&file, "first-token-1").expect("write");
+    let mut config = SecurityConfig::new(Some("first-token-1".into()), 1024);
+    config.token_file = Some(file.clone());
+    let security = Security::new(config, Sessions::in_memory());
+    assert_eq!(security.token().as_deref(), Some("first-token-1"));
+    std::thread::sleep(TOKEN_RECHECK);
+    rotate_token(dir.path()).expect("rotated");
+    let new = std::fs::read_to_string(&file).expect("read");
+    assert_eq!(security.token().as_deref(), Some(new.as_str()));
 }
 
 #[test]
@@ -81,7 +159,10 @@ fn host_names_lose_their_port() {
 
 #[test]
 fn failed_logins_are_limited_per_address() {
-    let security = Security::new(Some("token-123".into()), &[], Duration::from_secs(60), 1024);
+    let security = Security::new(
+        SecurityConfig::new(Some("token-123".into()), 1024),
+        Sessions::in_memory(),
+    );
     let ip: std::net::IpAddr = [10, 0, 0, 1].into();
     for _ in 0..LOGIN_ATTEMPTS {
         assert_eq!(security.login_blocked(ip), None);

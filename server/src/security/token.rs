@@ -73,3 +73,30 @@ pub fn same_secret(a: &str, b: &str) -> bool {
         .fold(0u8, |acc, (p, q)| acc | (p ^ q))
         == 0
 }
+
+/// HMAC-SHA256 of `message` keyed by the token, as hex: what cookies and
+/// login links are signed with, so a new token voids every one of them.
+pub fn sign(token: &str, message: &str) -> String {
+    use hmac::{Hmac, Mac};
+    let mut mac = match Hmac::<Sha256>::new_from_slice(token.as_bytes()) {
+        Ok(mac) => mac,
+        // HMAC takes keys of any length; this cannot happen.
+        Err(_) => return String::new(),
+    };
+    mac.update(message.as_bytes());
+    hex(&mac.finalize().into_bytes())
+}
+
+/// Names a token without revealing it (stored beside each session).
+pub fn fingerprint(token: &str) -> String {
+    hex(&Sha256::digest(format!("peon-token:{token}").as_bytes()))
+}
+
+pub fn hex(bytes: &[u8]) -> String {
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+/// 128 random bits as 32 hex digits.
+pub fn random_id() -> String {
+    uuid::Uuid::new_v4().simple().to_string()
+}

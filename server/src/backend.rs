@@ -43,7 +43,6 @@ impl Backend for ServerBackend {
                 worktrees_dir: self.data_dir.join(WORKTREES_DIR),
                 limits: &self.limits,
                 allowed_roots: &self.allowed_roots,
-                terminals: &self.terminals,
             };
             Ok(intake.dispatch(envelope).await?)
         })

@@ -6,9 +6,16 @@
 //! shells close, uncommitted work refuses the delete unless the user chose
 //! to discard it, the folder goes (the branch stays), and only then
 //! `internal.delete-complete` records `thread.deleted`; anything in the way
-//! is recorded as `thread.delete-failed` with the reason. A delete a
-//! restart cut short is taken up again at start. `thread.deleted` of any
-//! thread closes its shells.
+//! is recorded as `thread.delete-failed` with the reason.
+//!
+//! `project.delete-requested` (a project with worktree threads): every
+//! worktree is checked for uncommitted work before anything stops (one
+//! refuses the whole delete), then each thread's agent and shells stop, the
+//! folders go, and `internal.project-delete-complete` deletes the threads
+//! and the project; anything in the way is `project.delete-failed`.
+//!
+//! A delete a restart cut short is taken up again at start.
+//! `thread.deleted` of any thread closes its shells.
 
 use crate::git::worktree;
 use crate::orchestration::Engine;
@@ -69,6 +76,16 @@ impl Reactor {
         for thread in unfinished {
             self.delete(thread, false).await;
         }
+        let projects: Vec<ProjectId> = self
+            .model
+            .projects
+            .values()
+            .filter(|p| p.delete_requested)
+            .map(|p| p.id)
+            .collect();
+        for project in projects {
+            self.delete_project(project).await;
+        }
         while let Some(next) = events.next().await {
             let event = match next {
                 Ok(event) => event,
@@ -82,6 +99,9 @@ impl Reactor {
             match &event.event {
                 OrchestrationEvent::ThreadDeleteRequested(e) => {
                     self.delete(e.thread_id, e.discard_changes).await;
+                }
+                OrchestrationEvent::ProjectDeleteRequested(e) => {
+                    self.delete_project(e.project_id).await;
                 }
                 OrchestrationEvent::ThreadDeleted(e) => self.terminals.close_thread(e.thread_id),
                 _ => {}
@@ -109,6 +129,55 @@ impl Reactor {
         {
             tracing::warn!(%thread_id, "the delete's outcome was not recorded: {e}");
         }
+    }
+
+    async fn delete_project(&self, project_id: ProjectId) {
+        let threads: Vec<(ThreadSummary, PathBuf)> = self
+            .model
+            .threads
+            .values()
+            .filter(|t| t.project_id == project_id)
+            .filter_map(|t| worktree_of(&self.worktrees_dir, t).map(|p| (t.clone(), p)))
+            .collect();
+        let command = match self.remove_all(&threads).await {
+            Ok(()) => InternalCommand::CompleteProjectDelete { project_id },
+            Err(error) => InternalCommand::FailProjectDelete { project_id, error },
+        };
+        if let Err(e) = self
+            .engine
+            .dispatch_internal(command, Actor::Server, None)
+            .await
+        {
+            tracing::warn!(%project_id, "the project delete's outcome was not recorded: {e}");
+        }
+    }
+
+    /// A project's worktrees: all checked before any agent is stopped, so
+    /// uncommitted work in one stops nothing; then each stopped, checked
+    /// again and removed.
+    async fn remove_all(&self, threads: &[(ThreadSummary, PathBuf)]) -> Result<(), String> {
+        let whose = |t: &ThreadSummary| format!(" of thread \"{}\"", t.title);
+        for (thread, path) in threads {
+            refuse_if_uncommitted(path, &whose(thread))
+                .await
+                .map_err(|b| b.message)?;
+        }
+        for (thread, path) in threads {
+            quiesce(
+                &self.engine,
+                &self.terminals,
+                thread,
+                path,
+                false,
+                &whose(thread),
+            )
+            .await
+            .map_err(|b| b.message)?;
+        }
+        for (_, path) in threads {
+            remove(path.clone()).await?;
+        }
+        Ok(())
     }
 
     /// Checks, stops what writes there, checks again, removes.

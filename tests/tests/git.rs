@@ -540,8 +540,10 @@ async fn refused_worktree_commands_change_nothing() {
     assert_eq!(folders(), 1, "the worktree is still there");
 }
 
-/// Deleting a project checks every worktree thread first (a refusal stops
-/// and removes nothing), then removes the worktrees with the project.
+/// Deleting a project with worktree threads goes through the worktree
+/// reactor: every worktree is checked first (uncommitted work in one
+/// refuses the delete, recorded on the project, and stops or removes
+/// nothing), then the worktrees go and the project with its threads.
 #[tokio::test(flavor = "multi_thread")]
 async fn a_project_delete_checks_then_removes_its_worktrees() {
     let (world, peon, client, project) = repo_project().await;
@@ -564,25 +566,58 @@ async fn a_project_delete_checks_then_removes_its_worktrees() {
     );
     std::fs::write(folder.join("draft.txt"), "not committed\n").expect("write");
     let delete = serde_json::json!({"type": "project.delete", "project_id": project});
-    let refused = dispatch_as_id(&client, &peon.url, &new_id(), delete.clone()).await;
-    assert_eq!(refused["rejection"], "uncommitted_changes", "{refused}");
-    assert!(
-        refused["message"]
-            .as_str()
-            .is_some_and(|m| m.contains("draft.txt")),
-        "{refused}"
-    );
+    let asked = dispatch_as_id(&client, &peon.url, &new_id(), delete.clone()).await;
+    assert_eq!(asked["status"], 200, "the delete is asked for: {asked}");
+    let error = until(&client, &peon.url, "the refused delete", |snap| {
+        let p = &snap["projects"][0];
+        (p["delete_requested"] == false)
+            .then(|| p["delete_error"].as_str().map(str::to_string))
+            .flatten()
+    })
+    .await;
+    assert!(error.contains("draft.txt"), "{error}");
+    assert!(error.contains("of thread \"t\""), "{error}");
     assert!(folder.exists(), "nothing was removed");
+    let snap = snapshot(&client, &peon.url).await;
+    assert_eq!(snap["projects"][0]["id"], project.as_str());
     assert_eq!(
-        snapshot(&client, &peon.url).await["projects"][0]["id"],
-        project.as_str()
+        snap["threads"][0]["id"],
+        thread.as_str(),
+        "the thread stays"
     );
 
     std::fs::remove_file(folder.join("draft.txt")).expect("remove");
     let done = dispatch_as_id(&client, &peon.url, &new_id(), delete).await;
     assert_eq!(done["status"], 200, "{done}");
+    until(&client, &peon.url, "the project to go", |snap| {
+        (snap["projects"].as_array().is_some_and(Vec::is_empty)
+            && snap["threads"].as_array().is_some_and(Vec::is_empty))
+        .then_some(())
+    })
+    .await;
     assert!(!folder.exists(), "the worktree went with the project");
     assert!(
         !git_in(&world.workspace(), &["worktree", "list"]).contains(&folder.display().to_string())
     );
+}
+
+/// Polls the snapshot until `check` finds what it looks for.
+async fn until<T>(
+    client: &reqwest::Client,
+    url: &str,
+    what: &str,
+    check: impl Fn(&Value) -> Option<T>,
+) -> T {
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
+    loop {
+        let snap = snapshot(client, url).await;
+        if let Some(found) = check(&snap) {
+            return found;
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "timed out waiting for {what}; last snapshot: {snap:#}"
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
 }

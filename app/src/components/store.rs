@@ -33,6 +33,10 @@ pub struct ProjectRow {
     pub id: ProjectId,
     pub title: String,
     pub workspace_root: String,
+    /// Its threads' worktrees are being removed before it goes.
+    pub deleting: bool,
+    /// Why its last delete could not be done.
+    pub delete_error: Option<String>,
     /// Newest first.
     pub threads: Vec<ThreadRow>,
 }
@@ -63,6 +67,8 @@ pub fn rows_of<'a>(
                 id: p.id,
                 title: p.title.clone(),
                 workspace_root: p.workspace_root.clone(),
+                deleting: p.delete_requested,
+                delete_error: p.delete_error.clone(),
                 threads: own
                     .into_iter()
                     .map(|t| ThreadRow {

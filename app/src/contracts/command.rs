@@ -220,6 +220,15 @@ pub enum InternalCommand {
     CompleteDelete { thread_id: ThreadId },
     #[serde(rename = "internal.delete-fail")]
     FailDelete { thread_id: ThreadId, error: String },
+    /// The worktrees of a project being deleted are gone: delete its
+    /// threads and the project.
+    #[serde(rename = "internal.project-delete-complete")]
+    CompleteProjectDelete { project_id: ProjectId },
+    #[serde(rename = "internal.project-delete-fail")]
+    FailProjectDelete {
+        project_id: ProjectId,
+        error: String,
+    },
 }
 
 impl Command {

@@ -59,6 +59,8 @@ events! {
     SettingsUpdated = "settings.updated",
     ThreadDeleteRequested = "thread.delete-requested",
     ThreadDeleteFailed = "thread.delete-failed",
+    ProjectDeleteRequested = "project.delete-requested",
+    ProjectDeleteFailed = "project.delete-failed",
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -79,6 +81,23 @@ pub struct ProjectUpdated {
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct ProjectDeleted {
     pub project_id: ProjectId,
+}
+
+/// A project with threads in worktrees of their own is to be deleted: the
+/// worktree reactor checks every worktree for uncommitted work, stops the
+/// threads' agents and shells, removes the folders, then records the
+/// threads' and the project's deletes (or `project.delete-failed`).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct ProjectDeleteRequested {
+    pub project_id: ProjectId,
+}
+
+/// The project's delete could not be done; the project and its threads are
+/// as they were (a worktree already removed stays removed).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct ProjectDeleteFailed {
+    pub project_id: ProjectId,
+    pub error: String,
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -302,6 +321,8 @@ impl OrchestrationEvent {
             E::ProjectCreated(e) => (StreamKind::Project, e.project_id.to_string()),
             E::ProjectUpdated(e) => (StreamKind::Project, e.project_id.to_string()),
             E::ProjectDeleted(e) => (StreamKind::Project, e.project_id.to_string()),
+            E::ProjectDeleteRequested(e) => (StreamKind::Project, e.project_id.to_string()),
+            E::ProjectDeleteFailed(e) => (StreamKind::Project, e.project_id.to_string()),
             E::SettingsUpdated(_) => (StreamKind::Settings, "settings".to_string()),
             other => (
                 StreamKind::Thread,
@@ -314,7 +335,11 @@ impl OrchestrationEvent {
     pub fn thread_id(&self) -> Option<ThreadId> {
         use OrchestrationEvent as E;
         Some(match self {
-            E::ProjectCreated(_) | E::ProjectUpdated(_) | E::ProjectDeleted(_) => return None,
+            E::ProjectCreated(_)
+            | E::ProjectUpdated(_)
+            | E::ProjectDeleted(_)
+            | E::ProjectDeleteRequested(_)
+            | E::ProjectDeleteFailed(_) => return None,
             E::SettingsUpdated(_) => return None,
             E::ThreadCreated(e) => e.thread_id,
             E::ThreadUpdated(e) => e.thread_id,

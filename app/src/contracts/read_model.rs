@@ -39,6 +39,12 @@ pub struct Project {
     pub updated_at: DateTime<Utc>,
     /// Version of the project's stream.
     pub version: u64,
+    /// Its threads' worktrees are being removed before it is deleted.
+    #[serde(default)]
+    pub delete_requested: bool,
+    /// Why the last delete could not be done.
+    #[serde(default)]
+    pub delete_error: Option<String>,
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -241,8 +247,26 @@ impl ReadModel {
                         created_at: at,
                         updated_at: at,
                         version,
+                        delete_requested: false,
+                        delete_error: None,
                     },
                 );
+            }
+            E::ProjectDeleteRequested(e) => {
+                if let Some(p) = self.projects.get_mut(&e.project_id) {
+                    p.delete_requested = true;
+                    p.delete_error = None;
+                    p.updated_at = at;
+                    p.version = version;
+                }
+            }
+            E::ProjectDeleteFailed(e) => {
+                if let Some(p) = self.projects.get_mut(&e.project_id) {
+                    p.delete_requested = false;
+                    p.delete_error = Some(e.error.clone());
+                    p.updated_at = at;
+                    p.version = version;
+                }
             }
             E::ProjectUpdated(e) => {
                 if let Some(p) = self.projects.get_mut(&e.project_id) {
@@ -425,6 +449,8 @@ fn apply_to_summary(s: &mut ThreadSummary, event: &OrchestrationEvent) {
         | E::ProjectCreated(_)
         | E::ProjectUpdated(_)
         | E::ProjectDeleted(_)
+        | E::ProjectDeleteRequested(_)
+        | E::ProjectDeleteFailed(_)
         | E::ThreadCreated(_)
         | E::ThreadDeleted(_)
         | E::SettingsUpdated(_) => {}

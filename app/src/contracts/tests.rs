@@ -27,6 +27,12 @@ fn samples() -> Vec<OrchestrationEvent> {
         }
         .into(),
         ProjectDeleted { project_id: p }.into(),
+        ProjectDeleteRequested { project_id: p }.into(),
+        ProjectDeleteFailed {
+            project_id: p,
+            error: "e".into(),
+        }
+        .into(),
         ThreadCreated {
             thread_id: t(),
             project_id: p,

@@ -15,6 +15,20 @@ pub fn ProjectPage() -> impl IntoView {
             .get("id")
             .and_then(|id| id.parse::<ProjectId>().ok())
     };
+    // A project deleted while its page is open (a delete through the
+    // worktree reactor finishes a moment later) sends the page home.
+    let shown = RwSignal::new(None::<ProjectId>);
+    let navigate = use_navigate();
+    Effect::new(move |_| {
+        let (Some(Ok(rows)), Some(id)) = (store.rows(), project_id()) else {
+            return;
+        };
+        if rows.iter().any(|p| p.id == id) {
+            shown.set(Some(id));
+        } else if shown.get_untracked() == Some(id) {
+            navigate("/", Default::default());
+        }
+    });
     view! {
         <Transition fallback=|| view! { <p class="muted">"Loading…"</p> }>
             {move || {
@@ -72,15 +86,25 @@ fn ProjectView(project: ProjectRow) -> impl IntoView {
         branch.set(String::new());
     };
     let navigate = use_navigate();
+    // With worktrees the delete takes a moment and may be refused (for
+    // uncommitted work): the page stays to say so.
+    let has_worktrees = project.threads.iter().any(|t| t.worktree_branch.is_some());
     let delete_project = move |_| {
-        let confirmed = confirm(
-            "Delete this project and all its threads from peon? Files on disk are not touched.",
-        );
+        let confirmed = confirm(if has_worktrees {
+            "Delete this project and all its threads from peon? Its threads' worktrees are \
+             removed (their branches are kept); the project folder is not touched."
+        } else {
+            "Delete this project and all its threads from peon? Files on disk are not touched."
+        });
         if confirmed {
             act.dispatch(CommandEnvelope::new(Command::ProjectDelete { project_id }));
-            navigate("/", Default::default());
+            if !has_worktrees {
+                navigate("/", Default::default());
+            }
         }
     };
+    let deleting = project.deleting;
+    let delete_error = project.delete_error.clone();
     let rename = move |_| {
         if let Some(title) = prompt("New project title") {
             act.dispatch(CommandEnvelope::new(Command::ProjectUpdate {
@@ -187,11 +211,27 @@ fn ProjectView(project: ProjectRow) -> impl IntoView {
                     <button class="link" data-testid="rename-project" on:click=rename disabled=offline title=reason>
                         "Rename"
                     </button>
-                    <button class="link danger" on:click=delete_project disabled=offline title=reason>
+                    <button
+                        class="link danger"
+                        data-testid="delete-project"
+                        on:click=delete_project
+                        disabled=move || offline() || deleting
+                        title=reason
+                    >
                         "Delete"
                     </button>
                 </span>
             </header>
+            {deleting.then(|| view! {
+                <p class="muted" data-testid="project-deleting">
+                    "Deleting this project and its threads' worktrees…"
+                </p>
+            })}
+            {delete_error.map(|e| view! {
+                <p class="error" data-testid="project-delete-error">
+                    "The project was not deleted: " {e}
+                </p>
+            })}
             <form class="card form-row" on:submit=create>
                 <label>
                     "New thread"

@@ -1,6 +1,7 @@
 //! Where a client's command comes in: limits and project folders are
-//! checked, worktrees made or removed around the log, and the rest goes
-//! straight to the engine.
+//! checked, a new thread's worktree is made around the log, and the rest
+//! goes straight to the engine (deletes remove worktrees through the
+//! worktree reactor).
 
 mod checks;
 mod worktrees;
@@ -43,8 +44,6 @@ pub struct Intake<'a> {
     pub limits: &'a Limits,
     /// Folders projects may live in; empty: anywhere.
     pub allowed_roots: &'a [PathBuf],
-    /// A deleted thread's terminals are closed with it.
-    pub terminals: &'a crate::terminals::Terminals,
 }
 
 impl Intake<'_> {
@@ -71,10 +70,6 @@ impl Intake<'_> {
                     .to_string(),
             })),
             Command::ThreadCreate { worktree: true, .. } => self.create_in_worktree(envelope).await,
-            Command::ProjectDelete { project_id } => {
-                let project_id = *project_id;
-                self.delete_project(envelope, project_id).await
-            }
             _ => Ok(self.engine.dispatch(envelope).await?),
         }
     }

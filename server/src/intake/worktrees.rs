@@ -1,12 +1,10 @@
 //! Threads in a git worktree of their own: made at the request's edge for
 //! a command the engine would accept (and undone if it is refused after
-//! all). A thread's delete is the worktree reactor's (`crate::worktrees`);
-//! a project's is checked and carried out here.
+//! all). Deletes are the worktree reactor's (`crate::worktrees`).
 
 use super::{Intake, IntakeError};
 use crate::git::{GitError, worktree};
 use crate::persistence::projection_reader;
-use crate::worktrees;
 use peon_app::api::DispatchOutcome;
 use peon_app::contracts::*;
 use std::path::PathBuf;
@@ -81,58 +79,6 @@ impl Intake<'_> {
                 Err(e.into())
             }
         }
-    }
-
-    /// A project's threads go with it; their worktrees are checked for
-    /// uncommitted work first, their agents stopped, and removed once the
-    /// project is deleted.
-    pub(super) async fn delete_project(
-        &self,
-        envelope: CommandEnvelope,
-        project_id: ProjectId,
-    ) -> Result<DispatchOutcome, IntakeError> {
-        let checked = self.engine.check(&envelope).await?;
-        if checked.duplicate {
-            return Ok(checked);
-        }
-        let model = projection_reader::load_summaries(self.pool).await?;
-        let threads: Vec<(&ThreadSummary, PathBuf)> = model
-            .threads
-            .values()
-            .filter(|t| t.project_id == project_id)
-            .filter_map(|t| worktrees::worktree_of(&self.worktrees_dir, t).map(|p| (t, p)))
-            .collect();
-        let refused = |b: worktrees::Blocked| IntakeError::Refused {
-            code: b.code,
-            message: b.message,
-        };
-        let whose = |t: &ThreadSummary| format!(" of thread \"{}\"", t.title);
-        // All are checked before any agent is stopped: a refusal stops nothing.
-        for (thread, path) in &threads {
-            worktrees::refuse_if_uncommitted(path, &whose(thread))
-                .await
-                .map_err(refused)?;
-        }
-        for (thread, path) in &threads {
-            worktrees::quiesce(
-                self.engine,
-                self.terminals,
-                thread,
-                path,
-                false,
-                &whose(thread),
-            )
-            .await
-            .map_err(refused)?;
-        }
-        let outcome = self.engine.dispatch(envelope).await?;
-        for (_, path) in threads {
-            // A failure leaves the folder (nothing is lost) and is logged.
-            if let Err(e) = worktrees::remove(path).await {
-                tracing::warn!("{e}");
-            }
-        }
-        Ok(outcome)
     }
 }
 

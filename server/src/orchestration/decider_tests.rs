@@ -443,8 +443,8 @@ fn a_revert_completes_only_the_revert_asked_for() {
     assert_eq!(sim.model.threads[&thread()].turn_count, 1);
 }
 
-#[test]
-fn a_thread_in_a_worktree_is_deleted_through_its_reactor() {
+/// A project and one thread in a worktree of its own.
+fn with_worktree_thread() -> Simulation {
     let mut sim = Simulation::new(0);
     assert!(sim.submit(create_project()));
     assert!(sim.submit(Command::ThreadCreate {
@@ -459,6 +459,80 @@ fn a_thread_in_a_worktree_is_deleted_through_its_reactor() {
         worktree: true,
         worktree_path: Some("/data/worktrees/w-t".into()),
     }));
+    sim
+}
+
+#[test]
+fn a_project_with_worktree_threads_is_deleted_through_the_reactor() {
+    let mut sim = with_worktree_thread();
+    let complete = InternalCommand::CompleteProjectDelete {
+        project_id: project(),
+    };
+    assert_eq!(
+        rejected(&sim, complete.clone()),
+        Rejection::NoProjectDeletePending
+    );
+    let delete = Command::ProjectDelete {
+        project_id: project(),
+    };
+    let events = decide_client(&sim.model, &delete).expect("asked for");
+    assert_eq!(
+        events.iter().map(|e| e.event_type()).collect::<Vec<_>>(),
+        vec!["project.delete-requested"]
+    );
+    assert!(sim.submit(delete.clone()));
+    // Nothing may start in it while its worktrees are being removed.
+    assert_eq!(
+        rejected(&sim, start_turn(TURN)),
+        Rejection::ProjectBeingDeleted
+    );
+    assert_eq!(
+        rejected(&sim, delete.clone()),
+        Rejection::ProjectBeingDeleted
+    );
+    let other = Command::new_thread(ThreadId::from_u128(77), project(), "u", Provider::Codex);
+    assert_eq!(rejected(&sim, other), Rejection::ProjectBeingDeleted);
+    let thread_delete = Command::ThreadDelete {
+        thread_id: thread(),
+        discard_changes: true,
+    };
+    assert_eq!(
+        rejected(&sim, thread_delete.clone()),
+        Rejection::ProjectBeingDeleted
+    );
+    assert!(sim.submit(InternalCommand::FailProjectDelete {
+        project_id: project(),
+        error: "uncommitted".into(),
+    }));
+    let p = &sim.model.projects[&project()];
+    assert!(!p.delete_requested);
+    assert_eq!(p.delete_error.as_deref(), Some("uncommitted"));
+    assert!(sim.submit(start_turn(TURN)), "the project is usable again");
+
+    // A thread being deleted on its own holds the project's delete back.
+    assert!(sim.submit(thread_delete));
+    assert_eq!(
+        rejected(&sim, delete.clone()),
+        Rejection::ThreadBeingDeleted("t".into())
+    );
+    assert!(sim.submit(InternalCommand::FailDelete {
+        thread_id: thread(),
+        error: "x".into(),
+    }));
+    assert!(sim.submit(delete));
+    let events = decide(&sim.model, &complete.clone().into()).expect("completes");
+    assert_eq!(
+        events.iter().map(|e| e.event_type()).collect::<Vec<_>>(),
+        vec!["thread.deleted", "project.deleted"]
+    );
+    assert!(sim.submit(complete));
+    assert!(sim.model.projects.is_empty());
+    assert!(sim.model.threads.is_empty());
+}
+
+#[test]
+fn a_thread_in_a_worktree_is_deleted_through_its_reactor() {
+    let mut sim = with_worktree_thread();
     let complete = InternalCommand::CompleteDelete {
         thread_id: thread(),
     };

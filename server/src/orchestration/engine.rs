@@ -451,6 +451,8 @@ fn stream_version(model: &ReadModel, event: &OrchestrationEvent) -> u64 {
         E::ProjectCreated(_) | E::ThreadCreated(_) => 0,
         E::ProjectUpdated(e) => model.projects.get(&e.project_id).map_or(0, |p| p.version),
         E::ProjectDeleted(e) => model.projects.get(&e.project_id).map_or(0, |p| p.version),
+        E::ProjectDeleteRequested(e) => model.projects.get(&e.project_id).map_or(0, |p| p.version),
+        E::ProjectDeleteFailed(e) => model.projects.get(&e.project_id).map_or(0, |p| p.version),
         E::SettingsUpdated(_) => model.settings_version,
         other => other
             .thread_id()

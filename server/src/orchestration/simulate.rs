@@ -198,6 +198,21 @@ impl Simulation {
                 .into()
             };
         }
+        // So does a project's, for a project with worktree threads.
+        if let Some(p) = self.model.projects.values().find(|p| p.delete_requested)
+            && roll < 50
+        {
+            let project_id = p.id;
+            return if r.chance(70) {
+                InternalCommand::CompleteProjectDelete { project_id }.into()
+            } else {
+                InternalCommand::FailProjectDelete {
+                    project_id,
+                    error: "a worktree has uncommitted changes".to_string(),
+                }
+                .into()
+            };
+        }
         if let Some(t) =
             (!running.is_empty() && roll < 75).then(|| running[r.below(running.len())].clone())
         {

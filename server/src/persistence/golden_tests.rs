@@ -319,6 +319,12 @@ fn covering_history() -> Simulation {
             value: serde_json::json!({"dark": true}),
         }
         .into(),
+        Command::ProjectDelete { project_id: p }.into(),
+        InternalCommand::FailProjectDelete {
+            project_id: p,
+            error: "the worktree of thread \"renamed\" has uncommitted changes (a.txt)".into(),
+        }
+        .into(),
         Command::ThreadDelete {
             thread_id: t,
             discard_changes: false,

@@ -202,6 +202,8 @@ fn decode_project(row: &SqliteRow) -> Result<Project, StoreError> {
         created_at: parse_time("created_at", &created)?,
         updated_at: parse_time("updated_at", &updated)?,
         version: row.try_get::<i64, _>("version")? as u64,
+        delete_requested: row.try_get("delete_requested")?,
+        delete_error: row.try_get("delete_error")?,
     })
 }
 

@@ -191,6 +191,9 @@ async fn projections_equal_the_reducer_after_every_command() {
         "thread.deleted",
         "thread.delete-requested",
         "thread.delete-failed",
+        "project.delete-requested",
+        "project.delete-failed",
+        "project.deleted",
     ] {
         assert!(seen.contains(kind), "the histories include {kind}");
     }

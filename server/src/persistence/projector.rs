@@ -114,6 +114,33 @@ async fn project(conn: &mut SqliteConnection, stored: &StoredEvent) -> Result<()
             )
             .await
         }
+        E::ProjectDeleteRequested(e) => {
+            exec(
+                conn,
+                sqlx::query(
+                    "UPDATE projection_projects SET delete_requested = 1, delete_error = NULL, \
+                     updated_at = ?, version = ? WHERE id = ?",
+                )
+                .bind(&at)
+                .bind(version)
+                .bind(e.project_id.to_string()),
+            )
+            .await
+        }
+        E::ProjectDeleteFailed(e) => {
+            exec(
+                conn,
+                sqlx::query(
+                    "UPDATE projection_projects SET delete_requested = 0, delete_error = ?, \
+                     updated_at = ?, version = ? WHERE id = ?",
+                )
+                .bind(&e.error)
+                .bind(&at)
+                .bind(version)
+                .bind(e.project_id.to_string()),
+            )
+            .await
+        }
         E::ThreadCreated(e) => {
             exec(
                 conn,

@@ -44,26 +44,28 @@ pub fn decide_client(model: &ReadModel, command: &Command) -> Decision {
             ])
         }
         C::ProjectDelete { project_id } => {
-            project(model, *project_id)?;
-            let mut events: Vec<OrchestrationEvent> = model
+            project_not_being_deleted(project(model, *project_id)?)?;
+            let threads = model
                 .threads
                 .values()
-                .filter(|t| t.project_id == *project_id)
-                .map(|t| {
-                    ev::ThreadDeleted {
-                        thread_id: t.id,
+                .filter(|t| t.project_id == *project_id);
+            let mut worktrees = false;
+            for t in threads {
+                if t.delete_requested {
+                    return Err(Rejection::ThreadBeingDeleted(t.title.clone()));
+                }
+                worktrees |= t.worktree_path.is_some();
+            }
+            // Worktrees go first, through their reactor.
+            if worktrees {
+                return Ok(vec![
+                    ev::ProjectDeleteRequested {
                         project_id: *project_id,
                     }
-                    .into()
-                })
-                .collect();
-            events.push(
-                ev::ProjectDeleted {
-                    project_id: *project_id,
-                }
-                .into(),
-            );
-            Ok(events)
+                    .into(),
+                ]);
+            }
+            Ok(project_deleted(model, *project_id))
         }
         C::ThreadCreate {
             thread_id,
@@ -77,7 +79,7 @@ pub fn decide_client(model: &ReadModel, command: &Command) -> Decision {
             worktree_path,
             worktree: _,
         } => {
-            project(model, *project_id)?;
+            project_not_being_deleted(project(model, *project_id)?)?;
             if model.threads.contains_key(thread_id) {
                 return Err(Rejection::DuplicateThread(*thread_id));
             }
@@ -179,7 +181,7 @@ pub fn decide_client(model: &ReadModel, command: &Command) -> Decision {
             discard_changes,
         } => {
             let t = thread(model, *thread_id)?;
-            not_being_deleted(t)?;
+            not_being_deleted(model, t)?;
             // A worktree goes first, through its reactor.
             if t.worktree_path.is_some() {
                 return Ok(vec![
@@ -210,7 +212,7 @@ pub fn decide_client(model: &ReadModel, command: &Command) -> Decision {
                 return Err(Rejection::ThreadArchived);
             }
             no_revert_pending(t)?;
-            not_being_deleted(t)?;
+            not_being_deleted(model, t)?;
             if t.active_turn.is_some() {
                 return Err(Rejection::TurnAlreadyRunning);
             }

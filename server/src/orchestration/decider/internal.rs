@@ -189,6 +189,20 @@ pub fn decide_internal(model: &ReadModel, command: &InternalCommand) -> Decision
                 .into(),
             ])
         }
+        C::CompleteProjectDelete { project_id } => {
+            project_delete_pending(model, *project_id)?;
+            Ok(project_deleted(model, *project_id))
+        }
+        C::FailProjectDelete { project_id, error } => {
+            project_delete_pending(model, *project_id)?;
+            Ok(vec![
+                ev::ProjectDeleteFailed {
+                    project_id: *project_id,
+                    error: error.clone(),
+                }
+                .into(),
+            ])
+        }
         C::CompleteRevert {
             thread_id,
             turn_count,
@@ -215,6 +229,15 @@ fn revert_failed(model: &ReadModel, thread_id: ThreadId, turn_count: u32, error:
         }
         .into(),
     ])
+}
+
+/// Only a project delete that was asked for completes or fails.
+fn project_delete_pending(model: &ReadModel, project_id: ProjectId) -> Result<(), Rejection> {
+    if project(model, project_id)?.delete_requested {
+        Ok(())
+    } else {
+        Err(Rejection::NoProjectDeletePending)
+    }
 }
 
 /// Only a delete that was asked for completes or fails.

@@ -58,6 +58,12 @@ pub enum Rejection {
     BeingDeleted,
     #[error("no delete of this thread is under way")]
     NoDeletePending,
+    #[error("the project is being deleted")]
+    ProjectBeingDeleted,
+    #[error("no delete of this project is under way")]
+    NoProjectDeletePending,
+    #[error("thread \"{0}\" of this project is being deleted; wait for it to finish")]
+    ThreadBeingDeleted(String),
     #[error("the workspace {path} cannot be used: {reason}")]
     InvalidWorkspace { path: String, reason: String },
     #[error("command id {0} was already used for a different command")]
@@ -92,6 +98,9 @@ impl Rejection {
             R::RevertPending(_) => "revert_pending",
             R::BeingDeleted => "being_deleted",
             R::NoDeletePending => "no_delete_pending",
+            R::ProjectBeingDeleted => "project_being_deleted",
+            R::NoProjectDeletePending => "no_project_delete_pending",
+            R::ThreadBeingDeleted(_) => "thread_being_deleted",
             R::InvalidWorkspace { .. } => "invalid_workspace",
             R::CommandIdReused(_) => "command_id_reused",
         }
@@ -117,14 +126,42 @@ pub(super) fn revert_pending_for(t: &ThreadSummary, turn_count: u32) -> Result<(
     }
 }
 
-/// A thread whose worktree is being removed takes no more turns and no
-/// second delete.
-pub(super) fn not_being_deleted(t: &ThreadSummary) -> Result<(), Rejection> {
+/// A thread whose worktree is being removed, or whose project's worktrees
+/// are, takes no more turns and no second delete.
+pub(super) fn not_being_deleted(model: &ReadModel, t: &ThreadSummary) -> Result<(), Rejection> {
     if t.delete_requested {
-        Err(Rejection::BeingDeleted)
+        return Err(Rejection::BeingDeleted);
+    }
+    match model.projects.get(&t.project_id) {
+        Some(p) => project_not_being_deleted(p),
+        None => Ok(()),
+    }
+}
+
+pub(super) fn project_not_being_deleted(p: &Project) -> Result<(), Rejection> {
+    if p.delete_requested {
+        Err(Rejection::ProjectBeingDeleted)
     } else {
         Ok(())
     }
+}
+
+/// A project's delete: each of its threads, then the project.
+pub(super) fn project_deleted(model: &ReadModel, project_id: ProjectId) -> Vec<OrchestrationEvent> {
+    let mut events: Vec<OrchestrationEvent> = model
+        .threads
+        .values()
+        .filter(|t| t.project_id == project_id)
+        .map(|t| {
+            event::ThreadDeleted {
+                thread_id: t.id,
+                project_id,
+            }
+            .into()
+        })
+        .collect();
+    events.push(event::ProjectDeleted { project_id }.into());
+    events
 }
 
 /// While a revert runs the thread's history is about to change: nothing may

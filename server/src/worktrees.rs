@@ -118,16 +118,22 @@ impl Reactor {
             None => Ok(()),
             Some(path) => self.remove(&thread, &path, discard).await,
         };
-        let command = match outcome {
+        self.record(match outcome {
             Ok(()) => InternalCommand::CompleteDelete { thread_id },
             Err(error) => InternalCommand::FailDelete { thread_id, error },
-        };
+        })
+        .await;
+    }
+
+    /// Records how a delete ended (retried by the engine on store errors).
+    async fn record(&self, outcome: InternalCommand) {
+        let what = format!("{outcome:?}");
         if let Err(e) = self
             .engine
-            .dispatch_internal(command, Actor::Server, None)
+            .dispatch_internal(outcome, Actor::Server, None)
             .await
         {
-            tracing::warn!(%thread_id, "the delete's outcome was not recorded: {e}");
+            tracing::warn!("a delete's outcome was not recorded ({what}): {e}");
         }
     }
 
@@ -139,17 +145,11 @@ impl Reactor {
             .filter(|t| t.project_id == project_id)
             .filter_map(|t| worktree_of(&self.worktrees_dir, t).map(|p| (t.clone(), p)))
             .collect();
-        let command = match self.remove_all(&threads).await {
+        self.record(match self.remove_all(&threads).await {
             Ok(()) => InternalCommand::CompleteProjectDelete { project_id },
             Err(error) => InternalCommand::FailProjectDelete { project_id, error },
-        };
-        if let Err(e) = self
-            .engine
-            .dispatch_internal(command, Actor::Server, None)
-            .await
-        {
-            tracing::warn!(%project_id, "the project delete's outcome was not recorded: {e}");
-        }
+        })
+        .await;
     }
 
     /// A project's worktrees: all checked before any agent is stopped, so

@@ -218,6 +218,18 @@ pub fn session_cookie(response: &reqwest::Response) -> Option<String> {
         .map(str::to_string)
 }
 
+/// The status of `/api/snapshot` read with a `name=value` login cookie.
+pub async fn snapshot_status(client: &reqwest::Client, url: &str, cookie: &str) -> u16 {
+    client
+        .post(format!("{url}/api/snapshot"))
+        .header("cookie", cookie)
+        .send()
+        .await
+        .expect("snapshot")
+        .status()
+        .as_u16()
+}
+
 /// A distinct UUID-shaped id per call within a test process.
 pub fn new_id() -> String {
     use std::sync::atomic::{AtomicU64, Ordering};

@@ -4,7 +4,7 @@
 //! only where it is safe.
 #![cfg(unix)]
 
-use peon_tests::{Peon, no_redirects, run_peon, session_cookie};
+use peon_tests::{Peon, no_redirects, run_peon, session_cookie, snapshot_status};
 use reqwest::{Client, Response};
 use serde_json::Value;
 use std::time::Duration;
@@ -20,18 +20,6 @@ async fn follow(client: &Client, link: &str, user_agent: &str) -> (Response, Opt
     let cookie = session_cookie(&response)
         .map(|c| c.split(';').next().expect("name=value").trim().to_string());
     (response, cookie)
-}
-
-/// The status of a snapshot read with `cookie`.
-async fn snapshot_with(client: &Client, url: &str, cookie: &str) -> u16 {
-    client
-        .post(format!("{url}/api/snapshot"))
-        .header("cookie", cookie)
-        .send()
-        .await
-        .expect("snapshot")
-        .status()
-        .as_u16()
 }
 
 /// A fresh link from `peon login-url` for the peon on `data_dir`.
@@ -78,7 +66,7 @@ async fn the_printed_link_logs_in_once_and_lands_on_a_clean_url() {
         "a clean URL"
     );
     let cookie = cookie.expect("a login cookie");
-    assert_eq!(snapshot_with(&client, &peon.url, &cookie).await, 200);
+    assert_eq!(snapshot_status(&client, &peon.url, &cookie).await, 200);
 
     let (again, none) = follow(&client, &link, "Someone else").await;
     assert_eq!(again.status(), 401, "a link works once");
@@ -102,7 +90,7 @@ async fn the_printed_link_logs_in_once_and_lands_on_a_clean_url() {
     let (response, cookie) = follow(&client, &fresh, "Second browser").await;
     assert_eq!(response.status(), 303, "the fresh link logs in");
     assert_eq!(
-        snapshot_with(&client, &peon.url, &cookie.expect("cookie")).await,
+        snapshot_status(&client, &peon.url, &cookie.expect("cookie")).await,
         200
     );
 }
@@ -173,8 +161,16 @@ async fn sessions_are_listed_and_end_on_the_server() {
         .await
         .expect("end session");
     assert_eq!(ended.status(), 200, "{:?}", ended.text().await);
-    assert_eq!(snapshot_with(&client, &peon.url, &b).await, 401, "B ended");
-    assert_eq!(snapshot_with(&client, &peon.url, &a).await, 200, "A lives");
+    assert_eq!(
+        snapshot_status(&client, &peon.url, &b).await,
+        401,
+        "B ended"
+    );
+    assert_eq!(
+        snapshot_status(&client, &peon.url, &a).await,
+        200,
+        "A lives"
+    );
     let unknown = client
         .post(format!("{}/api/end_session", peon.url))
         .header("cookie", &a)
@@ -191,9 +187,9 @@ async fn sessions_are_listed_and_end_on_the_server() {
     peon.stop();
     let peon = Peon::start_guarded(dir.path(), &[]);
     assert_eq!(peon.data_dir, data);
-    assert_eq!(snapshot_with(&client, &peon.url, &a).await, 200, "A kept");
+    assert_eq!(snapshot_status(&client, &peon.url, &a).await, 200, "A kept");
     assert_eq!(
-        snapshot_with(&client, &peon.url, &b).await,
+        snapshot_status(&client, &peon.url, &b).await,
         401,
         "B stays ended"
     );
@@ -208,7 +204,7 @@ async fn sessions_are_listed_and_end_on_the_server() {
         .expect("logout");
     assert_eq!(out.status(), 303);
     assert_eq!(
-        snapshot_with(&client, &peon.url, &copied).await,
+        snapshot_status(&client, &peon.url, &copied).await,
         401,
         "a cookie copied before logout is refused"
     );
@@ -225,7 +221,7 @@ async fn sessions_are_listed_and_end_on_the_server() {
         .expect("end all");
     assert_eq!(all.status(), 200);
     for cookie in [&c, &d] {
-        assert_eq!(snapshot_with(&client, &peon.url, cookie).await, 401);
+        assert_eq!(snapshot_status(&client, &peon.url, cookie).await, 401);
     }
 }
 

@@ -5,7 +5,9 @@
 //! the allowed roots. Every refusal must leave the event log untouched.
 #![cfg(unix)]
 
-use peon_tests::{Peon, new_id, no_redirects as client, peon_bin, run_peon, session_cookie};
+use peon_tests::{
+    Peon, new_id, no_redirects as client, peon_bin, run_peon, session_cookie, snapshot_status,
+};
 use reqwest::{Client, RequestBuilder, Response};
 use serde_json::{Value, json};
 use std::io::{BufRead, BufReader};
@@ -1144,15 +1146,7 @@ async fn rotating_the_token_ends_every_login() {
     let cookie = cookie.split(';').next().expect("name=value").to_string();
     let with_cookie = |url: String, cookie: String| {
         let client = client.clone();
-        async move {
-            client
-                .post(format!("{url}/api/snapshot"))
-                .header("cookie", cookie)
-                .send()
-                .await
-                .expect("snapshot")
-                .status()
-        }
+        async move { snapshot_status(&client, &url, &cookie).await }
     };
     assert_eq!(with_cookie(peon.url.clone(), cookie.clone()).await, 200);
 

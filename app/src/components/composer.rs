@@ -42,7 +42,8 @@ impl ComposerState {
 #[component]
 pub fn Composer(thread_id: ThreadId, state: Memo<Option<ComposerState>>) -> impl IntoView {
     let store = use_store();
-    let draft = RwSignal::new(String::new());
+    // Kept per thread in the browser (see `drafts`).
+    let draft = RwSignal::new(super::drafts::initial(thread_id));
     // Sending keeps the draft until the server has accepted the turn, so a
     // refused or failed send loses nothing.
     let send_act = Action::new(|envelope: &CommandEnvelope| {
@@ -90,6 +91,7 @@ pub fn Composer(thread_id: ThreadId, state: Memo<Option<ComposerState>>) -> impl
     Effect::new(move |_| {
         if send_act.value().with(|v| matches!(v, Some(Ok(_)))) {
             draft.set(String::new());
+            super::drafts::save(thread_id, "");
         }
     });
     let send_error = move || {
@@ -130,10 +132,15 @@ pub fn Composer(thread_id: ThreadId, state: Memo<Option<ComposerState>>) -> impl
         >
             <textarea
                 data-testid="composer-input"
+                data-draft-of=thread_id.to_string()
                 rows="3"
                 placeholder="Ask the agent… (Enter sends, Shift+Enter for a new line)"
                 prop:value=move || draft.get()
-                on:input=move |ev| draft.set(event_target_value(&ev))
+                on:input=move |ev| {
+                    let text = event_target_value(&ev);
+                    super::drafts::save(thread_id, &text);
+                    draft.set(text);
+                }
                 on:keydown=move |ev| {
                     if ev.key() == "Enter" && !ev.shift_key() && !ev.is_composing() {
                         ev.prevent_default();

@@ -3,6 +3,7 @@
 mod composer;
 mod dialogs;
 mod diff_view;
+mod drafts;
 mod git_panel;
 mod live;
 #[cfg(feature = "hydrate")]

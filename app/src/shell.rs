@@ -9,6 +9,13 @@ use leptos_router::{
     path,
 };
 
+/// The style sheet's accent, for the browser's chrome (also in the
+/// server's web app manifest, served with the icons at these paths).
+pub const THEME_COLOUR: &str = "#4f46e5";
+pub const MANIFEST: &str = "/manifest.webmanifest";
+pub const ICON_SVG: &str = "/icon.svg";
+pub const APPLE_TOUCH_ICON: &str = "/apple-touch-icon.png";
+
 /// The whole HTML document, rendered on the server.
 pub fn shell(options: LeptosOptions) -> impl IntoView {
     view! {
@@ -18,6 +25,10 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
                 <meta charset="utf-8" />
                 <meta name="viewport" content="width=device-width, initial-scale=1" />
                 <meta name="color-scheme" content="light dark" />
+                <meta name="theme-color" content=THEME_COLOUR />
+                <link rel="icon" href=ICON_SVG type="image/svg+xml" />
+                <link rel="apple-touch-icon" href=APPLE_TOUCH_ICON />
+                <link rel="manifest" href=MANIFEST />
                 <AutoReload options=options.clone() />
                 <HydrationScripts options />
                 <MetaTags />

@@ -221,6 +221,7 @@ async fn serve(settings: &Settings) -> Result<(), String> {
             link_lifetime: settings.login_link,
             max_body_bytes: settings.limits.max_body_bytes,
             trust_proxy: settings.trust_proxy,
+            open_paths: http::install::paths(),
         },
         sessions,
     );

@@ -3,6 +3,7 @@
 
 mod errors;
 pub mod events;
+pub mod install;
 mod service_worker;
 mod terminal_socket;
 
@@ -92,6 +93,7 @@ pub fn router(
         .route("/api/events", get(events::events))
         .route("/api/terminals/{id}/socket", get(terminal_socket::socket))
         .route("/sw.js", get(service_worker::handler(site_root.as_deref())))
+        .merge(install::routes())
         .leptos_routes_with_context(&state, routes, context, move || shell(leptos.clone()));
     let app = match site_root {
         Some(root) => app.fallback_service(ServeDir::new(root)),

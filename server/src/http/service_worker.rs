@@ -26,8 +26,8 @@ pub fn handler(
 }
 
 /// The script with every file under `pkg/` (WASM, JS and its snippets, CSS)
-/// and a version derived from their names, sizes and times, so a new build
-/// replaces the cached shell.
+/// and the icons, and a version derived from the files' names, sizes and
+/// times, so a new build replaces the cached shell.
 fn script(site_root: Option<&Path>) -> String {
     let mut files = Vec::new();
     if let Some(root) = site_root {
@@ -41,7 +41,12 @@ fn script(site_root: Option<&Path>) -> String {
             version = (version ^ u64::from(byte)).wrapping_mul(0x0100_0000_01b3);
         }
     }
-    let urls: Vec<&String> = files.iter().map(|(url, _)| url).collect();
+    // The icons and manifest too, so an installed peon opens offline.
+    let urls: Vec<String> = files
+        .into_iter()
+        .map(|(url, _)| url)
+        .chain(super::install::paths())
+        .collect();
     include_str!("sw.js")
         .replace(
             "__SHELL_FILES__",

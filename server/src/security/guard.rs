@@ -102,7 +102,10 @@ fn check_caller(security: &Security, request: &Request) -> Result<Caller, Refusa
     let Some(token) = security.token() else {
         return Ok((None, origin));
     };
-    if path == login::LOGIN_PATH || path == login::LOGOUT_PATH {
+    if path == login::LOGIN_PATH
+        || path == login::LOGOUT_PATH
+        || security.inner.open_paths.iter().any(|p| p == path)
+    {
         return Ok((None, origin));
     }
     let credentials = Credentials {

@@ -58,6 +58,8 @@ pub struct SecurityConfig {
     pub link_lifetime: Duration,
     pub max_body_bytes: usize,
     pub trust_proxy: bool,
+    /// Paths anyone may fetch (icons, the manifest): nothing private.
+    pub open_paths: Vec<String>,
 }
 
 impl SecurityConfig {
@@ -70,6 +72,7 @@ impl SecurityConfig {
             link_lifetime: LINK_LIFETIME,
             max_body_bytes,
             trust_proxy: false,
+            open_paths: Vec::new(),
         }
     }
 }
@@ -91,6 +94,7 @@ struct Inner {
     link_lifetime: Duration,
     max_body_bytes: usize,
     trust_proxy: bool,
+    open_paths: Vec<String>,
     sessions: Sessions,
     failures: Mutex<HashMap<IpAddr, (u32, Instant)>>,
     /// Failed logins from everywhere, in the current window.
@@ -116,6 +120,7 @@ impl Security {
                 link_lifetime: config.link_lifetime,
                 max_body_bytes: config.max_body_bytes,
                 trust_proxy: config.trust_proxy,
+                open_paths: config.open_paths,
                 sessions,
                 failures: Mutex::new(HashMap::new()),
                 all_failures: Mutex::new((0, Instant::now())),

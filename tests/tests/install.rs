@@ -95,3 +95,65 @@ async fn the_favicon_and_a_valid_manifest_are_served_to_everyone() {
         "the service worker keeps them for offline use"
     );
 }
+
+/// The site's files go out as the build's brotli copy when the browser
+/// takes brotli, gzip otherwise, and plain for a client that takes
+/// neither; each is revalidated (its name carries no hash). Needs the
+/// built site (scripts/build-site), which the test command builds first.
+#[tokio::test]
+async fn site_files_are_sent_precompressed() {
+    let dir = tempfile::tempdir().expect("dir");
+    let peon = Peon::start(dir.path());
+    let client = no_redirects();
+    let fetch = |encoding: &'static str| {
+        let (client, url) = (client.clone(), peon.url.clone());
+        async move {
+            let response = client
+                .get(format!("{url}/pkg/peon_bg.wasm"))
+                .header("accept-encoding", encoding)
+                .send()
+                .await
+                .expect("wasm");
+            assert_eq!(
+                response.status(),
+                200,
+                "the site is built (scripts/build-site) and served"
+            );
+            let header = |name: &str| {
+                response
+                    .headers()
+                    .get(name)
+                    .and_then(|v| v.to_str().ok())
+                    .unwrap_or("")
+                    .to_string()
+            };
+            let (coding, cache) = (header("content-encoding"), header("cache-control"));
+            let length = response.bytes().await.expect("body").len();
+            (coding, cache, length)
+        }
+    };
+    let (plain_coding, cache, plain) = fetch("identity").await;
+    assert_eq!(plain_coding, "");
+    assert_eq!(cache, "no-cache");
+    let (br_coding, _, br) = fetch("gzip, deflate, br").await;
+    assert_eq!(br_coding, "br");
+    let (gz_coding, _, gz) = fetch("gzip").await;
+    assert_eq!(gz_coding, "gzip");
+    assert!(
+        br < gz && gz < plain,
+        "brotli {br} < gzip {gz} < plain {plain}"
+    );
+    let worker = client
+        .get(format!("{}/sw.js", peon.url))
+        .send()
+        .await
+        .expect("sw")
+        .text()
+        .await
+        .expect("script");
+    assert!(worker.contains("/pkg/peon_bg.wasm"));
+    assert!(
+        !worker.contains(".wasm.br") && !worker.contains(".gz\""),
+        "the worker caches each file once, not its compressed copies"
+    );
+}

@@ -11,6 +11,7 @@ use crate::backend::ServerBackend;
 use crate::security::{self, CspNonce, Security};
 use axum::Router;
 use axum::extract::FromRef;
+use axum::http::{HeaderValue, header};
 use axum::routing::get;
 use leptos::prelude::*;
 use leptos_axum::{LeptosRoutes, generate_route_list};
@@ -22,6 +23,7 @@ use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Duration;
 use tower_http::services::ServeDir;
+use tower_http::set_header::SetResponseHeaderLayer;
 
 /// How often an idle event stream sends a heartbeat.
 pub const HEARTBEAT: Duration = Duration::from_secs(15);
@@ -96,7 +98,17 @@ pub fn router(
         .merge(install::routes())
         .leptos_routes_with_context(&state, routes, context, move || shell(leptos.clone()));
     let app = match site_root {
-        Some(root) => app.fallback_service(ServeDir::new(root)),
+        // The build's brotli or gzip copy when the browser takes it. The
+        // names carry no hash, so the browser asks again each time (a 304
+        // when unchanged) rather than run an old WASM with new JS.
+        Some(root) => app.fallback_service(
+            tower::ServiceBuilder::new()
+                .layer(SetResponseHeaderLayer::if_not_present(
+                    header::CACHE_CONTROL,
+                    HeaderValue::from_static("no-cache"),
+                ))
+                .service(ServeDir::new(root).precompressed_br().precompressed_gzip()),
+        ),
         None => app,
     };
     let login = Router::new()

@@ -64,6 +64,9 @@ fn collect_files(dir: &Path, url: &str, out: &mut Vec<(String, u64)>) {
         let path = entry.path();
         if path.is_dir() {
             collect_files(&path, &format!("{url}/{name}"), out);
+        } else if name.ends_with(".br") || name.ends_with(".gz") {
+            // Compressed copies of files listed anyway; the server picks
+            // one when the browser asks for the file.
         } else if let Ok(meta) = entry.metadata() {
             let modified = meta
                 .modified()

@@ -10,4 +10,4 @@ pub mod markdown;
 pub mod pages;
 mod shell;
 
-pub use shell::{APPLE_TOUCH_ICON, App, ICON_SVG, MANIFEST, THEME_COLOUR, shell};
+pub use shell::{APP_SHELL, APPLE_TOUCH_ICON, App, ICON_SVG, MANIFEST, THEME_COLOUR, shell};

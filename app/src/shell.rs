@@ -15,6 +15,9 @@ pub const THEME_COLOUR: &str = "#4f46e5";
 pub const MANIFEST: &str = "/manifest.webmanifest";
 pub const ICON_SVG: &str = "/icon.svg";
 pub const APPLE_TOUCH_ICON: &str = "/apple-touch-icon.png";
+/// A page with no content that starts the app in the browser (client-side
+/// rendering); the service worker serves it for any page it has not kept.
+pub const APP_SHELL: &str = "/app-shell";
 
 /// The whole HTML document, rendered on the server.
 pub fn shell(options: LeptosOptions) -> impl IntoView {

@@ -51,3 +51,54 @@ test('a seen thread reloads offline and catches up when the server returns', asy
     await peon.stop();
   }
 });
+
+// With the server stopped, every route whose data the browser holds
+// renders, by reload and by click, even pages this browser never loaded
+// (the service worker's app shell starts the app, which renders from
+// IndexedDB); a thread never opened here says so inside the normal shell.
+test('every seen route reads offline, by reload and by click', async ({ browser, playwright }) => {
+  const dataDir = mkdtempSync(path.join(tmpdir(), 'peon-offline-routes-'));
+  const seen = seedThread(dataDir, 2);
+  const unseen = seedThread(dataDir, 1);
+  const peon = await startPeon(dataDir);
+  const context = await browser.newContext();
+  const page = await context.newPage();
+  try {
+    const api = await playwright.request.newContext();
+    const snapshot = await (await api.post(`${peon.url}/api/snapshot`)).json();
+    const projectOf = (thread: string) => snapshot.threads.find((t: { id: string }) => t.id === thread).project_id;
+    await api.dispose();
+
+    await page.goto(`${peon.url}/threads/${seen}`);
+    await expect(page.locator('body')).toHaveAttribute('data-hydrated', 'true');
+    await page.waitForFunction(() => navigator.serviceWorker.controller !== null);
+    await expect(page.getByTestId('turn')).toHaveCount(2);
+    await page.waitForTimeout(1500); // kept at most once a second
+    await peon.stop();
+
+    // Home was never loaded in this browser.
+    await page.goto(`${peon.url}/`);
+    await expect(page.getByTestId('offline-banner')).toBeVisible();
+    await expect(page.getByTestId('project-card')).toHaveCount(2);
+
+    // By click: a thread never opened says so, inside the app's shell.
+    await page.locator(`a[href="/threads/${unseen}"]`).first().click();
+    await expect(page.getByTestId('thread-not-offline')).toContainText('never opened in this browser');
+    await expect(page.locator(`a[href="/projects/${projectOf(seen)}"]`).first()).toBeVisible();
+    // ... and one opened before shows its turns.
+    await page.locator(`a[href="/threads/${seen}"]`).first().click();
+    await expect(page.getByTestId('turn')).toHaveCount(2);
+    await expect(page.getByTestId('message').filter({ hasText: 'Answer number 2' })).toBeVisible();
+
+    // By reload: a project page never loaded, and the unseen thread.
+    await page.goto(`${peon.url}/projects/${projectOf(unseen)}`);
+    await expect(page.getByTestId('project-page')).toBeVisible();
+    await expect(page.getByTestId('thread-row')).toHaveCount(1);
+    await page.goto(`${peon.url}/threads/${unseen}`);
+    await expect(page.getByTestId('thread-not-offline')).toBeVisible();
+    await expect(page.getByTestId('offline-banner')).toBeVisible();
+  } finally {
+    await context.close();
+    await peon.stop();
+  }
+});

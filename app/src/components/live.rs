@@ -34,7 +34,17 @@ pub fn LiveUpdates() -> impl IntoView {
             }
             Some(Err(_)) => {
                 store.connection.set(Connection::Offline);
-                false
+                // No server to render from (the service worker's app
+                // shell): what this browser kept, then the stream when the
+                // server is back.
+                #[cfg(feature = "hydrate")]
+                leptos::task::spawn_local(async move {
+                    if let Some(kept) = super::offline_cache::load().await {
+                        store.go_live_offline(kept.log_id, kept.model);
+                    }
+                    client::start(store);
+                });
+                cfg!(feature = "hydrate")
             }
             None => false,
         }

@@ -102,7 +102,12 @@ pub struct Store {
     pub log_id: StoredValue<Option<EventId>>,
     /// Pages fetched at a sequence the live model has not reached yet.
     pending: StoredValue<Vec<(ThreadPageResponse, PageMerge)>>,
+    /// Threads whose view closed, least recently first (their pages stay).
+    released: StoredValue<Vec<ThreadId>>,
 }
+
+/// Pages of closed threads kept in the model (and so offline).
+pub const KEPT_PAGES: usize = 30;
 
 impl Store {
     fn new() -> Self {
@@ -119,6 +124,7 @@ impl Store {
             connection: RwSignal::new(Connection::Connecting),
             log_id: StoredValue::new(None),
             pending: StoredValue::new(Vec::new()),
+            released: StoredValue::new(Vec::new()),
         }
     }
 
@@ -142,8 +148,7 @@ impl Store {
         }
         self.log_id.set_value(snapshot.log_id);
         if let Some(kept) = kept.filter(|k| k.sequence > snapshot.sequence) {
-            self.live.set(Some(kept));
-            self.merge_pending();
+            self.adopt(kept);
             return;
         }
         let mut model = ReadModel {
@@ -157,6 +162,25 @@ impl Store {
             model.threads.insert(t.id, t.clone());
         }
         self.live.set(Some(model));
+        self.merge_pending();
+    }
+
+    /// Starts the live model from the one this browser kept, when the
+    /// server cannot be reached to say more (a page served from the
+    /// service worker's app shell).
+    pub fn go_live_offline(&self, log_id: Option<EventId>, kept: ReadModel) {
+        if self.live.with_untracked(Option::is_some) {
+            return;
+        }
+        self.log_id.set_value(log_id);
+        self.adopt(kept);
+    }
+
+    fn adopt(&self, kept: ReadModel) {
+        // Pages kept from before count as released, oldest first.
+        self.released
+            .set_value(kept.pages.keys().copied().collect::<Vec<_>>());
+        self.live.set(Some(kept));
         self.merge_pending();
     }
 
@@ -256,13 +280,34 @@ impl Store {
             .with_untracked(|m| m.as_ref().is_some_and(|m| m.pages.contains_key(&thread)))
     }
 
-    /// Forgets a thread's page when its view closes.
-    pub fn drop_page(&self, thread: ThreadId) {
-        self.live.update(|m| {
-            if let Some(m) = m {
-                m.pages.remove(&thread);
+    /// A thread's view closed: its page stays (kept current by the stream,
+    /// and kept for offline reading with the model) among the
+    /// `KEPT_PAGES` closed most recently; older ones go.
+    pub fn release_page(&self, thread: ThreadId) {
+        let mut evicted = Vec::new();
+        self.released.update_value(|order| {
+            order.retain(|t| *t != thread);
+            order.push(thread);
+            if order.len() > KEPT_PAGES {
+                evicted = order.drain(..order.len() - KEPT_PAGES).collect();
             }
         });
+        if evicted.is_empty() {
+            return;
+        }
+        self.live.update(|m| {
+            if let Some(m) = m {
+                for t in &evicted {
+                    m.pages.remove(t);
+                }
+            }
+        });
+    }
+
+    /// A thread's view opened: its page is in use, not among the released.
+    pub fn hold_page(&self, thread: ThreadId) {
+        self.released
+            .update_value(|order| order.retain(|t| *t != thread));
     }
 }
 

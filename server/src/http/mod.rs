@@ -1,6 +1,7 @@
 //! The HTTP surface: SSR pages, server functions, the event stream and the
 //! static site files.
 
+mod app_shell;
 mod errors;
 pub mod events;
 pub mod install;
@@ -95,6 +96,7 @@ pub fn router(
         .route("/api/events", get(events::events))
         .route("/api/terminals/{id}/socket", get(terminal_socket::socket))
         .route("/sw.js", get(service_worker::handler(site_root.as_deref())))
+        .route(peon_app::APP_SHELL, get(app_shell::page))
         .merge(install::routes())
         .leptos_routes_with_context(&state, routes, context, move || shell(leptos.clone()));
     let app = match site_root {

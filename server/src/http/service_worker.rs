@@ -46,6 +46,7 @@ fn script(site_root: Option<&Path>) -> String {
         .into_iter()
         .map(|(url, _)| url)
         .chain(super::install::paths())
+        .chain([peon_app::APP_SHELL.to_string()])
         .collect();
     include_str!("sw.js")
         .replace(
@@ -53,6 +54,7 @@ fn script(site_root: Option<&Path>) -> String {
             &serde_json::to_string(&urls).unwrap_or_else(|_| "[]".to_string()),
         )
         .replace("__VERSION__", &format!("{version:016x}"))
+        .replace("__APP_SHELL__", peon_app::APP_SHELL)
 }
 
 fn collect_files(dir: &Path, url: &str, out: &mut Vec<(String, u64)>) {

@@ -1,6 +1,6 @@
-// peon's service worker: keeps the app shell (WASM, JS, CSS) and the pages
-// this browser has seen, so a reload still shows them while the server is
-// down. Pages and assets are network-first: the cache is only a fallback.
+// peon's service worker: keeps the app shell (WASM, JS, CSS, the start-up
+// page) and the pages this browser has seen, so a reload still shows them
+// while the server is down. Pages and assets are network-first: the cache is only a fallback.
 // Live data (/api/...) is never cached.
 // The server fills in every file of the built site (WASM, JS, its snippets,
 // CSS) and a version that changes whenever one of them does.
@@ -8,6 +8,9 @@ const SHELL_FILES = __SHELL_FILES__;
 const VERSION = '__VERSION__';
 const SHELL = 'peon-shell-' + VERSION;
 const PAGES = 'peon-pages-v1';
+// Served for a page not kept here: it starts the app, which renders the
+// page from what the browser kept in IndexedDB.
+const APP_SHELL = '__APP_SHELL__';
 
 self.addEventListener('install', (event) => {
   event.waitUntil(
@@ -49,6 +52,8 @@ self.addEventListener('fetch', (event) => {
       .catch(async () => {
         const cached = await caches.match(request, { ignoreSearch: request.mode !== 'navigate' });
         if (cached) return cached;
+        const shell = request.mode === 'navigate' && (await caches.match(APP_SHELL));
+        if (shell) return shell;
         if (request.mode === 'navigate') {
           return new Response(
             '<!DOCTYPE html><meta charset="utf-8"><title>peon is offline</title>' +

@@ -97,6 +97,17 @@ test('every seen route reads offline, by reload and by click', async ({ browser,
     await page.goto(`${peon.url}/threads/${unseen}`);
     await expect(page.getByTestId('thread-not-offline')).toBeVisible();
     await expect(page.getByTestId('offline-banner')).toBeVisible();
+
+    // Settings says what is kept, and forgets it on request.
+    await page.goto(`${peon.url}/settings`);
+    await expect(page.locator('body')).toHaveAttribute('data-hydrated', 'true');
+    await expect(page.getByTestId('offline-size')).toContainText('the pages of 1 thread(s)');
+    page.once('dialog', (d) => d.accept());
+    await page.getByTestId('clear-offline').click();
+    await expect(page.getByTestId('offline-size')).toHaveText('Nothing is kept in this browser.');
+    await page.goto(`${peon.url}/`);
+    await expect(page.getByTestId('offline-banner')).toBeVisible();
+    await expect(page.getByTestId('project-card')).toHaveCount(0);
   } finally {
     await context.close();
     await peon.stop();

@@ -140,7 +140,11 @@ mod client {
                         model,
                     };
                     leptos::task::spawn_local(async move {
-                        crate::components::offline_cache::save(&cached).await;
+                        use crate::components::offline_cache::{CAP_BYTES, save};
+                        if save(&cached).await.is_some_and(|bytes| bytes > CAP_BYTES) {
+                            // Saved again at the next change, smaller.
+                            store.evict_released(0.5);
+                        }
                     });
                 },
                 Duration::from_secs(1),

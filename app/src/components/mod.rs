@@ -20,9 +20,12 @@ pub use dialogs::{confirm, load_page, prompt};
 pub use diff_view::DiffPanel;
 pub use git_panel::GitPanel;
 pub use live::{ConnectionBanner, LiveUpdates};
+#[cfg(feature = "hydrate")]
+pub use offline_cache::{clear as clear_offline_copy, size as offline_copy_size};
 pub use sidebar::Sidebar;
 pub use store::{
-    Connection, PageMerge, ProjectRow, Store, ThreadRow, dispatch_action, rows_of, use_store,
+    Connection, OFFLINE_CAP_BYTES, PageMerge, ProjectRow, Store, ThreadRow, dispatch_action,
+    rows_of, use_store,
 };
 pub use terminal_panel::TerminalPanel;
 pub use timeline::Turn;

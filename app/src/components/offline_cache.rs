@@ -26,6 +26,22 @@ export async function cache_put(key, value) {
     tx.onerror = () => { db.close(); reject(tx.error); };
   });
 }
+export async function cache_clear() {
+  const db = await open();
+  await new Promise((resolve, reject) => {
+    const tx = db.transaction(STORE, 'readwrite');
+    tx.objectStore(STORE).clear();
+    tx.oncomplete = () => { db.close(); resolve(); };
+    tx.onerror = () => { db.close(); reject(tx.error); };
+  });
+  // The pages the service worker kept go too (its app files stay: they
+  // hold nothing of the user's).
+  if ('caches' in self) {
+    for (const name of await caches.keys()) {
+      if (name.startsWith('peon-pages-')) await caches.delete(name);
+    }
+  }
+}
 export async function cache_get(key) {
   const db = await open();
   return new Promise((resolve, reject) => {
@@ -40,7 +56,11 @@ extern "C" {
     async fn cache_put(key: &str, value: &str) -> Result<(), JsValue>;
     #[wasm_bindgen(catch)]
     async fn cache_get(key: &str) -> Result<JsValue, JsValue>;
+    #[wasm_bindgen(catch)]
+    async fn cache_clear() -> Result<(), JsValue>;
 }
+
+pub use super::store::OFFLINE_CAP_BYTES as CAP_BYTES;
 
 const KEY: &str = "model";
 
@@ -57,10 +77,29 @@ pub async fn load() -> Option<CachedModel> {
     serde_json::from_str(&value.as_string()?).ok()
 }
 
-pub async fn save(cached: &CachedModel) {
-    if let Ok(text) = serde_json::to_string(cached)
-        && let Err(e) = cache_put(KEY, &text).await
-    {
-        leptos::logging::warn!("could not keep the model for offline use: {e:?}");
+/// Keeps `cached`; returns the bytes it takes, which the caller holds
+/// under `CAP_BYTES`.
+pub async fn save(cached: &CachedModel) -> Option<usize> {
+    let text = serde_json::to_string(cached).ok()?;
+    match cache_put(KEY, &text).await {
+        Ok(()) => Some(text.len()),
+        Err(e) => {
+            leptos::logging::warn!("could not keep the model for offline use: {e:?}");
+            None
+        }
     }
+}
+
+/// The bytes kept now (0 when nothing is).
+pub async fn size() -> usize {
+    cache_get(KEY)
+        .await
+        .ok()
+        .and_then(|v| v.as_string())
+        .map_or(0, |s| s.len())
+}
+
+/// Forgets everything kept for offline reading in this browser.
+pub async fn clear() -> Result<(), String> {
+    cache_clear().await.map_err(|e| format!("{e:?}"))
 }

@@ -109,6 +109,10 @@ pub struct Store {
 /// Pages of closed threads kept in the model (and so offline).
 pub const KEPT_PAGES: usize = 30;
 
+/// Most the copy kept for offline reading may take; past it the pages of
+/// threads closed longest ago go first.
+pub const OFFLINE_CAP_BYTES: usize = 50 * 1024 * 1024;
+
 impl Store {
     fn new() -> Self {
         let live: RwSignal<Option<ReadModel>> = RwSignal::new(None);
@@ -302,6 +306,28 @@ impl Store {
                 }
             }
         });
+    }
+
+    /// Drops the pages of the first `share` of the released threads (the
+    /// longest closed), e.g. when the offline copy grows too big.
+    pub fn evict_released(&self, share: f64) {
+        let mut evicted = Vec::new();
+        self.released.update_value(|order| {
+            let n = ((order.len() as f64) * share).ceil() as usize;
+            evicted = order.drain(..n.min(order.len())).collect();
+        });
+        self.live.update(|m| {
+            if let Some(m) = m {
+                for t in &evicted {
+                    m.pages.remove(t);
+                }
+            }
+        });
+    }
+
+    /// Threads whose pages are in the live model.
+    pub fn kept_pages(&self) -> usize {
+        self.live.with(|m| m.as_ref().map_or(0, |m| m.pages.len()))
     }
 
     /// A thread's view opened: its page is in use, not among the released.

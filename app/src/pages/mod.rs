@@ -3,6 +3,7 @@
 mod home;
 mod logins;
 mod not_found;
+mod offline_data;
 mod project;
 mod settings;
 mod thread;

@@ -1,5 +1,6 @@
 use super::error_text;
 use super::logins::LoginsCard;
+use super::offline_data::OfflineCard;
 use crate::api::{AgentStatus, get_agents, get_server_info};
 use crate::components::agent_name;
 use leptos::prelude::*;
@@ -62,6 +63,7 @@ pub fn SettingsPage() -> impl IntoView {
                     }}
                 </Transition>
             </div>
+            <OfflineCard />
             <LoginsCard />
         </section>
     }

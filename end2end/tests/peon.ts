@@ -41,7 +41,9 @@ export async function startPeon(
   const args = ['--data-dir', dir, '--port', String(port), ...(open ? ['--no-auth'] : [])];
   const child: ChildProcess = spawn(PEON_BIN, args, {
     stdio: ['ignore', 'pipe', 'pipe'],
-    env: { ...process.env, ...env },
+    // Terminals run a shell that reads no rc file (a user's .bashrc must not
+    // decide a test, nor be left locked by a shell that ends with it).
+    env: { ...process.env, SHELL: '/bin/sh', ...env },
   });
   let loginLink: string | undefined;
   const url = await new Promise<string>((resolve, reject) => {

@@ -82,6 +82,11 @@ impl Peon {
             .args(["--port", "0"])
             .args(extra)
             .env("PEON_LOG", "warn")
+            // Terminals run a shell that reads no rc file: a user's
+            // .bashrc (a version manager's rehash, a slow prompt) must not
+            // decide whether a test passes, nor be left locked by a shell
+            // that ends with its test.
+            .env("SHELL", "/bin/sh")
             .envs(env.iter().map(|(k, v)| (k, v)))
             .stdout(Stdio::piped())
             .stderr(Stdio::inherit())

@@ -27,12 +27,6 @@ fn samples() -> Vec<OrchestrationEvent> {
         }
         .into(),
         ProjectDeleted { project_id: p }.into(),
-        ProjectDeleteRequested { project_id: p }.into(),
-        ProjectDeleteFailed {
-            project_id: p,
-            error: "e".into(),
-        }
-        .into(),
         ThreadCreated {
             thread_id: t(),
             project_id: p,
@@ -185,6 +179,12 @@ fn samples() -> Vec<OrchestrationEvent> {
         ThreadDeleteFailed {
             thread_id: t(),
             error: "the worktree has uncommitted changes".into(),
+        }
+        .into(),
+        ProjectDeleteRequested { project_id: p }.into(),
+        ProjectDeleteFailed {
+            project_id: p,
+            error: "e".into(),
         }
         .into(),
     ]

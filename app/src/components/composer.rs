@@ -117,6 +117,18 @@ pub fn Composer(thread_id: ThreadId, state: Memo<Option<ComposerState>>) -> impl
         })
     };
     let models_id = format!("models-{thread_id}");
+    // A new thread is opened to be written in.
+    let input = NodeRef::<leptos::html::Textarea>::new();
+    Effect::new(move |focused: Option<bool>| {
+        if focused == Some(true) {
+            return true;
+        }
+        let fresh = get(|s| s.new_thread && !s.archived)();
+        match input.get() {
+            Some(el) if fresh => el.focus().is_ok(),
+            _ => false,
+        }
+    });
     let value = move |f: fn(&ComposerState) -> String| {
         move || state.with(|s| s.as_ref().map(f).unwrap_or_default())
     };
@@ -131,6 +143,7 @@ pub fn Composer(thread_id: ThreadId, state: Memo<Option<ComposerState>>) -> impl
             }
         >
             <textarea
+                node_ref=input
                 data-testid="composer-input"
                 data-draft-of=thread_id.to_string()
                 rows="3"

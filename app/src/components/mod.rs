@@ -6,6 +6,7 @@ mod diff_view;
 mod drafts;
 mod git_panel;
 mod live;
+mod new_thread;
 #[cfg(feature = "hydrate")]
 mod offline_cache;
 mod sidebar;
@@ -20,6 +21,7 @@ pub use dialogs::{confirm, load_page, prompt};
 pub use diff_view::DiffPanel;
 pub use git_panel::GitPanel;
 pub use live::{ConnectionBanner, LiveUpdates};
+pub use new_thread::{start_thread, untitled};
 #[cfg(feature = "hydrate")]
 pub use offline_cache::{clear as clear_offline_copy, size as offline_copy_size};
 pub use sidebar::Sidebar;

@@ -1,12 +1,17 @@
 //! Projects and their threads, newest first, with each thread's state.
 
-use super::store::{ProjectRow, use_store};
+use super::new_thread::{start_thread, untitled};
+use super::store::{ProjectRow, Store, use_store};
+use crate::api::ApiError;
+use crate::contracts::Provider;
 use leptos::prelude::*;
 use leptos_router::components::A;
+use leptos_router::hooks::use_navigate;
 
 #[component]
 pub fn Sidebar() -> impl IntoView {
     let store = use_store();
+    let failed = RwSignal::new(None::<ApiError>);
     view! {
         <nav class="sidebar" data-testid="sidebar">
             <A href="/" attr:class="brand">"peon"</A>
@@ -15,7 +20,7 @@ pub fn Sidebar() -> impl IntoView {
                     store
                         .rows()
                         .map(|result| match result {
-                            Ok(rows) => project_tree(rows).into_any(),
+                            Ok(rows) => project_tree(store, rows, failed).into_any(),
                             Err(e) => {
                                 view! { <p class="error">{format!("Could not load: {e}")}</p> }
                                     .into_any()
@@ -23,15 +28,30 @@ pub fn Sidebar() -> impl IntoView {
                         })
                 }}
             </Transition>
+            {move || failed.get().map(|e| view! { <p class="error">{e.to_string()}</p> })}
             <A href="/settings" attr:class="settings-link">"Settings"</A>
         </nav>
     }
 }
 
-fn project_tree(rows: Vec<ProjectRow>) -> impl IntoView {
+fn project_tree(
+    store: Store,
+    rows: Vec<ProjectRow>,
+    failed: RwSignal<Option<ApiError>>,
+) -> impl IntoView {
     let items = rows
         .into_iter()
         .map(|project| {
+            let project_id = project.id;
+            // The agent the project used last.
+            let provider = project
+                .threads
+                .first()
+                .map_or(Provider::Codex, |t| t.provider);
+            let navigate = use_navigate();
+            let new_thread = move |_| {
+                start_thread(untitled(project_id, provider), navigate.clone(), failed);
+            };
             let threads = project
                 .threads
                 .into_iter()
@@ -50,7 +70,18 @@ fn project_tree(rows: Vec<ProjectRow>) -> impl IntoView {
                 .collect_view();
             view! {
                 <li class="project" data-testid="sidebar-project">
-                    <A href=format!("/projects/{}", project.id)>{project.title}</A>
+                    <div class="project-line">
+                        <A href=format!("/projects/{}", project.id)>{project.title}</A>
+                        <button
+                            class="link new-thread"
+                            data-testid="sidebar-new-thread"
+                            title="New thread"
+                            disabled=move || store.unavailable().is_some()
+                            on:click=new_thread
+                        >
+                            "+"
+                        </button>
+                    </div>
                     <ul class="threads">{threads}</ul>
                 </li>
             }

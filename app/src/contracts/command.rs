@@ -231,6 +231,28 @@ pub enum InternalCommand {
     },
 }
 
+/// The title of a thread made without one; its first message names it
+/// (`title_from_message`), and the user can rename it any time.
+pub const NEW_THREAD_TITLE: &str = "New thread";
+
+/// Longest title taken from a first message, in characters.
+pub const MESSAGE_TITLE_CHARS: usize = 60;
+
+/// A title from a message: its first non-empty line, trimmed, cut at a word
+/// boundary to at most `MESSAGE_TITLE_CHARS` (with "…" when cut).
+pub fn title_from_message(text: &str) -> Option<String> {
+    let line = text.lines().map(str::trim).find(|l| !l.is_empty())?;
+    if line.chars().count() <= MESSAGE_TITLE_CHARS {
+        return Some(line.to_string());
+    }
+    let cut: String = line.chars().take(MESSAGE_TITLE_CHARS - 1).collect();
+    let at_word = match cut.rfind(char::is_whitespace) {
+        Some(i) if i > MESSAGE_TITLE_CHARS / 2 => cut[..i].trim_end().to_string(),
+        _ => cut,
+    };
+    Some(format!("{at_word}…"))
+}
+
 impl Command {
     /// A new thread with the default modes (asks before acting, default
     /// interaction), the agent's default model, and no branch or worktree.

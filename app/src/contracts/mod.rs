@@ -14,7 +14,10 @@ pub mod types;
 #[cfg(test)]
 mod tests;
 
-pub use command::{AnyCommand, Command, CommandEnvelope, InternalCommand};
+pub use command::{
+    AnyCommand, Command, CommandEnvelope, InternalCommand, MESSAGE_TITLE_CHARS, NEW_THREAD_TITLE,
+    title_from_message,
+};
 pub use event::OrchestrationEvent;
 pub use ids::*;
 pub use read_model::*;

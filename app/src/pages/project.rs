@@ -1,5 +1,7 @@
 use super::{NotFound, error_text};
-use crate::components::{ProjectRow, confirm, dispatch_action, prompt, use_store};
+use crate::components::{
+    ProjectRow, confirm, dispatch_action, prompt, start_thread, untitled, use_store,
+};
 use crate::contracts::*;
 use leptos::prelude::*;
 use leptos_router::components::A;
@@ -65,7 +67,7 @@ fn ProjectView(project: ProjectRow) -> impl IntoView {
         ev.prevent_default();
         let title = new_title.get_untracked().trim().to_string();
         let title = if title.is_empty() {
-            "New thread".to_string()
+            NEW_THREAD_TITLE.to_string()
         } else {
             title
         };
@@ -102,6 +104,20 @@ fn ProjectView(project: ProjectRow) -> impl IntoView {
                 navigate("/", Default::default());
             }
         }
+    };
+    // One click to a new, untitled thread with the agent used last.
+    let failed = RwSignal::new(None::<crate::api::ApiError>);
+    let last_provider = project
+        .threads
+        .first()
+        .map_or(Provider::Codex, |t| t.provider);
+    let open_thread = use_navigate();
+    let new_thread = move |_| {
+        start_thread(
+            untitled(project_id, last_provider),
+            open_thread.clone(),
+            failed,
+        );
     };
     let deleting = project.deleting;
     let delete_error = project.delete_error.clone();
@@ -208,6 +224,14 @@ fn ProjectView(project: ProjectRow) -> impl IntoView {
                 <h1 data-testid="project-title">{project.title.clone()}</h1>
                 <code class="path">{project.workspace_root.clone()}</code>
                 <span class="row-actions">
+                    <button
+                        data-testid="project-new-thread"
+                        on:click=new_thread
+                        disabled=move || offline() || deleting
+                        title=reason
+                    >
+                        "New thread"
+                    </button>
                     <button class="link" data-testid="rename-project" on:click=rename disabled=offline title=reason>
                         "Rename"
                     </button>
@@ -262,6 +286,7 @@ fn ProjectView(project: ProjectRow) -> impl IntoView {
                 act.value()
                     .get()
                     .and_then(|r| r.err())
+                    .or_else(|| failed.get())
                     .map(|e| view! { <p class="error">{error_text(&e)}</p> })
             }}
             <ul class="cards" data-testid="threads">{rows}</ul>

@@ -563,3 +563,63 @@ fn a_thread_in_a_worktree_is_deleted_through_its_reactor() {
     assert!(sim.submit(complete));
     assert!(!sim.model.threads.contains_key(&thread()));
 }
+
+#[test]
+fn a_thread_made_without_a_title_is_named_by_its_first_message() {
+    let mut sim = Simulation::new(0);
+    assert!(sim.submit(create_project()));
+    assert!(sim.submit(Command::new_thread(
+        thread(),
+        project(),
+        NEW_THREAD_TITLE,
+        Provider::Codex
+    )));
+    let first = Command::TurnStart {
+        thread_id: thread(),
+        turn_id: TurnId::from_u128(TURN),
+        message_id: MessageId::from_u128(TURN),
+        text: "\n  Fix the flaky login test in CI  \nIt fails one run in ten.".into(),
+        attachments: vec![],
+    };
+    let events = decide_client(&sim.model, &first).expect("ok");
+    assert_eq!(
+        events.iter().map(|e| e.event_type()).collect::<Vec<_>>(),
+        vec!["turn.requested", "message.added", "thread.updated"]
+    );
+    assert!(sim.submit(first));
+    assert_eq!(
+        sim.model.threads[&thread()].title,
+        "Fix the flaky login test in CI"
+    );
+    // Only the first message names it.
+    assert!(sim.submit(InternalCommand::CompleteTurn {
+        thread_id: thread(),
+        turn_id: TurnId::from_u128(TURN),
+        status: TurnOutcome::Completed,
+        error: None,
+    }));
+    let second = decide(&sim.model, &start_turn(TURN + 1).into()).expect("ok");
+    assert_eq!(second.len(), 2, "no rename on a later turn");
+}
+
+#[test]
+fn titles_from_messages_are_one_short_line() {
+    assert_eq!(
+        title_from_message("  \n\n hello \nworld").as_deref(),
+        Some("hello")
+    );
+    assert_eq!(title_from_message(" \n "), None);
+    let long = "Refactor the session supervisor so that every agent restart is recorded in the log";
+    let title = title_from_message(long).expect("title");
+    assert!(title.chars().count() <= MESSAGE_TITLE_CHARS, "{title}");
+    assert!(title.ends_with('…'), "{title}");
+    assert!(
+        long.starts_with(title.trim_end_matches('…')),
+        "cut at a word: {title}"
+    );
+    let unbroken = "x".repeat(100);
+    assert_eq!(
+        title_from_message(&unbroken).expect("t").chars().count(),
+        MESSAGE_TITLE_CHARS
+    );
+}

@@ -219,7 +219,7 @@ pub fn decide_client(model: &ReadModel, command: &Command) -> Decision {
             if text.trim().is_empty() {
                 return Err(Rejection::EmptyMessage);
             }
-            Ok(vec![
+            let mut events: Vec<OrchestrationEvent> = vec![
                 ev::TurnRequested {
                     thread_id: *thread_id,
                     turn_id: *turn_id,
@@ -236,7 +236,21 @@ pub fn decide_client(model: &ReadModel, command: &Command) -> Decision {
                     streaming: false,
                 }
                 .into(),
-            ])
+            ];
+            // A thread made without a title is named by its first message.
+            if t.turn_count == 0
+                && t.title == NEW_THREAD_TITLE
+                && let Some(title) = title_from_message(text)
+            {
+                events.push(
+                    ev::ThreadUpdated {
+                        title: Some(title),
+                        ..ev::ThreadUpdated::of(*thread_id)
+                    }
+                    .into(),
+                );
+            }
+            Ok(events)
         }
         C::TurnInterrupt { thread_id } => {
             let active = running(thread(model, *thread_id)?)?;

@@ -8,7 +8,8 @@ import path from 'node:path';
 import { startPeon } from './peon';
 
 test('a new thread is one click, and its first message names it', async ({ page }) => {
-  const peon = await startPeon();
+  // No codex on this server: the empty thread says so before anything is typed.
+  const peon = await startPeon(undefined, 0, { PEON_CODEX_BIN: '/nonexistent/codex' });
   try {
     await page.goto(peon.url + '/');
     await expect(page.locator('body')).toHaveAttribute('data-hydrated', 'true');
@@ -21,6 +22,12 @@ test('a new thread is one click, and its first message names it', async ({ page 
     await expect(page).toHaveURL(/\/threads\/[0-9a-f-]+$/);
     const input = page.getByTestId('composer-input');
     await expect(input).toBeFocused();
+    await expect(page.getByTestId('empty-thread')).toContainText('Codex answers');
+    await expect(page.getByTestId('agent-missing')).toContainText('PEON_CODEX_BIN');
+    await expect(page.getByTestId('agent-missing')).toContainText('npm');
+    // Full access on this thread: the next new one starts the same way.
+    await page.getByTestId('composer-runtime').selectOption('full-access');
+    await input.focus();
     await page.keyboard.type('Explain what this repository does');
     await page.keyboard.press('Enter');
 
@@ -36,6 +43,7 @@ test('a new thread is one click, and its first message names it', async ({ page 
     await expect(input).toBeFocused();
     await expect(page.getByTestId('thread-title')).toHaveText('New thread');
     await expect(page.getByTestId('sidebar-thread')).toHaveCount(2);
+    await expect(page.getByTestId('composer-runtime')).toHaveValue('full-access');
   } finally {
     await peon.stop();
   }

@@ -2,6 +2,7 @@
 //! see `title_from_message`), the agent the project used last, and straight
 //! to the thread page with the composer focused.
 
+use super::store::ThreadRow;
 use crate::api::{ApiError, dispatch_command};
 use crate::contracts::*;
 use leptos::prelude::*;
@@ -29,7 +30,22 @@ pub fn start_thread(
     });
 }
 
-/// An untitled thread of `project` with `provider`.
-pub fn untitled(project: ProjectId, provider: Provider) -> Command {
-    Command::new_thread(ThreadId::new(), project, NEW_THREAD_TITLE, provider)
+/// An untitled thread of `project` with the agent, access and mode of
+/// `last` (the project's newest thread), else the defaults.
+pub fn untitled(project: ProjectId, last: Option<&ThreadRow>) -> Command {
+    let provider = last.map_or(Provider::Codex, |t| t.provider);
+    let mut command = Command::new_thread(ThreadId::new(), project, NEW_THREAD_TITLE, provider);
+    if let (
+        Command::ThreadCreate {
+            runtime_mode,
+            interaction_mode,
+            ..
+        },
+        Some(last),
+    ) = (&mut command, last)
+    {
+        *runtime_mode = last.runtime_mode;
+        *interaction_mode = last.interaction_mode;
+    }
+    command
 }

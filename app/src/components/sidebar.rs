@@ -3,7 +3,6 @@
 use super::new_thread::{start_thread, untitled};
 use super::store::{ProjectRow, Store, use_store};
 use crate::api::ApiError;
-use crate::contracts::Provider;
 use leptos::prelude::*;
 use leptos_router::components::A;
 use leptos_router::hooks::use_navigate;
@@ -43,14 +42,11 @@ fn project_tree(
         .into_iter()
         .map(|project| {
             let project_id = project.id;
-            // The agent the project used last.
-            let provider = project
-                .threads
-                .first()
-                .map_or(Provider::Codex, |t| t.provider);
+            // As the project's newest thread: agent, access and mode.
+            let last = project.threads.first().cloned();
             let navigate = use_navigate();
             let new_thread = move |_| {
-                start_thread(untitled(project_id, provider), navigate.clone(), failed);
+                start_thread(untitled(project_id, last.as_ref()), navigate.clone(), failed);
             };
             let threads = project
                 .threads

@@ -47,6 +47,8 @@ pub struct ThreadRow {
     pub title: String,
     pub state: ThreadState,
     pub provider: Provider,
+    pub runtime_mode: RuntimeMode,
+    pub interaction_mode: InteractionMode,
     pub turn_count: u32,
     pub archived: bool,
     /// The branch of the thread's own worktree, if it has one.
@@ -76,6 +78,8 @@ pub fn rows_of<'a>(
                         title: t.title.clone(),
                         state: t.state(),
                         provider: t.provider,
+                        runtime_mode: t.runtime_mode,
+                        interaction_mode: t.interaction_mode,
                         turn_count: t.turn_count,
                         archived: t.archived,
                         worktree_branch: t

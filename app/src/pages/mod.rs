@@ -1,5 +1,6 @@
 //! One module per route.
 
+mod empty_thread;
 mod home;
 mod logins;
 mod not_found;

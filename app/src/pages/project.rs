@@ -105,16 +105,13 @@ fn ProjectView(project: ProjectRow) -> impl IntoView {
             }
         }
     };
-    // One click to a new, untitled thread with the agent used last.
+    // One click to a new, untitled thread set up as the newest one.
     let failed = RwSignal::new(None::<crate::api::ApiError>);
-    let last_provider = project
-        .threads
-        .first()
-        .map_or(Provider::Codex, |t| t.provider);
+    let last = project.threads.first().cloned();
     let open_thread = use_navigate();
     let new_thread = move |_| {
         start_thread(
-            untitled(project_id, last_provider),
+            untitled(project_id, last.as_ref()),
             open_thread.clone(),
             failed,
         );

@@ -178,6 +178,7 @@ fn ThreadView(response: ThreadPageResponse) -> impl IntoView {
             reverting: t.revert_requested,
             deleting: t.delete_requested,
             empty: t.turn_count == 0,
+            provider: t.provider,
             has_older: p.has_older(),
         })
     });
@@ -304,7 +305,9 @@ fn ThreadView(response: ThreadPageResponse) -> impl IntoView {
                     </For>
                 </ol>
                 <Show when=move || header.with(|h| h.as_ref().is_some_and(|h| h.empty))>
-                    <p class="muted" data-testid="empty-thread">"No turns yet."</p>
+                    <super::empty_thread::EmptyThread provider=Signal::derive(move || {
+                        header.with(|h| h.as_ref().map(|h| h.provider))
+                    }) />
                 </Show>
                 <Composer thread_id=id state=composer />
             </section>
@@ -328,6 +331,7 @@ struct Header {
     latest_checkpoint: Option<u32>,
     empty: bool,
     has_older: bool,
+    provider: Provider,
 }
 
 /// Where the thread page reads from: the live model once it holds this

@@ -693,6 +693,14 @@ async fn oversized_and_malformed_bodies_get_clear_errors() {
         .await
         .expect("chunked");
     assert_eq!(response.status(), 413, "a chunked body over the limit");
+    assert_eq!(
+        response
+            .headers()
+            .get("connection")
+            .and_then(|v| v.to_str().ok()),
+        Some("close"),
+        "the unread rest of the body ends the connection, not the next request"
+    );
     assert!(response.text().await.expect("body").contains("limit"));
 
     let response = client

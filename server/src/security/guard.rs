@@ -17,7 +17,18 @@ pub struct CspNonce(pub String);
 pub async fn guard(State(security): State<Security>, request: Request, next: Next) -> Response {
     let nonce = uuid::Uuid::new_v4().simple().to_string();
     let mut response = match check(&security, request).await {
-        Err(refusal) => refusal.into_response(),
+        Err(refusal) => {
+            let mut response = refusal.into_response();
+            // A body refused for its size was not read to its end: the
+            // connection cannot carry another request.
+            if response.status() == StatusCode::PAYLOAD_TOO_LARGE {
+                response.headers_mut().insert(
+                    header::CONNECTION,
+                    axum::http::HeaderValue::from_static("close"),
+                );
+            }
+            response
+        }
         Ok((mut request, revocation)) => {
             request.extensions_mut().insert(CspNonce(nonce.clone()));
             request.extensions_mut().insert(revocation.clone());

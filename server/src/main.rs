@@ -99,14 +99,15 @@ fn login_url(settings: &Settings) -> Result<(), String> {
         Some(token) => token.trim().to_string(),
         None => {
             let path = settings.data_dir.join(security::TOKEN_FILE);
-            match std::fs::read_to_string(&path) {
-                Ok(token) if !token.trim().is_empty() => token.trim().to_string(),
-                Ok(_) | Err(_) => {
+            match security::stored_token(&settings.data_dir) {
+                Ok(Some(token)) => token,
+                Ok(None) => {
                     return Err(format!(
                         "no token in {}: start peon once with this data folder and it makes one",
                         path.display()
                     ));
                 }
+                Err(e) => return Err(format!("cannot read {}: {e}", path.display())),
             }
         }
     };

@@ -18,7 +18,7 @@ pub use link::{LINK_LIFETIME, LinkError};
 pub use login::{LOGIN_PATH, LOGOUT_PATH, login_page, login_submit, logout};
 pub use revoke::{Admission, Revocation};
 pub use sessions::{COOKIE, SessionError, Sessions};
-pub use token::{TOKEN_FILE, TokenOrigin, resolve_token, rotate_token};
+pub use token::{TOKEN_FILE, TokenOrigin, resolve_token, rotate_token, stored_token};
 
 use std::collections::HashMap;
 use std::net::IpAddr;

@@ -30,19 +30,24 @@ pub fn resolve_token(
     if !required {
         return Ok(None);
     }
-    let path = data_dir.join(TOKEN_FILE);
-    match std::fs::read_to_string(&path) {
-        Ok(stored) if !stored.trim().is_empty() => {
-            return Ok(Some((stored.trim().to_string(), TokenOrigin::Stored)));
-        }
-        Ok(_) => {}
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
-        Err(e) => return Err(e),
+    if let Some(stored) = stored_token(data_dir)? {
+        return Ok(Some((stored, TokenOrigin::Stored)));
     }
+    let path = data_dir.join(TOKEN_FILE);
     let token = generate();
     crate::private::folder(data_dir)?;
     crate::private::write(&path, token.as_bytes())?;
     Ok(Some((token, TokenOrigin::Generated)))
+}
+
+/// The token kept in the data folder, if there is one.
+pub fn stored_token(data_dir: &Path) -> std::io::Result<Option<String>> {
+    match std::fs::read_to_string(data_dir.join(TOKEN_FILE)) {
+        Ok(stored) if !stored.trim().is_empty() => Ok(Some(stored.trim().to_string())),
+        Ok(_) => Ok(None),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
+        Err(e) => Err(e),
+    }
 }
 
 /// Replaces the token kept in the data folder with a new one and returns

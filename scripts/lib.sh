@@ -7,6 +7,8 @@ export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$ROOT/target}"
 export PATH="$HOME/.cargo/bin:$ROOT/scripts/tools/node_modules/.bin:$PATH:$ROOT/scripts/agents/node_modules/.bin"
 # Pinned tool versions: one place each.
 WASM_BINDGEN_VERSION="0.2.130"
+# Splits the WASM at `#[lazy]` boundaries; the version Leptos 0.8's helpers speak.
+WASM_SPLIT_VERSION="0.2.4"
 
 say() { printf '\033[1m==> %s\033[0m\n' "$*" >&2; }
 

@@ -1,10 +1,10 @@
 //! The HTML document and the router.
 
-use crate::pages::{HomePage, NotFound, ProjectPage, SettingsPage, ThreadPageView};
+use crate::pages::{HomePage, NotFound, ProjectRoute, SettingsRoute, ThreadRoute};
 use leptos::prelude::*;
 use leptos_meta::{MetaTags, Stylesheet, Title, provide_meta_context};
 use leptos_router::{
-    SsrMode,
+    Lazy, SsrMode,
     components::{Route, Router, Routes},
     path,
 };
@@ -43,19 +43,39 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
     }
 }
 
+// Whether hydration is over. Hydration walks the server's HTML and does not
+// rewrite text that was already current when it started, so state that
+// changes before it ends (the offline copy, live events) must wait for it,
+// or the page keeps showing the server's older text.
+#[cfg(feature = "hydrate")]
+thread_local! {
+    static READY: ArcRwSignal<bool> = ArcRwSignal::new(false);
+}
+
+/// Marks the page as driven by the client, once hydration (lazy route
+/// included) is over: the live stream starts then, and tests and people
+/// debugging wait for `data-hydrated`.
+#[cfg(feature = "hydrate")]
+pub fn mark_ready() {
+    READY.with(|ready| ready.set(true));
+    if let Some(body) = web_sys::window()
+        .and_then(|w| w.document())
+        .and_then(|d| d.body())
+    {
+        let _ = body.set_attribute("data-hydrated", "true");
+    }
+}
+
+/// Whether hydration is over (tracked: an effect reading it runs again
+/// when it ends).
+#[cfg(feature = "hydrate")]
+pub(crate) fn client_ready() -> bool {
+    READY.with(|ready| ready.get())
+}
+
 #[component]
 pub fn App() -> impl IntoView {
     provide_meta_context();
-    // Lets tests (and people debugging) see when the client has taken over.
-    Effect::new(|_| {
-        #[cfg(feature = "hydrate")]
-        if let Some(body) = web_sys::window()
-            .and_then(|w| w.document())
-            .and_then(|d| d.body())
-        {
-            let _ = body.set_attribute("data-hydrated", "true");
-        }
-    });
     view! {
         <Stylesheet id="leptos" href="/pkg/peon.css" />
         <Title text="peon" />
@@ -69,9 +89,9 @@ pub fn App() -> impl IntoView {
                     // (readable without JavaScript) and a 404 status can be set.
                     <Routes fallback=|| view! { <NotFound /> }>
                         <Route path=path!("/") view=HomePage ssr=SsrMode::Async />
-                        <Route path=path!("/projects/:id") view=ProjectPage ssr=SsrMode::Async />
-                        <Route path=path!("/threads/:id") view=ThreadPageView ssr=SsrMode::Async />
-                        <Route path=path!("/settings") view=SettingsPage ssr=SsrMode::Async />
+                        <Route path=path!("/projects/:id") view={Lazy::<ProjectRoute>::new()} ssr=SsrMode::Async />
+                        <Route path=path!("/threads/:id") view={Lazy::<ThreadRoute>::new()} ssr=SsrMode::Async />
+                        <Route path=path!("/settings") view={Lazy::<SettingsRoute>::new()} ssr=SsrMode::Async />
                     </Routes>
                 </main>
             </div>

@@ -7,11 +7,21 @@ use wasm_bindgen::prelude::wasm_bindgen;
 #[wasm_bindgen]
 pub fn hydrate() {
     console_error_panic_hook::set_once();
-    leptos::mount::hydrate_body(peon_app::App);
+    // An error only means the executor was set up already.
+    let _ = any_spawner::Executor::init_wasm_bindgen();
+    leptos::task::spawn_local(async {
+        // The shown route may be lazy: its chunk arrives before hydration
+        // walks it, so the page is only ready after this.
+        let root =
+            leptos::mount::hydrate_from_async(leptos::tachys::dom::body(), peon_app::App).await;
+        root.forget();
+        peon_app::mark_ready();
+    });
 }
 
 #[wasm_bindgen]
 pub fn mount() {
     console_error_panic_hook::set_once();
     leptos::mount::mount_to_body(peon_app::App);
+    peon_app::mark_ready();
 }

@@ -17,6 +17,10 @@ pub fn LiveUpdates() -> impl IntoView {
         if started == Some(true) {
             return true;
         }
+        #[cfg(feature = "hydrate")]
+        if !crate::shell::client_ready() {
+            return false;
+        }
         match store.snapshot.get() {
             Some(Ok(snapshot)) => {
                 #[cfg(feature = "hydrate")]

@@ -2,6 +2,7 @@
 
 mod empty_thread;
 mod home;
+mod lazy;
 mod logins;
 mod not_found;
 mod offline_data;
@@ -10,6 +11,7 @@ mod settings;
 mod thread;
 
 pub use home::HomePage;
+pub use lazy::{ProjectRoute, SettingsRoute, ThreadRoute};
 pub use not_found::NotFound;
 pub use project::ProjectPage;
 pub use settings::SettingsPage;

@@ -2,7 +2,7 @@
 // click for a new thread (no title asked: the composer is focused), and the
 // first message names the thread.
 import { test, expect } from '@playwright/test';
-import { mkdtempSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { startPeon } from './peon';
@@ -44,6 +44,61 @@ test('a new thread is one click, and its first message names it', async ({ page 
     await expect(page.getByTestId('thread-title')).toHaveText('New thread');
     await expect(page.getByTestId('sidebar-thread')).toHaveCount(2);
     await expect(page.getByTestId('composer-runtime')).toHaveValue('full-access');
+  } finally {
+    await peon.stop();
+  }
+});
+
+test('the folder field completes as you type, by keyboard alone, and names bad input', async ({ page }) => {
+  const root = mkdtempSync(path.join(tmpdir(), 'peon-folders-'));
+  for (const sub of ['alpha/.git', 'alpha/src', 'beta', '.hidden']) mkdirSync(path.join(root, sub), { recursive: true });
+  writeFileSync(path.join(root, 'notes.txt'), 'not a folder');
+  // Only `root` may hold projects: its parent offers the way there only.
+  const peon = await startPeon(undefined, 0, { PEON_ALLOWED_ROOTS: root });
+  try {
+    await page.goto(peon.url + '/');
+    await expect(page.locator('body')).toHaveAttribute('data-hydrated', 'true');
+    const field = page.getByTestId('project-path');
+    const suggestions = page.getByTestId('path-suggestion');
+
+    await field.click();
+    await field.pressSequentially(root + '/');
+    await expect(suggestions).toHaveText([/^alpha\s*git/, /^beta/, /^\.hidden/]);
+    await page.screenshot({ path: 'test-results/folder-completion.png' });
+    await field.pressSequentially('b');
+    await expect(suggestions).toHaveText([/^beta/]);
+    // Tab takes the first, and lists inside it; Backspace and arrows pick another.
+    await field.press('Tab');
+    await expect(field).toHaveValue(root + '/beta/');
+    await expect(field).toBeFocused();
+    await field.fill(root + '/');
+    await expect(suggestions).toHaveCount(3);
+    await field.press('ArrowDown');
+    await expect(suggestions.first()).toHaveClass(/selected/);
+    await field.press('Enter');
+    await expect(field).toHaveValue(root + '/alpha/');
+    await expect(suggestions).toHaveText([/^src/, /^\.git/]);
+    // Enter with nothing picked adds the project.
+    await field.press('Escape');
+    await field.press('Enter');
+    await expect(page.getByTestId('project-card')).toContainText('alpha');
+
+    // Bad input is named under the field as it is typed.
+    await field.fill(root + '/notes.txt');
+    await expect(page.getByTestId('path-problem')).toContainText('is a file, not a folder');
+    await field.fill(root + '/nothing/here');
+    await expect(page.getByTestId('path-problem')).toContainText('no such folder');
+    await field.fill('relative/path');
+    await expect(page.getByTestId('path-problem')).toContainText('full path');
+    await field.fill(path.dirname(root) + '/');
+    await expect(page.getByTestId('path-problem')).toHaveCount(0);
+    await expect(suggestions).toHaveText([new RegExp('^' + path.basename(root))]);
+    await field.fill('/etc/');
+    await expect(page.getByTestId('path-problem')).toContainText('outside the folders peon may open');
+
+    // An empty field offers the folder the existing project lives in.
+    await field.fill('');
+    await expect(suggestions.first()).toHaveText(root + '/');
   } finally {
     await peon.stop();
   }

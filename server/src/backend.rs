@@ -10,8 +10,8 @@ use crate::providers::Agents;
 use crate::terminals::Terminals;
 use peon_app::api::backend::{Backend, BoxFuture};
 use peon_app::api::{
-    AgentStatus, ApiError, DiffResponse, DispatchOutcome, GitAction, GitStatus, ServerInfo,
-    Snapshot, TerminalAction, TerminalInfo, ThreadPageResponse,
+    AgentStatus, ApiError, DiffResponse, DispatchOutcome, FolderSuggestion, GitAction, GitStatus,
+    ServerInfo, Snapshot, TerminalAction, TerminalInfo, ThreadPageResponse,
 };
 use peon_app::contracts::*;
 use std::path::PathBuf;
@@ -127,6 +127,17 @@ impl Backend for ServerBackend {
                 .await
                 .map_err(crate::errors::task)?;
             Ok(done?)
+        })
+    }
+
+    fn folders(&self, typed: String) -> BoxFuture<'_, Result<Vec<FolderSuggestion>, ApiError>> {
+        Box::pin(async move {
+            let roots = self.allowed_roots.clone();
+            let found =
+                tokio::task::spawn_blocking(move || crate::folders::suggest(&typed, &roots))
+                    .await
+                    .map_err(crate::errors::task)?;
+            found.map_err(|e| ApiError::invalid("folder", e.to_string()))
         })
     }
 

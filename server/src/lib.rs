@@ -5,6 +5,7 @@ pub mod backend;
 pub mod config;
 pub mod doctor;
 pub mod errors;
+pub mod folders;
 pub mod git;
 pub mod http;
 pub mod intake;

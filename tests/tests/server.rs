@@ -235,3 +235,62 @@ fn doctor_reports_tools_and_a_damaged_database() {
     assert!(!ok, "{out}");
     assert!(out.contains("FAIL database"), "{out}");
 }
+
+/// Folder completion over HTTP: suggestions as JSON, bad input a 422 whose
+/// message names the problem, and nothing outside `--allowed-root`.
+#[tokio::test]
+async fn folder_completion_lists_subfolders_and_names_bad_input() {
+    let dir = tempfile::tempdir().expect("dir");
+    let root = dir.path().join("code");
+    for sub in ["app/.git", "lib"] {
+        std::fs::create_dir_all(root.join(sub)).expect("mkdir");
+    }
+    std::fs::create_dir(dir.path().join("elsewhere")).expect("mkdir");
+    let root_arg = root.display().to_string();
+    let peon = Peon::start_with(dir.path(), &["--allowed-root", &root_arg]);
+    let client = reqwest::Client::new();
+    let ask = |typed: String| {
+        let client = client.clone();
+        let url = format!("{}/api/folders", peon.url);
+        async move {
+            let response = client
+                .post(url)
+                .form(&[("typed", typed)])
+                .send()
+                .await
+                .expect("folders");
+            let status = response.status().as_u16();
+            (
+                status,
+                response.json::<serde_json::Value>().await.expect("json"),
+            )
+        }
+    };
+
+    let (status, found) = ask(format!("{root_arg}/")).await;
+    assert_eq!(status, 200, "{found}");
+    let names: Vec<&str> = found
+        .as_array()
+        .expect("list")
+        .iter()
+        .map(|f| f["name"].as_str().expect("name"))
+        .collect();
+    assert_eq!(names, ["app", "lib"]);
+    assert_eq!(found[0]["git"], true);
+    assert_eq!(found[0]["path"], format!("{root_arg}/app"));
+
+    let (status, error) = ask(format!("{root_arg}/nope/x")).await;
+    assert_eq!(status, 422, "{error}");
+    let message = error.to_string();
+    assert!(message.contains("no such folder"), "{message}");
+
+    let (status, error) = ask(format!("{}/elsewhere/", dir.path().display())).await;
+    assert_eq!(status, 422, "{error}");
+    assert!(
+        error
+            .to_string()
+            .contains("outside the folders peon may open"),
+        "{error}"
+    );
+    peon.stop();
+}

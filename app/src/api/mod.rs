@@ -4,12 +4,14 @@
 
 pub mod access;
 mod error;
+mod folders;
 
 pub use access::{
     AuthSession, LoginLink, SessionList, end_all_sessions, end_session, get_sessions,
     make_login_link,
 };
 pub use error::ApiError;
+pub use folders::{FolderSuggestion, MAX_FOLDER_SUGGESTIONS, suggest_folders};
 
 use crate::contracts::*;
 use leptos::prelude::*;
@@ -174,6 +176,7 @@ pub mod backend {
             thread_id: ThreadId,
             action: GitAction,
         ) -> BoxFuture<'_, Result<GitStatus, ApiError>>;
+        fn folders(&self, typed: String) -> BoxFuture<'_, Result<Vec<FolderSuggestion>, ApiError>>;
     }
 
     pub type SharedBackend = Arc<dyn Backend>;

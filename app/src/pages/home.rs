@@ -1,5 +1,5 @@
 use super::error_text;
-use crate::components::{dispatch_action, use_store};
+use crate::components::{FolderField, dispatch_action, use_store};
 use crate::contracts::*;
 use leptos::prelude::*;
 use leptos_router::components::A;
@@ -38,13 +38,7 @@ pub fn HomePage() -> impl IntoView {
             <form class="card form-row" on:submit=on_submit data-testid="add-project-form">
                 <label>
                     "Folder"
-                    <input
-                        type="text"
-                        placeholder="/home/me/code/my-repo"
-                        data-testid="project-path"
-                        required
-                        bind:value=path
-                    />
+                    <FolderField path />
                 </label>
                 <label>
                     "Title (optional)"

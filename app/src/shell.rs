@@ -76,6 +76,8 @@ pub(crate) fn client_ready() -> bool {
 #[component]
 pub fn App() -> impl IntoView {
     provide_meta_context();
+    // Shared by the sidebar and the thread page: provided at the root.
+    crate::components::use_seen();
     view! {
         <Stylesheet id="leptos" href="/pkg/peon.css" />
         <Title text="peon" />

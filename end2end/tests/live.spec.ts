@@ -34,11 +34,14 @@ test('a project and a thread created in one tab appear live in another', async (
     a.on('dialog', (dialog) => dialog.accept(dialog.type() === 'prompt' ? 'Parser fixed' : undefined));
     await a.getByTestId('rename-thread').click();
     await expect(b.getByTestId('sidebar-thread')).toHaveText(/Parser fixed/);
+    // Archived threads stay in the sidebar, hidden behind its toggle.
     await a.getByTestId('archive-thread').click();
-    await expect(b.getByTestId('sidebar-thread')).toHaveCount(0);
+    await expect(b.getByTestId('sidebar-thread')).toBeHidden();
+    await expect(b.getByTestId('sidebar-show-archived')).toHaveText('1 archived');
     await expect(a.getByTestId('thread-row')).toHaveAttribute('data-archived', 'true');
     await a.getByTestId('archive-thread').click();
-    await expect(b.getByTestId('sidebar-thread')).toHaveCount(1);
+    await expect(b.getByTestId('sidebar-thread')).toBeVisible();
+    await expect(b.getByTestId('sidebar-show-archived')).toHaveCount(0);
     await a.getByTestId('delete-thread').click();
     await expect(b.getByTestId('sidebar-thread')).toHaveCount(0);
     await expect(a.getByTestId('thread-row')).toHaveCount(0);

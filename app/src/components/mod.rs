@@ -10,6 +10,7 @@ mod live;
 mod new_thread;
 #[cfg(feature = "hydrate")]
 mod offline_cache;
+mod seen;
 mod sidebar;
 mod store;
 mod terminal_panel;
@@ -26,6 +27,7 @@ pub use live::{ConnectionBanner, LiveUpdates};
 pub use new_thread::{start_thread, untitled};
 #[cfg(feature = "hydrate")]
 pub use offline_cache::{clear as clear_offline_copy, size as offline_copy_size};
+pub use seen::{Seen, use_seen};
 pub use sidebar::Sidebar;
 pub use store::{
     Connection, OFFLINE_CAP_BYTES, PageMerge, ProjectRow, Store, ThreadRow, dispatch_action,

@@ -51,6 +51,8 @@ pub struct ThreadRow {
     pub interaction_mode: InteractionMode,
     pub turn_count: u32,
     pub archived: bool,
+    /// When anything last happened in it.
+    pub last_activity: chrono::DateTime<chrono::Utc>,
     /// The branch of the thread's own worktree, if it has one.
     pub worktree_branch: Option<String>,
 }
@@ -82,6 +84,7 @@ pub fn rows_of<'a>(
                         interaction_mode: t.interaction_mode,
                         turn_count: t.turn_count,
                         archived: t.archived,
+                        last_activity: t.updated_at,
                         worktree_branch: t
                             .worktree_path
                             .as_ref()

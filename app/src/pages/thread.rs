@@ -183,6 +183,16 @@ fn ThreadView(response: ThreadPageResponse) -> impl IntoView {
         })
     });
     let composer = Memo::new(move |_| view.with(|t, _| ComposerState::of(t)));
+    // Looked at with no turn running: not unread in the sidebar.
+    let seen = crate::components::use_seen();
+    Effect::new(move |_| {
+        if !seen.loaded() {
+            return;
+        }
+        if let Some((turns, false)) = view.with(|t, _| (t.turn_count, t.active_turn.is_some())) {
+            seen.mark(id, turns);
+        }
+    });
     // One key per turn that changes whenever anything the turn shows does.
     let turns = Memo::new(move |_| {
         view.with(|_, p| {

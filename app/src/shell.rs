@@ -78,9 +78,25 @@ pub fn App() -> impl IntoView {
     provide_meta_context();
     // Shared by the sidebar and the thread page: provided at the root.
     crate::components::use_seen();
+    let store = crate::components::use_store();
+    // Threads waiting on the user (an approval), counted in the tab's title
+    // so a tab in the background says so.
+    let title = move || {
+        let waiting = store.rows().and_then(Result::ok).map_or(0, |rows| {
+            rows.iter()
+                .flat_map(|p| &p.threads)
+                .filter(|t| t.state == crate::contracts::ThreadState::AwaitingApproval)
+                .count()
+        });
+        if waiting == 0 {
+            "peon".to_string()
+        } else {
+            format!("({waiting}) peon")
+        }
+    };
     view! {
         <Stylesheet id="leptos" href="/pkg/peon.css" />
-        <Title text="peon" />
+        <Title text=title />
         <Router>
             <crate::components::LiveUpdates />
             <crate::components::ConnectionBanner />

@@ -109,10 +109,14 @@ test('a message streams in, asks to run a command, and completes once accepted',
     await expect(approval).toContainText('touch e2e_marker.txt');
     await expect(other.getByTestId('approval').last()).toHaveAttribute('data-decision', 'pending');
     await page.screenshot({ path: 'test-results/agent-approval.png', fullPage: true });
+    // Both tabs (the other one in the background) count it in their title.
+    await expect(page).toHaveTitle('(1) peon');
+    await expect(other).toHaveTitle('(1) peon');
     expect(existsSync(path.join(folder, 'e2e_marker.txt'))).toBe(false);
     await approval.getByTestId('approve').click();
     await expect(page.getByTestId('turn').last()).toHaveAttribute('data-status', 'completed', { timeout: 30_000 });
     await expect(approval).toHaveAttribute('data-decision', 'accept');
+    await expect(other).toHaveTitle('peon');
     expect(existsSync(path.join(folder, 'e2e_marker.txt'))).toBe(true);
     await expect(page.locator('[data-testid="message"][data-role="assistant"]').last()).toContainText('Tool said:');
     const command = page.locator('[data-testid="activity"][data-kind="command"]').last();

@@ -101,24 +101,24 @@ pub mod backend {
     }
 }
 
-#[server(prefix = "/api", endpoint = "sessions")]
+#[server(prefix = "/api", endpoint = "sessions", output = super::Json)]
 pub async fn get_sessions() -> Result<SessionList, ApiError> {
     Ok(backend::access()?.sessions(backend::current_session()))
 }
 
 /// Signs one session out (the browser using it must log in again).
-#[server(prefix = "/api", endpoint = "end_session")]
+#[server(prefix = "/api", endpoint = "end_session", output = super::Json)]
 pub async fn end_session(key: String) -> Result<(), ApiError> {
     backend::access()?.end_session(key).await
 }
 
 /// Signs every session out, this one included.
-#[server(prefix = "/api", endpoint = "end_all_sessions")]
+#[server(prefix = "/api", endpoint = "end_all_sessions", output = super::Json)]
 pub async fn end_all_sessions() -> Result<(), ApiError> {
     backend::access()?.end_all_sessions().await
 }
 
-#[server(prefix = "/api", endpoint = "login_link")]
+#[server(prefix = "/api", endpoint = "login_link", output = super::Json)]
 pub async fn make_login_link() -> Result<LoginLink, ApiError> {
     backend::access()?.login_link(backend::base_url()?)
 }

@@ -4,7 +4,7 @@
 //! and scripts get a clean JSON body. Its HTTP status is decided in one
 //! place, `ApiError::status`.
 
-use leptos::server_fn::codec::JsonEncoding;
+use super::codec::TextJson;
 use leptos::server_fn::error::{FromServerFnError, ServerFnErrorErr};
 use serde::{Deserialize, Serialize};
 
@@ -80,7 +80,7 @@ impl ApiError {
 }
 
 impl FromServerFnError for ApiError {
-    type Encoder = JsonEncoding;
+    type Encoder = TextJson;
 
     fn from_server_fn_error(value: ServerFnErrorErr) -> Self {
         use ServerFnErrorErr as E;

@@ -23,7 +23,7 @@ pub struct FolderSuggestion {
 /// Subfolders of the folder `typed` ends in that start with its last part,
 /// within the allowed roots. Bad input (relative, `..`, missing, a file,
 /// unreadable, outside the roots) is an `Invalid` error naming the problem.
-#[server(prefix = "/api", endpoint = "folders")]
+#[server(prefix = "/api", endpoint = "folders", output = super::Json)]
 pub async fn suggest_folders(typed: String) -> Result<Vec<FolderSuggestion>, ApiError> {
     super::backend::backend()?.folders(typed).await
 }

@@ -3,6 +3,7 @@
 //! logic lives in the server's engine and queries.
 
 pub mod access;
+mod codec;
 mod error;
 mod folders;
 
@@ -14,8 +15,8 @@ pub use error::ApiError;
 pub use folders::{FolderSuggestion, MAX_FOLDER_SUGGESTIONS, suggest_folders};
 
 use crate::contracts::*;
+pub use codec::Json;
 use leptos::prelude::*;
-use leptos::server_fn::codec::Json;
 use serde::{Deserialize, Serialize};
 
 /// What a dispatched command produced.
@@ -194,17 +195,17 @@ pub const MAX_PAGE_TURNS: u32 = 200;
 /// Takes JSON (`{"envelope": {...}}`) so API clients can send commands as
 /// easily as the browser. Only client commands decode: an internal one is
 /// an unknown command here.
-#[server(prefix = "/api", endpoint = "dispatch", input = Json)]
+#[server(prefix = "/api", endpoint = "dispatch", input = Json, output = Json)]
 pub async fn dispatch_command(envelope: CommandEnvelope) -> Result<DispatchOutcome, ApiError> {
     backend::backend()?.dispatch(envelope).await
 }
 
-#[server(prefix = "/api", endpoint = "snapshot")]
+#[server(prefix = "/api", endpoint = "snapshot", output = Json)]
 pub async fn get_snapshot() -> Result<Snapshot, ApiError> {
     backend::backend()?.snapshot().await
 }
 
-#[server(prefix = "/api", endpoint = "thread_page")]
+#[server(prefix = "/api", endpoint = "thread_page", output = Json)]
 pub async fn get_thread_page(
     thread_id: ThreadId,
     before_turn: Option<u32>,
@@ -215,29 +216,29 @@ pub async fn get_thread_page(
         .await
 }
 
-#[server(prefix = "/api", endpoint = "server_info")]
+#[server(prefix = "/api", endpoint = "server_info", output = Json)]
 pub async fn get_server_info() -> Result<ServerInfo, ApiError> {
     backend::backend()?.server_info().await
 }
 
-#[server(prefix = "/api", endpoint = "agents")]
+#[server(prefix = "/api", endpoint = "agents", output = Json)]
 pub async fn get_agents() -> Result<Vec<AgentStatus>, ApiError> {
     backend::backend()?.agents().await
 }
 
-#[server(prefix = "/api", endpoint = "diff")]
+#[server(prefix = "/api", endpoint = "diff", output = Json)]
 pub async fn get_diff(thread_id: ThreadId, from: u32, to: u32) -> Result<DiffResponse, ApiError> {
     backend::backend()?.diff(thread_id, from, to).await
 }
 
 /// Git status of a thread's folder, after carrying out `action`.
-#[server(prefix = "/api", endpoint = "git", input = Json)]
+#[server(prefix = "/api", endpoint = "git", input = Json, output = Json)]
 pub async fn run_git(thread_id: ThreadId, action: GitAction) -> Result<GitStatus, ApiError> {
     backend::backend()?.git(thread_id, action).await
 }
 
 /// A thread's terminals, after carrying out `action`.
-#[server(prefix = "/api", endpoint = "terminals", input = Json)]
+#[server(prefix = "/api", endpoint = "terminals", input = Json, output = Json)]
 pub async fn manage_terminals(
     thread_id: ThreadId,
     action: TerminalAction,

@@ -2,7 +2,7 @@
 
 use crate::pages::{HomePage, NotFound, ProjectRoute, SettingsRoute, ThreadRoute};
 use leptos::prelude::*;
-use leptos_meta::{MetaTags, Stylesheet, Title, provide_meta_context};
+use leptos_meta::{MetaTags, Title, provide_meta_context};
 use leptos_router::{
     Lazy, SsrMode,
     components::{Route, Router, Routes},
@@ -32,6 +32,21 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
                 <link rel="icon" href=ICON_SVG type="image/svg+xml" />
                 <link rel="apple-touch-icon" href=APPLE_TOUCH_ICON />
                 <link rel="manifest" href=MANIFEST />
+                <link rel="stylesheet" href=format!("/{}/peon.css", options.site_pkg_dir) />
+                {route_preloads()
+                    .into_iter()
+                    .map(|href| {
+                        view! {
+                            <link
+                                rel="preload"
+                                href=href
+                                r#as="fetch"
+                                r#type="application/wasm"
+                                crossorigin="anonymous"
+                            />
+                        }
+                    })
+                    .collect_view()}
                 <AutoReload options=options.clone() />
                 <HydrationScripts options />
                 <MetaTags />
@@ -41,6 +56,21 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
             </body>
         </html>
     }
+}
+
+/// The chunks of the lazy route this request shows (server only: the
+/// document is never rendered in the browser).
+fn route_preloads() -> Vec<String> {
+    #[cfg(feature = "ssr")]
+    {
+        let path = use_context::<http::request::Parts>().map(|p| p.uri.path().to_string());
+        let route = path.as_deref().and_then(crate::pages::lazy_route_of);
+        if let (Some(route), Some(preloads)) = (route, use_context::<crate::pages::RoutePreloads>())
+        {
+            return preloads.0.get(route).cloned().unwrap_or_default();
+        }
+    }
+    Vec::new()
 }
 
 // Whether hydration is over. Hydration walks the server's HTML and does not
@@ -95,7 +125,6 @@ pub fn App() -> impl IntoView {
         }
     };
     view! {
-        <Stylesheet id="leptos" href="/pkg/peon.css" />
         <Title text=title />
         <Router>
             <crate::components::LiveUpdates />

@@ -50,9 +50,11 @@ test('bytes per route, and the first page on a slow link', async ({ browser }) =
       await hydrated();
     });
     // The lazy routes are chunks of their own: `/` fetches none of them.
+    // The build's files carry its version in their folder (cached for good).
     const wasm = fetched.filter((p) => p.endsWith('.wasm'));
-    expect(wasm).toContain('/pkg/peon_bg.wasm');
-    expect(wasm.filter((p) => p.startsWith('/pkg/split_'))).toEqual([]);
+    expect(wasm.filter((p) => /^\/pkg\/[0-9a-f]{16}\/peon_bg\.wasm$/.test(p))).toHaveLength(1);
+    expect(wasm.filter((p) => p.includes('/split_'))).toEqual([]);
+    await expect(page.locator('link[rel=preload][href*="split_"]')).toHaveCount(0);
 
     const [threadPage, threadCdp] = await fresh(browser);
     const threadFetched: string[] = [];
@@ -61,8 +63,14 @@ test('bytes per route, and the first page on a slow link', async ({ browser }) =
       await threadPage.goto(`${peon.url}/threads/${thread}`);
       await expect(threadPage.locator('body')).toHaveAttribute('data-hydrated', 'true');
     });
-    // A thread page fetches its route's chunk before it hydrates.
-    expect(threadFetched.some((p) => /^\/pkg\/split_.*thread_route/.test(p))).toBe(true);
+    // A thread page fetches its route's chunk before it hydrates, named up
+    // front in the page so it comes beside the main module, not after it.
+    expect(threadFetched.some((p) => /^\/pkg\/[0-9a-f]{16}\/split_.*thread_route/.test(p))).toBe(true);
+    const preloaded = await threadPage
+      .locator('link[rel=preload][as=fetch]')
+      .evaluateAll((links) => links.map((l) => new URL((l as HTMLLinkElement).href).pathname));
+    expect(preloaded.some((p) => /\/split_.*thread_route.*\.wasm$/.test(p))).toBe(true);
+    for (const p of preloaded) expect(threadFetched).toContain(p);
     await expect(threadPage.getByTestId('turn')).toHaveCount(20);
     const terminal = await bytesDuring(threadCdp, async () => {
       await threadPage.getByTestId('terminal-toggle').click();

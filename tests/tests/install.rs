@@ -96,20 +96,43 @@ async fn the_favicon_and_a_valid_manifest_are_served_to_everyone() {
     );
 }
 
-/// The site's files go out as the build's brotli copy when the browser
-/// takes brotli, gzip otherwise, and plain for a client that takes
-/// neither; each is revalidated (its name carries no hash). Needs the
-/// built site (scripts/build-site), which the test command builds first.
+/// The page names the build's files under `/pkg/<version>/`, a name no
+/// other build has, and they go out with `immutable` caching; by their plain
+/// names they are revalidated each time. Each goes out as the build's
+/// brotli copy when the browser takes brotli, gzip otherwise, and plain for
+/// a client that takes neither. Needs the built site (scripts/build-site),
+/// which the test command builds first.
 #[tokio::test]
-async fn site_files_are_sent_precompressed() {
+async fn site_files_are_sent_precompressed_under_the_builds_name() {
     let dir = tempfile::tempdir().expect("dir");
     let peon = Peon::start(dir.path());
     let client = no_redirects();
-    let fetch = |encoding: &'static str| {
+    let page = client
+        .get(format!("{}/", peon.url))
+        .send()
+        .await
+        .expect("page")
+        .text()
+        .await
+        .expect("HTML");
+    let wasm = page
+        .split('"')
+        .find(|part| part.starts_with("/pkg/") && part.ends_with("/peon_bg.wasm"))
+        .expect("the page preloads the WASM")
+        .to_string();
+    let version = wasm
+        .trim_start_matches("/pkg/")
+        .trim_end_matches("/peon_bg.wasm");
+    assert_eq!(version.len(), 16, "a build version: {wasm}");
+    assert!(
+        page.contains(&format!("/pkg/{version}/peon.css")),
+        "the style sheet is the build's too"
+    );
+    let fetch = |path: String, encoding: &'static str| {
         let (client, url) = (client.clone(), peon.url.clone());
         async move {
             let response = client
-                .get(format!("{url}/pkg/peon_bg.wasm"))
+                .get(format!("{url}{path}"))
                 .header("accept-encoding", encoding)
                 .send()
                 .await
@@ -117,7 +140,7 @@ async fn site_files_are_sent_precompressed() {
             assert_eq!(
                 response.status(),
                 200,
-                "the site is built (scripts/build-site) and served"
+                "the site is built (scripts/build-site) and served: {path}"
             );
             let header = |name: &str| {
                 response
@@ -132,17 +155,30 @@ async fn site_files_are_sent_precompressed() {
             (coding, cache, length)
         }
     };
-    let (plain_coding, cache, plain) = fetch("identity").await;
+    let (plain_coding, cache, plain) = fetch(wasm.clone(), "identity").await;
     assert_eq!(plain_coding, "");
-    assert_eq!(cache, "no-cache");
-    let (br_coding, _, br) = fetch("gzip, deflate, br").await;
+    assert_eq!(cache, "public, max-age=31536000, immutable");
+    let (br_coding, _, br) = fetch(wasm.clone(), "gzip, deflate, br").await;
     assert_eq!(br_coding, "br");
-    let (gz_coding, _, gz) = fetch("gzip").await;
+    let (gz_coding, _, gz) = fetch(wasm.clone(), "gzip").await;
     assert_eq!(gz_coding, "gzip");
     assert!(
         br < gz && gz < plain,
         "brotli {br} < gzip {gz} < plain {plain}"
     );
+    let (_, cache, same) = fetch("/pkg/peon_bg.wasm".into(), "identity").await;
+    assert_eq!(
+        (cache.as_str(), same),
+        ("no-cache", plain),
+        "the plain name"
+    );
+    let gone = client
+        .get(format!("{}/pkg/0123456789abcdef/peon_bg.wasm", peon.url))
+        .send()
+        .await
+        .expect("old build");
+    assert_eq!(gone.status(), 404, "another build's name is not this build");
+
     let worker = client
         .get(format!("{}/sw.js", peon.url))
         .send()
@@ -151,9 +187,33 @@ async fn site_files_are_sent_precompressed() {
         .text()
         .await
         .expect("script");
-    assert!(worker.contains("/pkg/peon_bg.wasm"));
+    assert!(
+        worker.contains(&wasm),
+        "the worker keeps what the page asks for"
+    );
+    assert!(
+        worker.contains(&format!("'{version}'")),
+        "and names the build"
+    );
+    assert!(
+        worker.contains("\"/pkg/xterm/xterm.js\""),
+        "xterm.js keeps its fixed name, which the terminal loads"
+    );
     assert!(
         !worker.contains(".wasm.br") && !worker.contains(".gz\""),
         "the worker caches each file once, not its compressed copies"
+    );
+
+    let shell = client
+        .get(format!("{}/app-shell", peon.url))
+        .send()
+        .await
+        .expect("app shell")
+        .text()
+        .await
+        .expect("HTML");
+    assert!(
+        shell.contains(&format!("/pkg/{version}/peon.js")),
+        "the offline shell starts this build"
     );
 }

@@ -11,7 +11,9 @@ mod settings;
 mod thread;
 
 pub use home::HomePage;
-pub use lazy::{ProjectRoute, SettingsRoute, ThreadRoute};
+pub use lazy::{
+    ProjectRoute, RoutePreloads, SettingsRoute, ThreadRoute, lazy_route_of, split_route_name,
+};
 pub use not_found::NotFound;
 pub use project::ProjectPage;
 pub use settings::SettingsPage;

@@ -9,7 +9,14 @@ use axum::http::header;
 use axum::response::{IntoResponse, Response};
 use peon_app::{APPLE_TOUCH_ICON, ICON_SVG, MANIFEST, THEME_COLOUR};
 
-pub async fn page(nonce: Option<Extension<CspNonce>>) -> Response {
+/// The handler, for a build whose files are under `/{pkg}`.
+pub fn handler(
+    pkg: String,
+) -> impl Fn(Option<Extension<CspNonce>>) -> std::future::Ready<Response> + Clone + Send + 'static {
+    move |nonce| std::future::ready(page(&pkg, nonce))
+}
+
+fn page(pkg: &str, nonce: Option<Extension<CspNonce>>) -> Response {
     let nonce = nonce.map(|Extension(n)| n.0).unwrap_or_default();
     let html = format!(
         "<!DOCTYPE html><html lang=\"en\"><head><meta charset=\"utf-8\">\
@@ -19,9 +26,9 @@ pub async fn page(nonce: Option<Extension<CspNonce>>) -> Response {
          <link rel=\"icon\" href=\"{ICON_SVG}\" type=\"image/svg+xml\">\
          <link rel=\"apple-touch-icon\" href=\"{APPLE_TOUCH_ICON}\">\
          <link rel=\"manifest\" href=\"{MANIFEST}\">\
-         <link rel=\"stylesheet\" href=\"/pkg/peon.css\"><title>peon</title></head>\
+         <link rel=\"stylesheet\" href=\"/{pkg}/peon.css\"><title>peon</title></head>\
          <body data-app-shell=\"true\"><script type=\"module\" nonce=\"{nonce}\">\
-         import('/pkg/peon.js').then((m) => m.default({{module_or_path: '/pkg/peon_bg.wasm'}})\
+         import('/{pkg}/peon.js').then((m) => m.default({{module_or_path: '/{pkg}/peon_bg.wasm'}})\
          .then(() => m.mount()));</script></body></html>"
     );
     (

@@ -64,11 +64,17 @@ pub fn router(
     security: Security,
 ) -> Router {
     let max_body = backend.limits.max_body_bytes;
-    let site = site_root.clone().unwrap_or_else(|| PathBuf::from("site"));
+    let build = site_root.map(crate::site::Build::scan);
+    let site = build
+        .as_ref()
+        .map_or_else(|| PathBuf::from("site"), |b| b.root.clone());
+    let pkg_dir = build
+        .as_ref()
+        .map_or_else(|| "pkg".to_string(), |b| b.pkg_dir());
     let leptos = LeptosOptions::builder()
         .output_name("peon")
         .site_root(site.display().to_string())
-        .site_pkg_dir("pkg")
+        .site_pkg_dir(pkg_dir.clone())
         .site_addr(addr)
         .build();
     let state = AppState {
@@ -81,10 +87,17 @@ pub fn router(
     };
     let backend: SharedBackend = Arc::new(backend);
     let access: SharedAccess = Arc::new(security.clone());
+    let preloads = peon_app::pages::RoutePreloads(Arc::new(
+        build
+            .as_ref()
+            .map(|b| b.preloads.clone())
+            .unwrap_or_default(),
+    ));
     let routes = generate_route_list(App);
     let context = move || {
         provide_context(backend.clone());
         provide_context(access.clone());
+        provide_context(preloads.clone());
         // The inline hydration scripts carry this response's CSP nonce.
         if let Some(nonce) = use_context::<axum::http::request::Parts>()
             .and_then(|parts| parts.extensions.get::<CspNonce>().cloned())
@@ -95,22 +108,36 @@ pub fn router(
     let app = Router::new()
         .route("/api/events", get(events::events))
         .route("/api/terminals/{id}/socket", get(terminal_socket::socket))
-        .route("/sw.js", get(service_worker::handler(site_root.as_deref())))
-        .route(peon_app::APP_SHELL, get(app_shell::page))
+        .route("/sw.js", get(service_worker::handler(build.as_ref())))
+        .route(peon_app::APP_SHELL, get(app_shell::handler(pkg_dir)))
         .merge(install::routes())
         .leptos_routes_with_context(&state, routes, context, move || shell(leptos.clone()));
-    let app = match site_root {
-        // The build's brotli or gzip copy when the browser takes it. The
-        // names carry no hash, so the browser asks again each time (a 304
-        // when unchanged) rather than run an old WASM with new JS.
-        Some(root) => app.fallback_service(
-            tower::ServiceBuilder::new()
-                .layer(SetResponseHeaderLayer::if_not_present(
-                    header::CACHE_CONTROL,
-                    HeaderValue::from_static("no-cache"),
-                ))
-                .service(ServeDir::new(root).precompressed_br().precompressed_gzip()),
-        ),
+    let app = match build {
+        Some(build) => {
+            let files = |dir: PathBuf| ServeDir::new(dir).precompressed_br().precompressed_gzip();
+            app
+                // This build's files, under a name only this build has:
+                // the browser keeps them without asking again.
+                .nest_service(
+                    &format!("/{}", build.pkg_dir()),
+                    tower::ServiceBuilder::new()
+                        .layer(SetResponseHeaderLayer::overriding(
+                            header::CACHE_CONTROL,
+                            HeaderValue::from_static("public, max-age=31536000, immutable"),
+                        ))
+                        .service(files(build.root.join("pkg"))),
+                )
+                // The rest (xterm.js, the same files by their plain names)
+                // is asked for again each time: a 304 when unchanged.
+                .fallback_service(
+                    tower::ServiceBuilder::new()
+                        .layer(SetResponseHeaderLayer::if_not_present(
+                            header::CACHE_CONTROL,
+                            HeaderValue::from_static("no-cache"),
+                        ))
+                        .service(files(build.root)),
+                )
+        }
         None => app,
     };
     let login = Router::new()

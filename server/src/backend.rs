@@ -11,7 +11,8 @@ use crate::terminals::Terminals;
 use peon_app::api::backend::{Backend, BoxFuture};
 use peon_app::api::{
     AgentStatus, ApiError, DiffResponse, DispatchOutcome, FolderSuggestion, GitAction, GitStatus,
-    ServerInfo, Snapshot, TerminalAction, TerminalInfo, ThreadPageResponse,
+    MAX_SEARCH_HITS, MAX_SEARCH_TEXT, SearchHit, ServerInfo, Snapshot, TerminalAction,
+    TerminalInfo, ThreadPageResponse,
 };
 use peon_app::contracts::*;
 use std::path::PathBuf;
@@ -138,6 +139,18 @@ impl Backend for ServerBackend {
                     .await
                     .map_err(crate::errors::task)?;
             found.map_err(|e| ApiError::invalid("folder", e.to_string()))
+        })
+    }
+
+    fn search(&self, text: String) -> BoxFuture<'_, Result<Vec<SearchHit>, ApiError>> {
+        Box::pin(async move {
+            if text.chars().count() > MAX_SEARCH_TEXT {
+                return Err(ApiError::invalid(
+                    "search",
+                    format!("search text is longer than {MAX_SEARCH_TEXT} characters"),
+                ));
+            }
+            Ok(crate::persistence::search::search(&self.db.pool, &text, MAX_SEARCH_HITS).await?)
         })
     }
 

@@ -294,3 +294,84 @@ async fn folder_completion_lists_subfolders_and_names_bad_input() {
     );
     peon.stop();
 }
+
+/// The palette's search over HTTP: a seeded thread's messages are found on
+/// their turn, best first; blank text finds nothing, query syntax is only
+/// words, and text over the limit is refused with its reason.
+#[tokio::test]
+async fn search_finds_messages_on_their_turn_and_names_bad_input() {
+    let dir = tempfile::tempdir().expect("dir");
+    let workspace = tempfile::tempdir().expect("workspace");
+    let seed = peon_tests::peon_bin().with_file_name("peon-seed");
+    // `Peon::start` keeps its data in `dir/data`.
+    let out = std::process::Command::new(&seed)
+        .arg("--data-dir")
+        .arg(dir.path().join("data"))
+        .arg("--workspace")
+        .arg(workspace.path())
+        .args(["--turns", "30"])
+        .output()
+        .unwrap_or_else(|e| panic!("{} (built with the server): {e}", seed.display()));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let thread = String::from_utf8_lossy(&out.stdout).trim().to_string();
+    let peon = Peon::start(dir.path());
+    let client = reqwest::Client::new();
+    let ask = |text: String| {
+        let client = client.clone();
+        let url = format!("{}/api/search", peon.url);
+        async move {
+            let response = client
+                .post(url)
+                .form(&[("text", text)])
+                .send()
+                .await
+                .expect("search");
+            let status = response.status().as_u16();
+            (
+                status,
+                response.json::<serde_json::Value>().await.expect("json"),
+            )
+        }
+    };
+
+    // "Question number 7: ..." and "Answer number 7. ..." only: the last
+    // word is a prefix, and no other turn number starts with 7 below 30.
+    let (status, hits) = ask("number 7".into()).await;
+    assert_eq!(status, 200, "{hits}");
+    let hits = hits.as_array().expect("list");
+    assert_eq!(hits.len(), 2, "{hits:?}");
+    for hit in hits {
+        assert_eq!(hit["thread_id"], thread.as_str());
+        assert_eq!(hit["turn"], 7);
+        assert_eq!(hit["thread_title"], "A thread of 30 turns");
+    }
+    let roles: Vec<&str> = hits
+        .iter()
+        .map(|h| h["source"]["message"]["role"].as_str().expect("a message"))
+        .collect();
+    assert!(
+        roles.contains(&"user") && roles.contains(&"assistant"),
+        "{roles:?}"
+    );
+
+    let (status, many) = ask("folds".into()).await;
+    assert_eq!(status, 200);
+    assert_eq!(many.as_array().expect("list").len(), 20, "at most 20 hits");
+    let (_, none) = ask("   ".into()).await;
+    assert_eq!(none, serde_json::json!([]));
+    let (status, odd) = ask("\"number 7\" NEAR(".into()).await;
+    assert_eq!(status, 200, "syntax is words: {odd}");
+    let (status, error) = ask("x".repeat(201)).await;
+    assert_eq!(status, 422, "{error}");
+    assert!(
+        error["message"]
+            .as_str()
+            .is_some_and(|m| m.contains("longer than 200 characters")),
+        "{error}"
+    );
+    peon.stop();
+}

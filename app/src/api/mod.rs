@@ -6,6 +6,7 @@ pub mod access;
 mod codec;
 mod error;
 mod folders;
+mod search;
 
 pub use access::{
     AuthSession, LoginLink, SessionList, end_all_sessions, end_session, get_sessions,
@@ -13,6 +14,7 @@ pub use access::{
 };
 pub use error::ApiError;
 pub use folders::{FolderSuggestion, MAX_FOLDER_SUGGESTIONS, suggest_folders};
+pub use search::{HitSource, MAX_SEARCH_HITS, MAX_SEARCH_TEXT, SearchHit, SnippetPart, search};
 
 use crate::contracts::*;
 pub use codec::Json;
@@ -178,6 +180,7 @@ pub mod backend {
             action: GitAction,
         ) -> BoxFuture<'_, Result<GitStatus, ApiError>>;
         fn folders(&self, typed: String) -> BoxFuture<'_, Result<Vec<FolderSuggestion>, ApiError>>;
+        fn search(&self, text: String) -> BoxFuture<'_, Result<Vec<SearchHit>, ApiError>>;
     }
 
     pub type SharedBackend = Arc<dyn Backend>;

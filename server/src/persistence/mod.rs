@@ -6,6 +6,7 @@ pub mod event_store;
 pub mod projection_reader;
 pub mod projector;
 mod rows;
+pub mod search;
 
 pub use rows::time_text as rows_time_text;
 
@@ -18,3 +19,5 @@ mod event_store_tests;
 mod golden_tests;
 #[cfg(test)]
 mod projection_tests;
+#[cfg(test)]
+mod search_tests;

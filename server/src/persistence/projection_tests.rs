@@ -13,7 +13,7 @@ use sqlx::{Column, Row};
 
 /// Writes a simulated history the way the engine does: append and project
 /// in one transaction per command-sized batch.
-async fn write_history(db: &Database, events: &[StoredEvent]) {
+pub(super) async fn write_history(db: &Database, events: &[StoredEvent]) {
     let mut conn = db.writer().await.expect("writer");
     for chunk in events.chunks(3) {
         let new: Vec<NewEvent> = chunk.iter().map(NewEvent::from_stored).collect();

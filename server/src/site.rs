@@ -63,7 +63,7 @@ impl Build {
             }
         }
         let version = format!("{hash:016x}");
-        let preloads = route_chunks(&root.join("pkg").join(SPLIT_MANIFEST), &version);
+        let preloads = route_chunks(&root.join("pkg").join(SPLIT_LOADER), &version);
         Build {
             root,
             version,
@@ -89,26 +89,45 @@ impl Build {
     }
 }
 
-/// What the splitter (scripts/build-site) writes: each lazy route's key
-/// with the modules it needs, shared chunks first.
-const SPLIT_MANIFEST: &str = "__wasm_split_manifest.json";
+/// The splitter's loader (scripts/build-site): one export per lazy module,
+/// naming its file and the shared chunks it needs first.
+const SPLIT_LOADER: &str = "__wasm_split.js";
 
-/// The manifest's routes by name, with the chunks' addresses in this build;
-/// none when the site was built without splitting or the file is unreadable.
-fn route_chunks(manifest: &Path, version: &str) -> HashMap<String, Vec<String>> {
-    let parsed: HashMap<String, Vec<String>> = std::fs::read_to_string(manifest)
-        .ok()
-        .and_then(|text| serde_json::from_str(&text).ok())
-        .unwrap_or_default();
-    parsed
-        .iter()
-        .filter_map(|(key, modules)| {
-            let route = peon_app::pages::split_route_name(key)?;
-            let urls = modules
+/// The loader's lazy routes by name, with their files' addresses in this
+/// build, shared chunks first; none when the site was built unsplit.
+fn route_chunks(loader: &Path, version: &str) -> HashMap<String, Vec<String>> {
+    let text = std::fs::read_to_string(loader).unwrap_or_default();
+    split_modules(&text)
+        .into_iter()
+        .filter_map(|(key, files)| {
+            let route = peon_app::pages::split_route_name(&key)?.to_string();
+            let urls = files
                 .iter()
-                .map(|m| format!("/pkg/{version}/{m}.wasm"))
+                .map(|f| format!("/pkg/{version}/{f}.wasm"))
                 .collect();
-            Some((route.to_string(), urls))
+            Some((route, urls))
+        })
+        .collect()
+}
+
+/// Each module the loader exports (`export const __wasm_split_load_NAME =
+/// wrapAsyncCb(makeLoad(() => { ... "./FILE.wasm" ... }, [__chunk_4, ...]))`)
+/// as NAME with its files (`chunk_4`, ..., `FILE`).
+fn split_modules(loader: &str) -> Vec<(String, Vec<String>)> {
+    loader
+        .split("export const __wasm_split_load_")
+        .skip(1)
+        .filter_map(|export| {
+            let (name, rest) = export.split_once(" =")?;
+            let file = rest.split_once("new URL(\"./")?.1.split_once(".wasm\"")?.0;
+            let deps = rest.rsplit_once(", [")?.1.split_once(']')?.0;
+            let mut files: Vec<String> = deps
+                .split(',')
+                .map(|d| d.trim().trim_start_matches("__").to_string())
+                .filter(|d| !d.is_empty())
+                .collect();
+            files.push(file.to_string());
+            Some((name.trim().to_string(), files))
         })
         .collect()
 }
@@ -163,18 +182,30 @@ mod tests {
             first.version, second.version,
             "a changed file is a new build"
         );
-        assert!(second.preloads.is_empty(), "no manifest, no preloads");
+        assert!(second.preloads.is_empty(), "no loader, no preloads");
     }
 
     #[test]
-    fn each_lazy_route_preloads_its_chunks_from_the_manifest() {
+    fn each_lazy_route_preloads_its_chunks_from_the_loader() {
         let dir = tempfile::tempdir().expect("dir");
         let pkg = dir.path().join("pkg");
         std::fs::create_dir_all(&pkg).expect("mkdir");
+        // The shape wasm-split-cli writes (abridged).
         std::fs::write(
-            pkg.join(SPLIT_MANIFEST),
-            r#"{"__thread_route_view_42": ["chunk_4", "split___thread_route_view_42"],
-                "not a route": ["chunk_9"]}"#,
+            pkg.join(SPLIT_LOADER),
+            r#"const __chunk_4 = makeLoad(() => {
+    const src = fetch(new URL("./chunk_4.wasm", import.meta.url));
+}, []);
+export const __wasm_split_load_palette_body_7 = wrapAsyncCb(makeLoad(() => {
+    const src = fetch(new URL("./split_palette_body_7.wasm", import.meta.url));
+}
+, [__chunk_4]));
+export const __wasm_split_load___thread_route_view_42 = wrapAsyncCb(makeLoad(() => {
+    const src = fetch(new URL("./split___thread_route_view_42.wasm", import.meta.url));
+    return async (imports) => (WebAssembly.instantiateStreaming(src, imports));
+}
+, [__chunk_4, __chunk_9]));
+"#,
         )
         .expect("write");
         let build = Build::scan(dir.path().to_path_buf());
@@ -185,9 +216,11 @@ mod tests {
                 "thread_route".to_string(),
                 vec![
                     format!("/pkg/{v}/chunk_4.wasm"),
+                    format!("/pkg/{v}/chunk_9.wasm"),
                     format!("/pkg/{v}/split___thread_route_view_42.wasm")
                 ]
-            )])
+            )]),
+            "routes only: the palette loads when opened"
         );
     }
 }

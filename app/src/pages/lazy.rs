@@ -52,7 +52,7 @@ impl LazyRoute for SettingsRoute {
 
 /// The WASM each lazy route needs, by the route's name as the splitter
 /// writes it (`thread_route` for `ThreadRoute`), read by the server from
-/// the build's `__wasm_split_manifest.json` and provided as context. The
+/// the build's `__wasm_split.js` loader and provided as context. The
 /// page names its route's chunks up front, so the browser fetches them
 /// beside the main module instead of after it.
 #[derive(Clone, Debug, Default)]
@@ -72,8 +72,8 @@ pub fn lazy_route_of(path: &str) -> Option<&'static str> {
     }
 }
 
-/// The split name in a manifest key (`__thread_route_view_1234` →
-/// `thread_route`).
+/// The route name in a split module's name (`__thread_route_view_1234` →
+/// `thread_route`); `None` for other lazy functions.
 pub fn split_route_name(key: &str) -> Option<&str> {
     let name = key.strip_prefix("__")?;
     let (name, number) = name.rsplit_once("_view_")?;

@@ -32,6 +32,7 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
                 <link rel="icon" href=ICON_SVG type="image/svg+xml" />
                 <link rel="apple-touch-icon" href=APPLE_TOUCH_ICON />
                 <link rel="manifest" href=MANIFEST />
+                <script nonce=leptos::nonce::use_nonce()>{crate::components::theme::APPLY_SCRIPT}</script>
                 <link rel="stylesheet" href=format!("/{}/peon.css", options.site_pkg_dir) />
                 {route_preloads()
                     .into_iter()
@@ -129,6 +130,7 @@ pub fn App() -> impl IntoView {
         <Router>
             <crate::components::LiveUpdates />
             <crate::components::ConnectionBanner />
+            <crate::components::Palette />
             <div class="layout">
                 <crate::components::Sidebar />
                 <main class="content">

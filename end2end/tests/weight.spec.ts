@@ -56,9 +56,19 @@ test('bytes per route, and the first page on a slow link', async ({ browser }) =
     expect(wasm.filter((p) => p.includes('/split_'))).toEqual([]);
     await expect(page.locator('link[rel=preload][href*="split_"]')).toHaveCount(0);
 
+    // The palette is a chunk of its own, fetched when first opened.
+    expect(fetched.some((p) => p.includes('palette'))).toBe(false);
+    await page.keyboard.press('Control+k');
+    await expect(page.getByTestId('palette-input')).toBeVisible();
+    expect(fetched.some((p) => /\/split_palette_body.*\.wasm$/.test(p))).toBe(true);
+
     const [threadPage, threadCdp] = await fresh(browser);
     const threadFetched: string[] = [];
+    const threadFailed: string[] = [];
     threadPage.on('request', (r) => threadFetched.push(new URL(r.url()).pathname));
+    threadPage.on('response', (r) => {
+      if (r.status() >= 400) threadFailed.push(`${r.status()} ${new URL(r.url()).pathname}`);
+    });
     const thread20 = await bytesDuring(threadCdp, async () => {
       await threadPage.goto(`${peon.url}/threads/${thread}`);
       await expect(threadPage.locator('body')).toHaveAttribute('data-hydrated', 'true');
@@ -71,6 +81,7 @@ test('bytes per route, and the first page on a slow link', async ({ browser }) =
       .evaluateAll((links) => links.map((l) => new URL((l as HTMLLinkElement).href).pathname));
     expect(preloaded.some((p) => /\/split_.*thread_route.*\.wasm$/.test(p))).toBe(true);
     for (const p of preloaded) expect(threadFetched).toContain(p);
+    expect(threadFailed, 'every preloaded file exists').toEqual([]);
     await expect(threadPage.getByTestId('turn')).toHaveCount(20);
     const terminal = await bytesDuring(threadCdp, async () => {
       await threadPage.getByTestId('terminal-toggle').click();

@@ -41,7 +41,8 @@ pub struct SearchHit {
 }
 
 /// Messages and work-log entries holding every word of `text` (the last
-/// one as a prefix, so results come while typing), best match first.
+/// one as a prefix, so results come while typing, unless a space follows
+/// it), best match first.
 /// Blank text finds nothing; text over `MAX_SEARCH_TEXT` characters is an
 /// `Invalid` error.
 #[server(prefix = "/api", endpoint = "search", output = super::Json)]

@@ -1,23 +1,28 @@
 //! Reusable pieces of the UI.
 
+mod actions;
 mod composer;
 mod dialogs;
 mod diff_view;
 mod drafts;
 mod folder_field;
+mod fuzzy;
 mod git_panel;
 mod live;
 mod new_thread;
 #[cfg(feature = "hydrate")]
 mod offline_cache;
+mod palette;
 mod seen;
 mod sidebar;
 mod store;
 mod terminal_panel;
+pub mod theme;
 mod timeline;
 #[cfg(feature = "hydrate")]
 mod xterm;
 
+pub use actions::{Actions, UiAction, use_actions};
 pub use composer::{Composer, ComposerState, agent_name};
 pub use dialogs::{confirm, load_page, prompt};
 pub use diff_view::DiffPanel;
@@ -27,6 +32,7 @@ pub use live::{ConnectionBanner, LiveUpdates};
 pub use new_thread::{start_thread, untitled};
 #[cfg(feature = "hydrate")]
 pub use offline_cache::{clear as clear_offline_copy, size as offline_copy_size};
+pub use palette::Palette;
 pub use seen::{Seen, use_seen};
 pub use sidebar::Sidebar;
 pub use store::{

@@ -260,18 +260,7 @@ impl Store {
                     }
                     PageMerge::Older => {
                         if let Some(page) = m.pages.get_mut(&id) {
-                            let first = page.first_turn;
-                            let mut older: Vec<TurnView> = response
-                                .page
-                                .turns
-                                .into_iter()
-                                .filter(|t| t.number < first)
-                                .collect();
-                            if !older.is_empty() {
-                                page.first_turn = response.page.first_turn;
-                                older.append(&mut page.turns);
-                                page.turns = older;
-                            }
+                            page.prepend_older(response.page);
                         }
                     }
                 }

@@ -55,16 +55,10 @@ pub fn TerminalPanel(thread_id: ThreadId) -> impl IntoView {
             }
         });
     });
-    #[cfg(feature = "hydrate")]
-    {
-        let handle = window_event_listener(leptos::ev::keydown, move |ev| {
-            if ev.ctrl_key() && ev.code() == "Backquote" {
-                ev.prevent_default();
-                open.update(|o| *o = !*o);
-            }
-        });
-        on_cleanup(move || handle.remove());
-    }
+    // Ctrl+` and the palette both run the action (palette.rs hears the key).
+    super::use_actions().on(super::UiAction::ToggleTerminal, move || {
+        open.update(|o| *o = !*o)
+    });
     let tabs = move || {
         list.get()
             .into_iter()

@@ -126,6 +126,29 @@ impl ThreadPage {
         self.first_turn > 1
     }
 
+    /// Puts the turns of `older` that come before this page's in front of
+    /// it (a page fetched further back; overlapping turns are this page's).
+    pub fn prepend_older(&mut self, older: ThreadPage) {
+        let first = self.first_turn;
+        let mut before: Vec<TurnView> = older
+            .turns
+            .into_iter()
+            .filter(|t| t.number < first)
+            .collect();
+        if !before.is_empty() {
+            self.first_turn = older.first_turn;
+            before.append(&mut self.turns);
+            self.turns = before;
+        }
+    }
+
+    /// Adds the turns of `newer` after this page's last one.
+    pub fn append_newer(&mut self, newer: ThreadPage) {
+        let last = self.turns.last().map_or(0, |t| t.number);
+        self.turns
+            .extend(newer.turns.into_iter().filter(|t| t.number > last));
+    }
+
     fn turn_mut(&mut self, id: TurnId) -> Option<&mut TurnView> {
         self.turns.iter_mut().rev().find(|t| t.id == id)
     }

@@ -2,6 +2,7 @@
 
 mod empty_thread;
 mod home;
+mod kept_thread;
 mod lazy;
 mod logins;
 mod not_found;

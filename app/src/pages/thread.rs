@@ -1,3 +1,4 @@
+use super::kept_thread::KeptThread;
 use super::{NotFound, error_text};
 use crate::api::{ThreadPageResponse, get_thread_page};
 use crate::components::{
@@ -6,12 +7,29 @@ use crate::components::{
 };
 use crate::contracts::*;
 use leptos::prelude::*;
-use leptos_router::hooks::use_params_map;
+use leptos_router::components::A;
+use leptos_router::hooks::{use_params_map, use_query_map};
 
 /// Turns loaded when a thread opens.
 pub const PAGE_TURNS: u32 = 30;
 /// Turns loaded each time the reader scrolls back.
 pub const OLDER_TURNS: u32 = 100;
+/// Turns shown before the one a page is opened at (`?turn=N`).
+const BEFORE_TARGET: u32 = 3;
+
+/// The `before_turn` that fetches a page starting just before turn `n`.
+fn window_end(n: u32) -> u32 {
+    n.saturating_add(PAGE_TURNS - BEFORE_TARGET)
+}
+
+/// Whether a fetched page runs to the thread's latest turn.
+fn reaches_latest(response: &ThreadPageResponse) -> bool {
+    response
+        .page
+        .turns
+        .last()
+        .is_none_or(|t| t.number >= response.thread.turn_count)
+}
 
 #[component]
 pub fn ThreadPageView() -> impl IntoView {
@@ -22,18 +40,32 @@ pub fn ThreadPageView() -> impl IntoView {
             .get("id")
             .and_then(|id| id.parse::<ThreadId>().ok())
     };
-    let page = Resource::new(thread_id, |id| async move {
-        match id {
-            Some(id) => get_thread_page(id, None, PAGE_TURNS).await.map(Some),
-            None => Ok(None),
-        }
-    });
+    // `?turn=N` opens the thread at turn N (a search hit, "first turn").
+    let query = use_query_map();
+    let target = move || {
+        query
+            .read()
+            .get("turn")
+            .and_then(|n| n.parse::<u32>().ok())
+            .filter(|n| *n > 0)
+    };
+    let page = Resource::new(
+        move || (thread_id(), target()),
+        |(id, target)| async move {
+            match id {
+                Some(id) => get_thread_page(id, target.map(window_end), PAGE_TURNS)
+                    .await
+                    .map(|r| Some((target, r))),
+                None => Ok(None),
+            }
+        },
+    );
     view! {
         <Transition fallback=|| view! { <p class="muted">"Loading thread…"</p> }>
             {move || {
                 page.get()
                     .map(|result| match result {
-                        Ok(Some(response)) => view! { <ThreadView response /> }.into_any(),
+                        Ok(Some((target, response))) => view! { <ThreadView response target /> }.into_any(),
                         Ok(None) => view! { <NotFound what="This thread" /> }.into_any(),
                         Err(crate::api::ApiError::NotFound { .. }) => {
                             view! { <NotFound what="This thread" /> }.into_any()
@@ -45,74 +77,6 @@ pub fn ThreadPageView() -> impl IntoView {
                     })
             }}
         </Transition>
-    }
-}
-
-/// What this browser kept of a thread it could not fetch.
-#[derive(Clone, Debug, PartialEq)]
-enum Kept {
-    /// Its page is in the live model (opened here before).
-    Page,
-    /// Known from the lists only; never opened in this browser.
-    Summary {
-        title: String,
-        turns: u32,
-        changed: chrono::DateTime<chrono::Utc>,
-    },
-}
-
-/// The thread from the model this browser kept, when the server cannot be
-/// reached: its page if it was opened here, else a note saying so.
-#[component]
-fn KeptThread(id: ThreadId, error: String) -> impl IntoView {
-    let store = use_store();
-    let kept = Memo::new(move |_| {
-        store.live.with(|m| {
-            let m = m.as_ref()?;
-            let t = m.threads.get(&id)?;
-            Some(if m.pages.contains_key(&id) {
-                Kept::Page
-            } else {
-                Kept::Summary {
-                    title: t.title.clone(),
-                    turns: t.turn_count,
-                    changed: t.updated_at,
-                }
-            })
-        })
-    });
-    move || match kept.get() {
-        Some(Kept::Page) => {
-            let response = store.live.with_untracked(|m| {
-                let m = m.as_ref()?;
-                Some(ThreadPageResponse {
-                    sequence: m.sequence,
-                    thread: m.threads.get(&id)?.clone(),
-                    page: m.pages.get(&id)?.clone(),
-                })
-            });
-            response
-                .map(|response| view! { <ThreadView response /> })
-                .into_any()
-        }
-        Some(Kept::Summary {
-            title,
-            turns,
-            changed,
-        }) => view! {
-            <section class="page" data-testid="thread-not-offline">
-                <h1>{title}</h1>
-                <p class="muted">
-                    {format!(
-                        "This thread was never opened in this browser, so it cannot be shown \
-                         while the server is away. It had {turns} turn(s), last changed {}.",
-                        changed.format("%Y-%m-%d %H:%M UTC")
-                    )}
-                </p>
-            </section>
-        }
-        .into_any(),
-        None => view! { <p class="error">{error.clone()}</p> }.into_any(),
     }
 }
 
@@ -133,18 +97,34 @@ fn load_into_store(store: Store, thread: ThreadId, before: Option<u32>, merge: P
     });
 }
 
+/// A thread's page: the live model's once it holds this thread, else the
+/// page as fetched. Opened at a `target` turn the live page does not reach,
+/// it shows a window of turns around it (`Source::Window`), which grows
+/// both ways as the reader scrolls and joins the live page when it reaches
+/// the latest turn.
 #[component]
-fn ThreadView(response: ThreadPageResponse) -> impl IntoView {
+pub fn ThreadView(response: ThreadPageResponse, target: Option<u32>) -> impl IntoView {
     let store = use_store();
     let id = response.thread.id;
+    let live_reaches = |n: u32| {
+        store.live.with_untracked(|m| {
+            m.as_ref()
+                .and_then(|m| m.pages.get(&id))
+                .is_some_and(|p| p.first_turn <= n)
+        })
+    };
+    let window =
+        RwSignal::new(target.is_some_and(|n| !reaches_latest(&response) && !live_reaches(n)));
+    let fetched = RwSignal::new(response.clone());
     let view = PageView {
         store,
         id,
-        fetched: StoredValue::new(response.clone()),
+        fetched,
         source: Memo::new(move |_| {
             store.live.with(|m| match m {
                 None => Source::Fetched,
                 Some(m) if !m.threads.contains_key(&id) => Source::Gone,
+                Some(_) if window.get() => Source::Window,
                 Some(m) if m.pages.contains_key(&id) => Source::Live,
                 Some(_) => Source::Fetched,
             })
@@ -205,6 +185,7 @@ fn ThreadView(response: ThreadPageResponse) -> impl IntoView {
     });
     Effect::new(move |_| {
         if store.live.with(Option::is_some)
+            && !window.get()
             && !store.has_page(id)
             && !store.add_page(response.clone(), PageMerge::Latest)
         {
@@ -217,7 +198,8 @@ fn ThreadView(response: ThreadPageResponse) -> impl IntoView {
     let stop_session = crate::components::dispatch_action();
     let loading_older = RwSignal::new(false);
     let load_older = move || {
-        if loading_older.get_untracked() || !store.has_page(id) {
+        let windowed = window.get_untracked();
+        if loading_older.get_untracked() || !(windowed || store.has_page(id)) {
             return;
         }
         let Some(first) = view
@@ -229,26 +211,70 @@ fn ThreadView(response: ThreadPageResponse) -> impl IntoView {
         loading_older.set(true);
         leptos::task::spawn_local(async move {
             if let Ok(response) = get_thread_page(id, Some(first), OLDER_TURNS).await {
-                keep_scroll_position(|| {
-                    store.add_page(response, PageMerge::Older);
+                keep_scroll_position(|| match windowed {
+                    true => fetched.update(|r| r.page.prepend_older(response.page)),
+                    false => {
+                        store.add_page(response, PageMerge::Older);
+                    }
                 });
             }
             loading_older.set(false);
         });
     };
+    // Only a window has newer turns to load; once it reaches the latest
+    // turn it becomes the live page.
+    let loading_newer = RwSignal::new(false);
+    let load_newer = move || {
+        if loading_newer.get_untracked() || !window.get_untracked() {
+            return;
+        }
+        let last = fetched.with_untracked(|r| r.page.turns.last().map_or(0, |t| t.number));
+        loading_newer.set(true);
+        leptos::task::spawn_local(async move {
+            let before = last.saturating_add(OLDER_TURNS + 1);
+            if let Ok(response) = get_thread_page(id, Some(before), OLDER_TURNS).await {
+                fetched.update(|r| {
+                    r.page.append_newer(response.page);
+                    r.thread = response.thread;
+                    r.sequence = response.sequence;
+                });
+                let whole = fetched.get_untracked();
+                if reaches_latest(&whole) && store.add_page(whole, PageMerge::Latest) {
+                    window.set(false);
+                }
+            }
+            loading_newer.set(false);
+        });
+    };
     #[cfg(feature = "hydrate")]
     {
         let handle = window_event_listener(leptos::ev::scroll, move |_| {
-            let near_top = web_sys::window()
-                .and_then(|w| w.scroll_y().ok())
-                .is_some_and(|y| y < 300.0);
-            if near_top {
+            let Some(w) = web_sys::window() else { return };
+            let y = w.scroll_y().unwrap_or(0.0);
+            if y < 300.0 {
                 load_older();
+            }
+            let seen = y + w
+                .inner_height()
+                .ok()
+                .and_then(|h| h.as_f64())
+                .unwrap_or(0.0);
+            let height = w
+                .document()
+                .and_then(|d| d.document_element())
+                .map_or(0.0, |e| f64::from(e.scroll_height()));
+            if seen > height - 300.0 {
+                load_newer();
             }
         });
         on_cleanup(move || handle.remove());
-        request_animation_frame(scroll_to_bottom);
+        match target {
+            Some(n) => request_animation_frame(move || scroll_to_turn(n)),
+            None => request_animation_frame(scroll_to_bottom),
+        }
     }
+    #[cfg(not(feature = "hydrate"))]
+    let _ = (load_newer, target);
 
     let latest_checkpoint =
         Memo::new(move |_| header.with(|h| h.as_ref().and_then(|h| h.latest_checkpoint)));
@@ -297,14 +323,17 @@ fn ThreadView(response: ThreadPageResponse) -> impl IntoView {
                     <p class="muted" data-testid="deleting">"Deleting this thread and its worktree…"</p>
                 </Show>
                 <Show when=move || header.with(|h| h.as_ref().is_some_and(|h| h.has_older))>
-                    <button
-                        class="link older"
-                        data-testid="load-older"
-                        disabled=move || loading_older.get()
-                        on:click=move |_| load_older()
-                    >
-                        "Load older turns"
-                    </button>
+                    <div class="turn-jumps">
+                        <button
+                            class="link older"
+                            data-testid="load-older"
+                            disabled=move || loading_older.get()
+                            on:click=move |_| load_older()
+                        >
+                            "Load older turns"
+                        </button>
+                        <A href=format!("/threads/{id}?turn=1") attr:data-testid="turn-first">"First turn"</A>
+                    </div>
                 </Show>
                 <ol class="timeline" data-testid="timeline">
                     <For each=move || turns.get() key=|k| *k let:key>
@@ -314,6 +343,19 @@ fn ThreadView(response: ThreadPageResponse) -> impl IntoView {
                             .map(|turn| view! { <Turn thread_id=id turn /> })}
                     </For>
                 </ol>
+                <Show when=move || window.get()>
+                    <div class="turn-jumps">
+                        <button
+                            class="link"
+                            data-testid="load-newer"
+                            disabled=move || loading_newer.get()
+                            on:click=move |_| load_newer()
+                        >
+                            "Load newer turns"
+                        </button>
+                        <A href=format!("/threads/{id}") attr:data-testid="turn-latest">"Latest turns"</A>
+                    </div>
+                </Show>
                 <Show when=move || header.with(|h| h.as_ref().is_some_and(|h| h.empty))>
                     <super::empty_thread::EmptyThread provider=Signal::derive(move || {
                         header.with(|h| h.as_ref().map(|h| h.provider))
@@ -350,6 +392,8 @@ struct Header {
 enum Source {
     Fetched,
     Live,
+    /// Turns around a target, as fetched, with the live thread's summary.
+    Window,
     Gone,
 }
 
@@ -358,7 +402,7 @@ enum Source {
 struct PageView {
     store: Store,
     id: ThreadId,
-    fetched: StoredValue<ThreadPageResponse>,
+    fetched: RwSignal<ThreadPageResponse>,
     source: Memo<Source>,
 }
 
@@ -368,7 +412,11 @@ impl PageView {
     fn with<R>(&self, f: impl FnOnce(&ThreadSummary, &ThreadPage) -> R) -> Option<R> {
         match self.source.get() {
             Source::Gone => None,
-            Source::Fetched => Some(self.fetched.with_value(|r| f(&r.thread, &r.page))),
+            Source::Fetched => Some(self.fetched.with(|r| f(&r.thread, &r.page))),
+            Source::Window => self.store.live.with(|m| {
+                let thread = m.as_ref()?.threads.get(&self.id)?;
+                Some(self.fetched.with(|r| f(thread, &r.page)))
+            }),
             Source::Live => self.store.live.with(|m| {
                 let m = m.as_ref()?;
                 Some(f(m.threads.get(&self.id)?, m.pages.get(&self.id)?))
@@ -433,6 +481,20 @@ fn keep_scroll_position(change: impl FnOnce()) {
     }
     #[cfg(not(feature = "hydrate"))]
     change();
+}
+
+/// Brings turn `n` into view and marks it, for a page opened at it.
+#[cfg(feature = "hydrate")]
+fn scroll_to_turn(n: u32) {
+    let turn = web_sys::window().and_then(|w| w.document()).and_then(|d| {
+        d.query_selector(&format!("[data-turn=\"{n}\"]"))
+            .ok()
+            .flatten()
+    });
+    if let Some(turn) = turn {
+        let _ = turn.set_attribute("data-target", "true");
+        turn.scroll_into_view();
+    }
 }
 
 #[cfg(feature = "hydrate")]

@@ -29,7 +29,8 @@ const MIN_PREFIX_CHARS: usize = 2;
 pub struct Query {
     /// Lower case; only words with a letter or digit.
     words: Vec<String>,
-    /// The last word also matches as a prefix (results while typing).
+    /// The last word also matches as a prefix (results while typing),
+    /// unless a space follows it.
     prefix: bool,
 }
 
@@ -42,7 +43,9 @@ impl Query {
             .map(str::to_lowercase)
             .collect();
         let last = words.last()?;
-        let prefix = last.chars().filter(|c| c.is_alphanumeric()).count() >= MIN_PREFIX_CHARS;
+        // A space after the last word says it is finished.
+        let prefix = !text.ends_with(char::is_whitespace)
+            && last.chars().filter(|c| c.is_alphanumeric()).count() >= MIN_PREFIX_CHARS;
         Some(Query { words, prefix })
     }
 

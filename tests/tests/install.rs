@@ -107,14 +107,11 @@ async fn site_files_are_sent_precompressed_under_the_builds_name() {
     let dir = tempfile::tempdir().expect("dir");
     let peon = Peon::start(dir.path());
     let client = no_redirects();
-    let page = client
-        .get(format!("{}/", peon.url))
-        .send()
-        .await
-        .expect("page")
-        .text()
-        .await
-        .expect("HTML");
+    let text = |path: &'static str| {
+        let request = client.get(format!("{}{path}", peon.url)).send();
+        async move { request.await.expect(path).text().await.expect("text") }
+    };
+    let page = text("/").await;
     let wasm = page
         .split('"')
         .find(|part| part.starts_with("/pkg/") && part.ends_with("/peon_bg.wasm"))
@@ -204,14 +201,7 @@ async fn site_files_are_sent_precompressed_under_the_builds_name() {
         "the worker caches each file once, not its compressed copies"
     );
 
-    let shell = client
-        .get(format!("{}/app-shell", peon.url))
-        .send()
-        .await
-        .expect("app shell")
-        .text()
-        .await
-        .expect("HTML");
+    let shell = text("/app-shell").await;
     assert!(
         shell.contains(&format!("/pkg/{version}/peon.js")),
         "the offline shell starts this build"

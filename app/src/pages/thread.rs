@@ -323,17 +323,12 @@ pub fn ThreadView(response: ThreadPageResponse, target: Option<u32>) -> impl Int
                     <p class="muted" data-testid="deleting">"Deleting this thread and its worktree…"</p>
                 </Show>
                 <Show when=move || header.with(|h| h.as_ref().is_some_and(|h| h.has_older))>
-                    <div class="turn-jumps">
-                        <button
-                            class="link older"
-                            data-testid="load-older"
-                            disabled=move || loading_older.get()
-                            on:click=move |_| load_older()
-                        >
-                            "Load older turns"
-                        </button>
-                        <A href=format!("/threads/{id}?turn=1") attr:data-testid="turn-first">"First turn"</A>
-                    </div>
+                    <TurnJumps
+                        load=("load-older", "Load older turns")
+                        loading=loading_older
+                        on_load=load_older
+                        jump=(format!("/threads/{id}?turn=1"), "turn-first", "First turn")
+                    />
                 </Show>
                 <ol class="timeline" data-testid="timeline">
                     <For each=move || turns.get() key=|k| *k let:key>
@@ -344,17 +339,12 @@ pub fn ThreadView(response: ThreadPageResponse, target: Option<u32>) -> impl Int
                     </For>
                 </ol>
                 <Show when=move || window.get()>
-                    <div class="turn-jumps">
-                        <button
-                            class="link"
-                            data-testid="load-newer"
-                            disabled=move || loading_newer.get()
-                            on:click=move |_| load_newer()
-                        >
-                            "Load newer turns"
-                        </button>
-                        <A href=format!("/threads/{id}") attr:data-testid="turn-latest">"Latest turns"</A>
-                    </div>
+                    <TurnJumps
+                        load=("load-newer", "Load newer turns")
+                        loading=loading_newer
+                        on_load=load_newer
+                        jump=(format!("/threads/{id}"), "turn-latest", "Latest turns")
+                    />
                 </Show>
                 <Show when=move || header.with(|h| h.as_ref().is_some_and(|h| h.empty))>
                     <super::empty_thread::EmptyThread provider=Signal::derive(move || {
@@ -365,6 +355,31 @@ pub fn ThreadView(response: ThreadPageResponse, target: Option<u32>) -> impl Int
             </section>
         }
         .into_any()
+    }
+}
+
+/// "Load older/newer turns" (its test id and label) beside a link that
+/// jumps (its address, test id and label).
+#[component]
+fn TurnJumps(
+    load: (&'static str, &'static str),
+    loading: RwSignal<bool>,
+    on_load: impl Fn() + Copy + Send + Sync + 'static,
+    jump: (String, &'static str, &'static str),
+) -> impl IntoView {
+    let (href, jump_id, jump_label) = jump;
+    view! {
+        <div class="turn-jumps">
+            <button
+                class="link"
+                data-testid=load.0
+                disabled=move || loading.get()
+                on:click=move |_| on_load()
+            >
+                {load.1}
+            </button>
+            <A href=href attr:data-testid=jump_id>{jump_label}</A>
+        </div>
     }
 }
 

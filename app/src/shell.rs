@@ -2,7 +2,7 @@
 
 use crate::pages::{HomePage, NotFound, ProjectRoute, SettingsRoute, ThreadRoute};
 use leptos::prelude::*;
-use leptos_meta::{MetaTags, Title, provide_meta_context};
+use leptos_meta::{MetaTags, provide_meta_context};
 use leptos_router::{
     Lazy, SsrMode,
     components::{Route, Router, Routes},
@@ -109,28 +109,13 @@ pub fn App() -> impl IntoView {
     provide_meta_context();
     // Shared by the sidebar and the thread page: provided at the root.
     crate::components::use_seen();
-    let store = crate::components::use_store();
-    // Threads waiting on the user (an approval), counted in the tab's title
-    // so a tab in the background says so.
-    let title = move || {
-        let waiting = store.rows().and_then(Result::ok).map_or(0, |rows| {
-            rows.iter()
-                .flat_map(|p| &p.threads)
-                .filter(|t| t.state == crate::contracts::ThreadState::AwaitingApproval)
-                .count()
-        });
-        if waiting == 0 {
-            "peon".to_string()
-        } else {
-            format!("({waiting}) peon")
-        }
-    };
     view! {
-        <Title text=title />
+        <crate::components::WaitingCount />
         <Router>
             <crate::components::LiveUpdates />
             <crate::components::ConnectionBanner />
             <crate::components::Palette />
+            <crate::components::Notifier />
             <div class="layout">
                 <crate::components::Sidebar />
                 <main class="content">

@@ -101,6 +101,31 @@ test('a message streams in, asks to run a command, and completes once accepted',
     await expect(page.getByTestId('composer-input')).toHaveValue('');
     await expect(other.locator('[data-testid="message"][data-role="assistant"]').last()).toHaveText(new RegExp(expected));
 
+    // A third tab, on the home page, has notifications on: it is told of
+    // the wait and of the end, and clicking a note opens the thread.
+    await context.grantPermissions(['notifications'], { origin: peon.url });
+    const watcher = await context.newPage();
+    await watcher.addInitScript(() => {
+      const Real = window.Notification;
+      const notes: { title: string; body?: string; note: Notification }[] = [];
+      (window as any).__notes = notes;
+      (window as any).Notification = class extends Real {
+        constructor(title: string, options?: NotificationOptions) {
+          super(title, options);
+          notes.push({ title, body: options?.body, note: this });
+        }
+      };
+    });
+    await watcher.goto(peon.url + '/settings');
+    await expect(watcher.locator('body')).toHaveAttribute('data-hydrated', 'true');
+    await watcher.getByTestId('notify-toggle').check();
+    await expect(watcher.getByTestId('notify-toggle')).toBeChecked();
+    await expect(watcher.getByTestId('notify-problem')).toHaveCount(0);
+    await watcher.goto(peon.url + '/');
+    await expect(watcher.locator('body')).toHaveAttribute('data-hydrated', 'true');
+    const told = () =>
+      watcher.evaluate(() => (window as any).__notes.map((n: any) => `${n.title}: ${n.body}`));
+
     // 2. A command waits for approval; accepting it runs it.
     await page.getByTestId('composer-input').fill('RUN touch e2e_marker.txt && echo marked');
     await page.getByTestId('composer-send').click();
@@ -112,11 +137,21 @@ test('a message streams in, asks to run a command, and completes once accepted',
     // Both tabs (the other one in the background) count it in their title.
     await expect(page).toHaveTitle('(1) peon');
     await expect(other).toHaveTitle('(1) peon');
+    // And the icon carries the count.
+    const icon = other.locator('link[rel=icon]');
+    await expect(icon).toHaveAttribute('href', /^data:image\/svg\+xml,.*%3E1%3C%2Ftext%3E/);
     expect(existsSync(path.join(folder, 'e2e_marker.txt'))).toBe(false);
     await approval.getByTestId('approve').click();
     await expect(page.getByTestId('turn').last()).toHaveAttribute('data-status', 'completed', { timeout: 30_000 });
     await expect(approval).toHaveAttribute('data-decision', 'accept');
     await expect(other).toHaveTitle('peon');
+    await expect(icon).toHaveAttribute('href', '/icon.svg');
+    await expect
+      .poll(told)
+      .toEqual(['Talk to codex: is waiting for your approval', 'Talk to codex: finished its turn']);
+    const threadUrl = page.url();
+    await watcher.evaluate(() => (window as any).__notes.at(-1).note.onclick());
+    await expect(watcher).toHaveURL(threadUrl);
     expect(existsSync(path.join(folder, 'e2e_marker.txt'))).toBe(true);
     await expect(page.locator('[data-testid="message"][data-role="assistant"]').last()).toContainText('Tool said:');
     const command = page.locator('[data-testid="activity"][data-kind="command"]').last();

@@ -10,6 +10,7 @@ mod fuzzy;
 mod git_panel;
 mod live;
 mod new_thread;
+mod notify;
 #[cfg(feature = "hydrate")]
 mod offline_cache;
 mod palette;
@@ -19,6 +20,7 @@ mod store;
 mod terminal_panel;
 pub mod theme;
 mod timeline;
+mod waiting;
 #[cfg(feature = "hydrate")]
 mod xterm;
 
@@ -31,6 +33,9 @@ pub use git_panel::GitPanel;
 pub use live::{ConnectionBanner, LiveUpdates};
 pub use new_thread::{start_thread, untitled};
 #[cfg(feature = "hydrate")]
+pub use notify::set_enabled as set_notifications;
+pub use notify::{Notifier, NotifyPref, use_notify_pref};
+#[cfg(feature = "hydrate")]
 pub use offline_cache::{clear as clear_offline_copy, size as offline_copy_size};
 pub use palette::Palette;
 pub use seen::{Seen, use_seen};
@@ -41,3 +46,4 @@ pub use store::{
 };
 pub use terminal_panel::TerminalPanel;
 pub use timeline::Turn;
+pub use waiting::WaitingCount;

@@ -6,6 +6,7 @@ mod kept_thread;
 mod lazy;
 mod logins;
 mod not_found;
+mod notify_card;
 mod offline_data;
 mod project;
 mod settings;

@@ -1,5 +1,6 @@
 use super::error_text;
 use super::logins::LoginsCard;
+use super::notify_card::NotifyCard;
 use super::offline_data::OfflineCard;
 use crate::api::{AgentStatus, get_agents, get_server_info};
 use crate::components::agent_name;
@@ -63,6 +64,7 @@ pub fn SettingsPage() -> impl IntoView {
                     }}
                 </Transition>
             </div>
+            <NotifyCard />
             <OfflineCard />
             <LoginsCard />
         </section>

@@ -7,6 +7,9 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { startPeon, seedThread } from './peon';
 
+// Without the service worker, so a test can hold the palette's chunk back.
+test.use({ serviceWorkers: 'block' });
+
 test('Ctrl+K jumps to a thread by a fuzzy title and runs actions', async ({ page }) => {
   const dataDir = mkdtempSync(path.join(tmpdir(), 'peon-palette-'));
   const short = seedThread(dataDir, 2);
@@ -68,8 +71,15 @@ test('search lands on turn 12 of 5,000; ?turn=1 and the first/latest controls', 
   try {
     await page.goto(peon.url + '/');
     await expect(page.locator('body')).toHaveAttribute('data-hydrated', 'true');
+    // Typed before the palette's chunk arrives (held back here): the text
+    // is kept and searched once it does.
+    await page.route('**/split_palette_body*', async (route) => {
+      await new Promise((r) => setTimeout(r, 800));
+      await route.continue();
+    });
     await page.keyboard.press('Control+k');
     await page.keyboard.type('question number 12 ');
+    await expect(page.getByTestId('palette-input')).toHaveValue('question number 12 ');
     const hit = page.locator('[data-testid=palette-result][data-kind=message]');
     await expect(hit).toHaveCount(1);
     await expect(hit).toContainText('turn 12');

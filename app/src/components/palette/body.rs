@@ -270,6 +270,7 @@ fn search_as_typed(
                 std::time::Duration::from_millis(SEARCH_AFTER_MS),
             );
         },
-        false,
+        // At once too: text typed while the chunk was loading is searched.
+        true,
     );
 }

@@ -67,17 +67,12 @@ impl Query {
 
     /// Whether a word of the text (lower case) is one the query found.
     fn finds(&self, word: &str) -> bool {
-        let parts = |w: &str| -> Vec<String> {
+        // Called for every word of an excerpt's text: no allocation here.
+        let last = self.words.len().saturating_sub(1);
+        self.words.iter().enumerate().any(|(i, w)| {
             w.split(|c: char| !c.is_alphanumeric())
                 .filter(|p| !p.is_empty())
-                .map(str::to_string)
-                .collect()
-        };
-        self.words.iter().enumerate().any(|(i, w)| {
-            let last = i + 1 == self.words.len();
-            parts(w)
-                .iter()
-                .any(|p| p == word || (last && self.prefix && word.starts_with(p.as_str())))
+                .any(|p| p == word || (i == last && self.prefix && word.starts_with(p)))
         })
     }
 }

@@ -15,10 +15,13 @@ pub mod api;
 pub mod components;
 pub mod contracts;
 pub mod highlight;
+pub mod keymap;
 pub mod markdown;
 pub mod pages;
 mod shell;
 
 #[cfg(feature = "hydrate")]
 pub use shell::mark_ready;
-pub use shell::{APP_SHELL, APPLE_TOUCH_ICON, App, ICON_SVG, MANIFEST, THEME_COLOUR, shell};
+pub use shell::{
+    APP_SHELL, APPLE_TOUCH_ICON, App, ICON_SVG, KEYMAP_META, MANIFEST, THEME_COLOUR, shell,
+};

@@ -15,6 +15,8 @@ pub const THEME_COLOUR: &str = "#4f46e5";
 pub const MANIFEST: &str = "/manifest.webmanifest";
 pub const ICON_SVG: &str = "/icon.svg";
 pub const APPLE_TOUCH_ICON: &str = "/apple-touch-icon.png";
+/// The `<meta>` that tells the browser the keys (see `keymap`).
+pub const KEYMAP_META: &str = "peon-keys";
 /// A page with no content that starts the app in the browser (client-side
 /// rendering); the service worker serves it for any page it has not kept.
 pub const APP_SHELL: &str = "/app-shell";
@@ -26,12 +28,15 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
         <html lang="en">
             <head>
                 <meta charset="utf-8" />
-                <meta name="viewport" content="width=device-width, initial-scale=1" />
+                // The page shrinks above a phone's keyboard, so the composer and the
+                // approval buttons stay in view while typing.
+                <meta name="viewport" content="width=device-width, initial-scale=1, interactive-widget=resizes-content" />
                 <meta name="color-scheme" content="light dark" />
                 <meta name="theme-color" content=THEME_COLOUR />
                 <link rel="icon" href=ICON_SVG type="image/svg+xml" />
                 <link rel="apple-touch-icon" href=APPLE_TOUCH_ICON />
                 <link rel="manifest" href=MANIFEST />
+                <meta name=KEYMAP_META content=crate::components::actions::keymap().encode() />
                 <script nonce=leptos::nonce::use_nonce()>{crate::components::theme::APPLY_SCRIPT}</script>
                 <link rel="stylesheet" href=format!("/{}/peon.css", options.site_pkg_dir) />
                 {route_preloads()
@@ -109,11 +114,13 @@ pub fn App() -> impl IntoView {
     provide_meta_context();
     // Shared by the sidebar and the thread page: provided at the root.
     crate::components::use_seen();
+    crate::components::use_overlay();
     view! {
         <crate::components::WaitingCount />
         <Router>
             <crate::components::LiveUpdates />
             <crate::components::ConnectionBanner />
+            <crate::components::Shortcuts />
             <crate::components::Palette />
             <crate::components::Notifier />
             <div class="layout">

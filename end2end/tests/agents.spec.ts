@@ -106,6 +106,13 @@ test('a message streams in, asks to run a command, and completes once accepted',
     await context.grantPermissions(['notifications'], { origin: peon.url });
     const watcher = await context.newPage();
     await watcher.addInitScript(() => {
+      // No speakers here: count the tones the page starts instead.
+      (window as any).__tones = 0;
+      const start = OscillatorNode.prototype.start;
+      OscillatorNode.prototype.start = function (...args: any[]) {
+        (window as any).__tones += 1;
+        return start.apply(this, args as any);
+      };
       const Real = window.Notification;
       const notes: { title: string; body?: string; note: Notification }[] = [];
       (window as any).__notes = notes;
@@ -121,6 +128,8 @@ test('a message streams in, asks to run a command, and completes once accepted',
     await watcher.getByTestId('notify-toggle').check();
     await expect(watcher.getByTestId('notify-toggle')).toBeChecked();
     await expect(watcher.getByTestId('notify-problem')).toHaveCount(0);
+    await expect(watcher.getByTestId('notify-sound')).toBeEnabled();
+    await watcher.getByTestId('notify-sound').check();
     await watcher.goto(peon.url + '/');
     await expect(watcher.locator('body')).toHaveAttribute('data-hydrated', 'true');
     const told = () =>
@@ -149,6 +158,8 @@ test('a message streams in, asks to run a command, and completes once accepted',
     await expect
       .poll(told)
       .toEqual(['Talk to codex: is waiting for your approval', 'Talk to codex: finished its turn']);
+    // The wait chimed once; the end did not.
+    expect(await watcher.evaluate(() => (window as any).__tones)).toBe(1);
     const threadUrl = page.url();
     await watcher.evaluate(() => (window as any).__notes.at(-1).note.onclick());
     await expect(watcher).toHaveURL(threadUrl);
@@ -209,7 +220,10 @@ test('a message streams in, asks to run a command, and completes once accepted',
     await expect(page.locator('[data-testid="message"][data-role="assistant"]').last()).toContainText('Working', {
       timeout: 30_000,
     });
-    await page.getByTestId('composer-stop').click();
+    // Escape (from the message box too) is what the Stop button does.
+    await expect(page.getByTestId('composer-stop')).toBeVisible();
+    await page.getByTestId('composer-input').focus();
+    await page.keyboard.press('Escape');
     await expect(page.getByTestId('turn').last()).toHaveAttribute('data-status', 'interrupted', { timeout: 30_000 });
     await expect(page.getByTestId('composer-send')).toBeVisible();
 
@@ -217,7 +231,10 @@ test('a message streams in, asks to run a command, and completes once accepted',
     // at a time and the page stays responsive.
     await page.getByTestId('composer-input').fill('RUN seq 1 700000 > big.txt');
     await page.getByTestId('composer-input').press('Enter');
-    await page.getByTestId('approval').last().getByTestId('approve').click({ timeout: 30_000 });
+    // Alt+A accepts the waiting approval.
+    await expect(page.getByTestId('approval').last()).toHaveAttribute('data-decision', 'pending', { timeout: 30_000 });
+    await page.keyboard.press('Alt+a');
+    await expect(page.getByTestId('approval').last()).toHaveAttribute('data-decision', 'accept');
     await expect(page.getByTestId('turn').last()).toHaveAttribute('data-status', 'completed', { timeout: 60_000 });
     const bigChanges = page.getByTestId('turn').last().getByTestId('turn-changes');
     await expect(bigChanges).toContainText('+700000', { timeout: 30_000 });
@@ -263,14 +280,26 @@ test('a message streams in, asks to run a command, and completes once accepted',
     console.log(`5 MB diff in Chromium: ${JSON.stringify(measured)}`);
     writeFileSync('test-results/diff-5mb.json', JSON.stringify(measured));
 
-    // The whole thread's change: every file since before its first turn.
-    await page.getByTestId('thread-diff').click();
+    // The whole thread's change: every file since before its first turn
+    // (Alt+G shows and hides it as its button does).
+    await page.keyboard.press('Alt+g');
     const whole = page.locator('.thread-diff [data-testid="diff-file"]');
     await expect(whole.first()).toBeVisible({ timeout: 30_000 });
     expect((await whole.evaluateAll((files) => files.map((f) => f.getAttribute('data-path')))).sort()).toEqual([
       'big.txt',
       'e2e_marker.txt',
     ]);
+    await page.keyboard.press('Alt+g');
+    await expect(whole).toHaveCount(0);
+
+    // Alt+X declines: the command never runs.
+    await page.getByTestId('composer-input').fill('RUN touch declined.txt');
+    await page.getByTestId('composer-input').press('Enter');
+    await expect(page.getByTestId('approval').last()).toHaveAttribute('data-decision', 'pending', { timeout: 30_000 });
+    await page.keyboard.press('Alt+x');
+    await expect(page.getByTestId('approval').last()).toHaveAttribute('data-decision', 'decline');
+    await expect(page.getByTestId('turn').last()).not.toHaveAttribute('data-status', /requested|running/, { timeout: 30_000 });
+    expect(existsSync(path.join(folder, 'declined.txt'))).toBe(false);
 
     // 6. A thread in its own worktree: made from the project page, shown
     // with its branch, removed with the thread (after a confirmation).

@@ -30,6 +30,7 @@ pub struct ServerBackend {
     /// Folders projects may live in; empty: anywhere.
     pub allowed_roots: Vec<PathBuf>,
     pub terminals: Terminals,
+    pub keymap: peon_app::keymap::Keymap,
 }
 
 impl Backend for ServerBackend {

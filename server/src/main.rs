@@ -208,6 +208,7 @@ async fn serve(settings: &Settings) -> Result<(), String> {
         limits: settings.limits.clone(),
         allowed_roots: settings.allowed_roots.clone(),
         terminals,
+        keymap: settings.keymap.clone(),
     };
     let security = Security::new(
         SecurityConfig {

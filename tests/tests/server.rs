@@ -148,6 +148,40 @@ fn help_names_the_commands_and_flags() {
     }
 }
 
+/// The config file's keys reach the browser, in the served page and in the
+/// offline app shell alike, escaped for HTML (a key may be `"`).
+#[tokio::test]
+async fn keybindings_from_the_config_file_reach_the_page_and_the_offline_shell() {
+    let dir = tempfile::tempdir().expect("dir");
+    let data = dir.path().join("data");
+    std::fs::create_dir_all(&data).expect("mkdir");
+    std::fs::write(
+        data.join("config.toml"),
+        "[keybindings]\ntoggle-terminal = \"Ctrl+J\"\nhelp = '\"'\npalette = \"\"\n",
+    )
+    .expect("file");
+    let peon = Peon::start(dir.path());
+    let client = reqwest::Client::new();
+    for path in ["/", "/app-shell"] {
+        let page = client
+            .get(format!("{}{path}", peon.url))
+            .send()
+            .await
+            .expect(path)
+            .text()
+            .await
+            .expect("text");
+        let meta = page
+            .split("<meta")
+            .find(|m| m.contains("name=\"peon-keys\""))
+            .unwrap_or_else(|| panic!("{path} names the keys: {page}"));
+        for pair in ["palette= ", "help=&quot; ", "toggle-terminal=Ctrl+J "] {
+            assert!(meta.contains(pair), "{path}: {pair} in {meta}");
+        }
+        assert!(meta.contains("new-thread=Alt+N"), "{path}: defaults stay: {meta}");
+    }
+}
+
 /// Flags beat `PEON_*` variables, which beat the config file, which beats
 /// the defaults; a bad file or token stops peon with the reason.
 #[tokio::test]
@@ -193,6 +227,26 @@ async fn settings_come_from_flags_then_environment_then_file() {
         out.contains("config.toml is not valid") && out.contains("prot"),
         "{out}"
     );
+    // Keys: an unknown action and two actions on one key are named.
+    for (text, says) in [
+        (
+            "[keybindings]\nopen-terminal = \"Ctrl+J\"\n",
+            "[keybindings] in the config file: \"open-terminal\" is not an action",
+        ),
+        (
+            "[keybindings]\ntoggle-terminal = \"Ctrl+K\"\n",
+            "palette (Mod+K) and toggle-terminal (Ctrl+K) share a key",
+        ),
+        (
+            "[keybindings]\nhelp = \"Ctrl+W\"\n",
+            "help: \"Ctrl+W\": the browser keeps",
+        ),
+    ] {
+        std::fs::write(data.join("config.toml"), text).expect("file");
+        let (ok, out) = run_peon(&["--data-dir", &data_arg, "--port", "0"]);
+        assert!(!ok, "{text}");
+        assert!(out.contains(says), "{text}: {out}");
+    }
     std::fs::remove_file(data.join("config.toml")).expect("rm");
     let (ok, out) = run_peon(&["--data-dir", &data_arg, "--auth-token", "short"]);
     assert!(!ok);

@@ -12,8 +12,11 @@ use serde::{Deserialize, Serialize};
 pub struct AuthSession {
     /// Names the session for signing it out; not the cookie's secret.
     pub key: String,
+    #[serde(with = "crate::contracts::timestamp")]
     pub created_at: DateTime<Utc>,
+    #[serde(with = "crate::contracts::timestamp")]
     pub last_seen_at: DateTime<Utc>,
+    #[serde(with = "crate::contracts::timestamp")]
     pub expires_at: DateTime<Utc>,
     pub user_agent: String,
     /// The address it logged in from.
@@ -34,6 +37,7 @@ pub struct SessionList {
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct LoginLink {
     pub url: String,
+    #[serde(with = "crate::contracts::timestamp")]
     pub expires_at: DateTime<Utc>,
     /// An SVG image of `url` as a QR code.
     pub qr_svg: String,

@@ -1,85 +1,104 @@
-//! What the user can do from anywhere: the palette lists these and keys run
-//! them. An action whose effect belongs to a page part (the terminal panel)
-//! is heard there with `Actions::on`; the rest run in `palette.rs`.
+//! Running an action (`crate::keymap::UiAction`) from a key or the palette.
+//! Each action is handled where its state lives: the terminal panel toggles
+//! the terminal, the composer stops the agent, the sidebar picks the next
+//! thread. A part registers a handler with `on` for as long as it is
+//! mounted; `run` calls them, newest first, until one acts.
 
-use leptos::prelude::*;
+pub use crate::keymap::UiAction;
+use crate::keymap::{Chord, Keymap};
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
-pub enum UiAction {
-    NewThread,
-    ToggleTerminal,
-    StopAgent,
-    OpenSettings,
-    ToggleTheme,
+#[cfg(feature = "hydrate")]
+mod registry {
+    use super::UiAction;
+    use std::cell::{Cell, RefCell};
+    use std::rc::Rc;
+
+    pub type Handler = Rc<dyn Fn() -> bool>;
+
+    thread_local! {
+        pub static HANDLERS: RefCell<Vec<(u64, UiAction, Handler)>> = const { RefCell::new(Vec::new()) };
+        pub static NEXT: Cell<u64> = const { Cell::new(0) };
+    }
 }
 
-impl UiAction {
-    /// In the order the palette lists them.
-    pub const ALL: [UiAction; 5] = [
-        UiAction::NewThread,
-        UiAction::ToggleTerminal,
-        UiAction::StopAgent,
-        UiAction::OpenSettings,
-        UiAction::ToggleTheme,
-    ];
+/// Calls `f` when `action` runs, while the calling owner lives; `f` says
+/// whether it acted (a stop with nothing running does not), so a key that
+/// nothing acted on goes on to the page. Browser only: nothing runs
+/// actions on the server.
+pub fn on(action: UiAction, f: impl Fn() -> bool + 'static) {
+    #[cfg(feature = "hydrate")]
+    {
+        use registry::*;
+        let id = NEXT.with(|n| {
+            n.set(n.get() + 1);
+            n.get()
+        });
+        HANDLERS.with(|h| h.borrow_mut().push((id, action, std::rc::Rc::new(f))));
+        leptos::prelude::on_cleanup(move || {
+            HANDLERS.with(|h| h.borrow_mut().retain(|(i, _, _)| *i != id));
+        });
+    }
+    #[cfg(not(feature = "hydrate"))]
+    let _ = (action, f);
+}
 
-    pub fn label(self) -> &'static str {
-        match self {
-            UiAction::NewThread => "New thread",
-            UiAction::ToggleTerminal => "Toggle terminal",
-            UiAction::StopAgent => "Stop the agent",
-            UiAction::OpenSettings => "Open settings",
-            UiAction::ToggleTheme => "Toggle light/dark theme",
+/// Runs `action`; whether any part acted on it.
+pub fn run(action: UiAction) -> bool {
+    #[cfg(feature = "hydrate")]
+    {
+        // Copied out first: a handler may mount or unmount others.
+        let handlers: Vec<_> = registry::HANDLERS.with(|h| {
+            h.borrow()
+                .iter()
+                .rev()
+                .filter(|(_, a, _)| *a == action)
+                .map(|(_, _, f)| f.clone())
+                .collect()
+        });
+        handlers.into_iter().any(|f| f())
+    }
+    #[cfg(not(feature = "hydrate"))]
+    {
+        let _ = action;
+        false
+    }
+}
+
+/// The keys in use: the server's (from its config file) while it renders
+/// the page, and in the browser what the page says it gave.
+pub fn keymap() -> Keymap {
+    #[cfg(feature = "ssr")]
+    {
+        leptos::prelude::use_context::<Keymap>().unwrap_or_default()
+    }
+    #[cfg(all(feature = "hydrate", not(feature = "ssr")))]
+    {
+        thread_local! {
+            static KEYMAP: Keymap = Keymap::decode(&page_keymap());
         }
+        KEYMAP.with(Clone::clone)
     }
-
-    /// The key that runs it, as shown beside it.
-    pub fn keys(self) -> Option<&'static str> {
-        match self {
-            UiAction::ToggleTerminal => Some("Ctrl+`"),
-            _ => None,
-        }
+    #[cfg(not(any(feature = "ssr", feature = "hydrate")))]
+    {
+        Keymap::default()
     }
 }
 
-/// The last action run, with a count so running one twice is two changes.
-#[derive(Clone, Copy)]
-pub struct Actions {
-    last: RwSignal<Option<(UiAction, u64)>>,
+/// What `shell` and the offline app shell wrote in `<meta name=peon-keys>`.
+#[cfg(feature = "hydrate")]
+fn page_keymap() -> String {
+    web_sys::window()
+        .and_then(|w| w.document())
+        .and_then(|d| {
+            d.query_selector(&format!("meta[name={}]", crate::shell::KEYMAP_META))
+                .ok()
+                .flatten()
+        })
+        .and_then(|m| m.get_attribute("content"))
+        .unwrap_or_default()
 }
 
-impl Actions {
-    pub fn run(&self, action: UiAction) {
-        self.last
-            .update(|last| *last = Some((action, last.map_or(1, |(_, n)| n + 1))));
-    }
-
-    /// Calls `f` each time `action` is run from now on (not for runs before
-    /// the caller existed), for as long as the calling owner lives.
-    pub fn on(&self, action: UiAction, f: impl Fn() + 'static) {
-        let last = self.last;
-        Effect::watch(
-            move || last.get(),
-            move |now, _, _| {
-                if now.is_some_and(|(a, _)| a == action) {
-                    f();
-                }
-            },
-            false,
-        );
-    }
-}
-
-/// The page's actions, created on first use.
-pub fn use_actions() -> Actions {
-    match use_context::<Actions>() {
-        Some(actions) => actions,
-        None => {
-            let actions = Actions {
-                last: RwSignal::new(None),
-            };
-            provide_context(actions);
-            actions
-        }
-    }
+/// The keys that run `action`, as shown beside it.
+pub fn keys_label(action: UiAction) -> Option<String> {
+    keymap().keys(action).map(|c: Chord| c.label())
 }

@@ -129,6 +129,17 @@ pub fn Composer(thread_id: ThreadId, state: Memo<Option<ComposerState>>) -> impl
             _ => false,
         }
     });
+    super::actions::on(super::UiAction::FocusComposer, move || {
+        input.get_untracked().is_some_and(|el| el.focus().is_ok())
+    });
+    // Esc while the agent works: what the Stop button does.
+    super::actions::on(super::UiAction::StopAgent, move || {
+        let can = untrack(|| running() && !get(|s| s.stopping)() && store.unavailable().is_none());
+        if can {
+            stop.dispatch(CommandEnvelope::new(Command::TurnInterrupt { thread_id }));
+        }
+        can
+    });
     let value = move |f: fn(&ComposerState) -> String| {
         move || state.with(|s| s.as_ref().map(f).unwrap_or_default())
     };

@@ -1,6 +1,6 @@
 //! Reusable pieces of the UI.
 
-mod actions;
+pub mod actions;
 mod composer;
 mod dialogs;
 mod diff_view;
@@ -15,6 +15,7 @@ mod notify;
 mod offline_cache;
 mod palette;
 mod seen;
+mod shortcuts;
 mod sidebar;
 mod store;
 mod terminal_panel;
@@ -24,7 +25,7 @@ mod waiting;
 #[cfg(feature = "hydrate")]
 mod xterm;
 
-pub use actions::{Actions, UiAction, use_actions};
+pub use actions::UiAction;
 pub use composer::{Composer, ComposerState, agent_name};
 pub use dialogs::{confirm, load_page, prompt};
 pub use diff_view::DiffPanel;
@@ -32,13 +33,14 @@ pub use folder_field::FolderField;
 pub use git_panel::GitPanel;
 pub use live::{ConnectionBanner, LiveUpdates};
 pub use new_thread::{start_thread, untitled};
-#[cfg(feature = "hydrate")]
-pub use notify::set_enabled as set_notifications;
 pub use notify::{Notifier, NotifyPref, use_notify_pref};
+#[cfg(feature = "hydrate")]
+pub use notify::{set_enabled as set_notifications, set_sound, sound_on};
 #[cfg(feature = "hydrate")]
 pub use offline_cache::{clear as clear_offline_copy, size as offline_copy_size};
 pub use palette::Palette;
 pub use seen::{Seen, use_seen};
+pub use shortcuts::{KeyList, Shortcuts, use_overlay};
 pub use sidebar::Sidebar;
 pub use store::{
     Connection, OFFLINE_CAP_BYTES, PageMerge, ProjectRow, Store, ThreadRow, dispatch_action,

@@ -16,6 +16,11 @@ use leptos::prelude::*;
 #[cfg_attr(not(feature = "hydrate"), allow(dead_code))]
 pub const NOTIFY_KEY: &str = "peon.notify";
 
+/// The local-storage key for a chime with each approval that waits; "on"
+/// when enabled (only heard while notifications are on).
+#[cfg_attr(not(feature = "hydrate"), allow(dead_code))]
+pub const SOUND_KEY: &str = "peon.notify.sound";
+
 /// What a thread's change of state tells the user.
 // Used only in the browser; the logic is tested natively.
 #[cfg_attr(not(feature = "hydrate"), allow(dead_code))]
@@ -72,7 +77,7 @@ pub fn Notifier() -> impl IntoView {
     #[cfg(feature = "hydrate")]
     Effect::new(move |_| {
         if crate::shell::client_ready() {
-            pref.0.set(storage_get().as_deref() == Some("on"));
+            pref.0.set(storage_get(NOTIFY_KEY).as_deref() == Some("on"));
         }
     });
     view! {
@@ -110,6 +115,9 @@ fn watch_threads() -> AnyView {
                         && !in_sight(*id)
                     {
                         show(*id, title, news, navigate.clone());
+                        if news == News::Waiting && sound_on() {
+                            chime();
+                        }
                     }
                 }
             },
@@ -120,12 +128,51 @@ fn watch_threads() -> AnyView {
 }
 
 #[cfg(feature = "hydrate")]
-fn storage_get() -> Option<String> {
+fn storage_get(key: &str) -> Option<String> {
     web_sys::window()?
         .local_storage()
         .ok()??
-        .get_item(NOTIFY_KEY)
+        .get_item(key)
         .ok()?
+}
+
+#[cfg(feature = "hydrate")]
+fn storage_set(key: &str, value: &str) {
+    if let Some(Ok(Some(s))) = web_sys::window().map(|w| w.local_storage()) {
+        let _ = s.set_item(key, value);
+    }
+}
+
+/// Whether approvals chime in this browser.
+#[cfg(feature = "hydrate")]
+pub fn sound_on() -> bool {
+    storage_get(SOUND_KEY).as_deref() == Some("on")
+}
+
+#[cfg(feature = "hydrate")]
+pub fn set_sound(on: bool) {
+    storage_set(SOUND_KEY, if on { "on" } else { "off" });
+}
+
+/// A short soft tone, made in the page (no sound file to fetch or cache).
+#[cfg(feature = "hydrate")]
+fn chime() {
+    let Ok(audio) = web_sys::AudioContext::new() else {
+        return;
+    };
+    let (Ok(tone), Ok(gain)) = (audio.create_oscillator(), audio.create_gain()) else {
+        return;
+    };
+    let now = audio.current_time();
+    tone.frequency().set_value(880.0);
+    let _ = gain.gain().set_value_at_time(0.15, now);
+    let _ = gain
+        .gain()
+        .exponential_ramp_to_value_at_time(0.001, now + 0.35);
+    let _ = tone.connect_with_audio_node(&gain);
+    let _ = gain.connect_with_audio_node(&audio.destination());
+    let _ = tone.start();
+    let _ = tone.stop_with_when(now + 0.4);
 }
 
 /// Turns notifications on (asking the browser first) or off. On: `Err`
@@ -133,11 +180,7 @@ fn storage_get() -> Option<String> {
 #[cfg(feature = "hydrate")]
 pub async fn set_enabled(pref: NotifyPref, on: bool) -> Result<(), String> {
     use web_sys::{Notification, NotificationPermission};
-    let store = |value: &str| {
-        if let Some(Ok(Some(s))) = web_sys::window().map(|w| w.local_storage()) {
-            let _ = s.set_item(NOTIFY_KEY, value);
-        }
-    };
+    let store = |value: &str| storage_set(NOTIFY_KEY, value);
     if !on {
         store("off");
         pref.0.set(false);

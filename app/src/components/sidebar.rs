@@ -9,7 +9,7 @@ use crate::api::ApiError;
 use crate::contracts::{ProjectId, ThreadState};
 use leptos::prelude::*;
 use leptos_router::components::A;
-use leptos_router::hooks::use_navigate;
+use leptos_router::hooks::{use_location, use_navigate};
 use std::collections::BTreeSet;
 
 #[component]
@@ -33,8 +33,36 @@ pub fn Sidebar() -> impl IntoView {
             });
         }
     });
+    keyboard_actions(store, failed);
+    // On a phone the sidebar is a drawer, closed again by any navigation.
+    let drawer = RwSignal::new(false);
+    let location = use_location();
+    Effect::watch(
+        move || location.pathname.track(),
+        move |_, _, _| drawer.set(false),
+        false,
+    );
     view! {
-        <nav class="sidebar" data-testid="sidebar">
+        <button
+            class="drawer-toggle"
+            data-testid="sidebar-toggle"
+            aria-label="Projects and threads"
+            aria-expanded=move || drawer.get().to_string()
+            on:click=move |_| drawer.update(|o| *o = !*o)
+        >
+            "☰"
+        </button>
+        <div class="drawer-backdrop" class:open=drawer on:click=move |_| drawer.set(false)></div>
+        <nav
+            class="sidebar"
+            class:open=drawer
+            data-testid="sidebar"
+            on:click=move |ev| {
+                if clicked_link(&ev) {
+                    drawer.set(false);
+                }
+            }
+        >
             <A href="/" attr:class="brand">"peon"</A>
             <Transition fallback=|| view! { <p class="muted">"Loading…"</p> }>
                 {move || {
@@ -53,6 +81,92 @@ pub fn Sidebar() -> impl IntoView {
             <A href="/settings" attr:class="settings-link">"Settings"</A>
         </nav>
     }
+}
+
+/// Whether a click landed on a link (which navigates: the drawer closes
+/// at once, before the page it opens has loaded).
+fn clicked_link(ev: &leptos::ev::MouseEvent) -> bool {
+    #[cfg(feature = "hydrate")]
+    {
+        use wasm_bindgen::JsCast;
+        ev.target()
+            .and_then(|t| t.dyn_into::<web_sys::Element>().ok())
+            .and_then(|e| e.closest("a").ok().flatten())
+            .is_some()
+    }
+    #[cfg(not(feature = "hydrate"))]
+    {
+        let _ = ev;
+        false
+    }
+}
+
+/// New thread (in the project shown, else the first) and moving through
+/// the threads as the sidebar lists them.
+fn keyboard_actions(store: Store, failed: RwSignal<Option<ApiError>>) {
+    let location = use_location();
+    let navigate = use_navigate();
+    super::actions::on(super::UiAction::NewThread, move || {
+        if store.unavailable().is_some() {
+            return false;
+        }
+        let Some(Ok(rows)) = untrack(|| store.rows()) else {
+            return false;
+        };
+        let here = super::palette::here_of(&location.pathname.get_untracked(), &rows);
+        let project = here
+            .project
+            .and_then(|id| rows.iter().find(|p| p.id == id))
+            .or(rows.first());
+        let Some(p) = project else {
+            return false;
+        };
+        start_thread(untitled(p.id, p.threads.first()), navigate.clone(), failed);
+        true
+    });
+    for (action, step) in [
+        (super::UiAction::NextThread, 1isize),
+        (super::UiAction::PreviousThread, -1),
+    ] {
+        let navigate = use_navigate();
+        super::actions::on(action, move || {
+            let links = listed_threads();
+            if links.is_empty() {
+                return false;
+            }
+            let here = location.pathname.get_untracked();
+            let next = match links.iter().position(|href| *href == here) {
+                Some(i) => (i as isize + step).rem_euclid(links.len() as isize) as usize,
+                None if step > 0 => 0,
+                None => links.len() - 1,
+            };
+            navigate(&links[next], Default::default());
+            true
+        });
+    }
+}
+
+/// The threads' links in the order the sidebar shows them (archived ones
+/// only while shown): what "next" means to the person looking at it.
+fn listed_threads() -> Vec<String> {
+    #[cfg(feature = "hydrate")]
+    {
+        let Some(found) = web_sys::window().and_then(|w| w.document()).and_then(|d| {
+            d.query_selector_all("[data-testid=sidebar-thread]:not([hidden]) > a")
+                .ok()
+        }) else {
+            return Vec::new();
+        };
+        (0..found.length())
+            .filter_map(|i| found.item(i))
+            .filter_map(|n| {
+                use wasm_bindgen::JsCast;
+                n.dyn_into::<web_sys::Element>().ok()?.get_attribute("href")
+            })
+            .collect()
+    }
+    #[cfg(not(feature = "hydrate"))]
+    Vec::new()
 }
 
 fn project_tree(

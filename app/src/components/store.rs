@@ -94,7 +94,7 @@ pub fn rows_of<'a>(
             }
         })
         .collect();
-    rows.sort_by_key(|r| (r.title.to_lowercase(), r.id));
+    rows.sort_by_key(|r| (super::fuzzy::lower(&r.title), r.id));
     rows
 }
 

@@ -55,9 +55,10 @@ pub fn TerminalPanel(thread_id: ThreadId) -> impl IntoView {
             }
         });
     });
-    // Ctrl+` and the palette both run the action (palette.rs hears the key).
-    super::use_actions().on(super::UiAction::ToggleTerminal, move || {
-        open.update(|o| *o = !*o)
+    // Ctrl+` and the palette both run the action (see `shortcuts`).
+    super::actions::on(super::UiAction::ToggleTerminal, move || {
+        open.update(|o| *o = !*o);
+        true
     });
     let tabs = move || {
         list.get()

@@ -1,6 +1,7 @@
 //! One turn of a thread: the user's message, the agent's answer (Markdown),
 //! its work log (collapsed) and its approval requests.
 
+use super::actions::{self, UiAction};
 use super::{dispatch_action, use_store};
 use crate::contracts::*;
 use crate::markdown;
@@ -150,6 +151,21 @@ fn Approval(thread_id: ThreadId, a: ApprovalView, open: bool) -> impl IntoView {
         (None, true) => None,
     };
     let pending = state.is_none();
+    if pending {
+        // Alt+A / Alt+X: the newest waiting approval answers.
+        for (action, decision) in [
+            (UiAction::Approve, ApprovalDecision::Accept),
+            (UiAction::Decline, ApprovalDecision::Decline),
+        ] {
+            actions::on(action, move || {
+                let can = !untrack(disabled);
+                if can {
+                    decide(decision);
+                }
+                can
+            });
+        }
+    }
     view! {
         <div
             class=if pending { "approval pending" } else { "approval" }

@@ -9,6 +9,7 @@ pub mod ids;
 mod random;
 pub mod read_model;
 pub mod stored;
+pub mod timestamp;
 pub mod types;
 
 #[cfg(test)]

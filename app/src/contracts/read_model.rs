@@ -35,7 +35,9 @@ pub struct Project {
     pub title: String,
     pub workspace_root: String,
     pub default_model: Option<String>,
+    #[serde(with = "super::timestamp")]
     pub created_at: DateTime<Utc>,
+    #[serde(with = "super::timestamp")]
     pub updated_at: DateTime<Utc>,
     /// Version of the project's stream.
     pub version: u64,
@@ -67,7 +69,9 @@ pub struct ThreadSummary {
     pub branch: Option<String>,
     pub worktree_path: Option<String>,
     pub archived: bool,
+    #[serde(with = "super::timestamp")]
     pub created_at: DateTime<Utc>,
+    #[serde(with = "super::timestamp")]
     pub updated_at: DateTime<Utc>,
     /// Version of the thread's stream.
     pub version: u64,
@@ -167,7 +171,9 @@ pub struct TurnView {
     pub number: u32,
     pub status: TurnStatus,
     pub error: Option<String>,
+    #[serde(with = "super::timestamp")]
     pub requested_at: DateTime<Utc>,
+    #[serde(default, with = "super::timestamp::option")]
     pub completed_at: Option<DateTime<Utc>>,
     pub interrupt_requested: bool,
     pub items: Vec<TimelineItem>,
@@ -200,6 +206,7 @@ pub struct MessageView {
     pub text: String,
     pub attachments: Vec<Attachment>,
     pub streaming: bool,
+    #[serde(with = "super::timestamp")]
     pub created_at: DateTime<Utc>,
 }
 
@@ -210,6 +217,7 @@ pub struct ActivityView {
     pub summary: String,
     pub detail: Option<String>,
     pub status: ActivityStatus,
+    #[serde(with = "super::timestamp")]
     pub created_at: DateTime<Utc>,
 }
 
@@ -219,6 +227,7 @@ pub struct ApprovalView {
     pub kind: ApprovalKind,
     pub detail: String,
     pub decision: Option<ApprovalDecision>,
+    #[serde(with = "super::timestamp")]
     pub created_at: DateTime<Utc>,
 }
 

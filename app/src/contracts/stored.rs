@@ -15,6 +15,7 @@ pub struct StoredEvent {
     pub stream_id: String,
     /// 1-based position of the event within its stream.
     pub stream_version: u64,
+    #[serde(with = "super::timestamp")]
     pub occurred_at: DateTime<Utc>,
     pub command_id: Option<CommandId>,
     pub causation_event_id: Option<EventId>,

@@ -19,6 +19,20 @@ pub fn NotifyCard() -> impl IntoView {
         #[cfg(not(feature = "hydrate"))]
         let _ = on;
     };
+    // Read once hydration is over (the server cannot know it).
+    let sound = RwSignal::new(false);
+    #[cfg(feature = "hydrate")]
+    Effect::new(move |_| {
+        if crate::shell::client_ready() {
+            sound.set(crate::components::sound_on());
+        }
+    });
+    let set_sound = move |ev: leptos::ev::Event| {
+        let on = event_target_checked(&ev);
+        sound.set(on);
+        #[cfg(feature = "hydrate")]
+        crate::components::set_sound(on);
+    };
     view! {
         <div class="card" data-testid="notifications">
             <h2>"Notifications"</h2>
@@ -31,6 +45,16 @@ pub fn NotifyCard() -> impl IntoView {
                 />
                 " Tell me when a turn finishes or fails, or an approval waits, while I am \
                  not looking at its thread"
+            </label>
+            <label class="check">
+                <input
+                    type="checkbox"
+                    data-testid="notify-sound"
+                    prop:checked=move || sound.get()
+                    disabled=move || !pref.0.get()
+                    on:change=set_sound
+                />
+                " And chime when an approval waits"
             </label>
             {move || problem.get().map(|p| view! { <p class="error" data-testid="notify-problem">{p}</p> })}
         </div>

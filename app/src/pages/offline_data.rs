@@ -56,11 +56,15 @@ pub fn OfflineCard() -> impl IntoView {
     }
 }
 
+/// In whole KB (rounded up) or MB to a tenth. Integer arithmetic: float
+/// formatting with a precision would add its own code to the main module.
 fn size_text(bytes: usize) -> String {
-    if bytes < 1024 * 1024 {
-        format!("{:.0} KB", (bytes as f64 / 1024.0).ceil())
+    const MB: usize = 1024 * 1024;
+    if bytes < MB {
+        format!("{} KB", bytes.div_ceil(1024))
     } else {
-        format!("{:.1} MB", bytes as f64 / (1024.0 * 1024.0))
+        let tenths = (bytes * 10 + MB / 2) / MB;
+        format!("{}.{} MB", tenths / 10, tenths % 10)
     }
 }
 

@@ -3,7 +3,7 @@ use super::logins::LoginsCard;
 use super::notify_card::NotifyCard;
 use super::offline_data::OfflineCard;
 use crate::api::{AgentStatus, get_agents, get_server_info};
-use crate::components::agent_name;
+use crate::components::{KeyList, agent_name};
 use leptos::prelude::*;
 
 #[component]
@@ -63,6 +63,17 @@ pub fn SettingsPage() -> impl IntoView {
                             })
                     }}
                 </Transition>
+            </div>
+            <div class="card" data-testid="keybindings">
+                <h2>"Keyboard shortcuts"</h2>
+                <p class="muted">
+                    "Press ? anywhere outside a text field to see these. Change them under "
+                    <code>"[keybindings]"</code>
+                    " in the config file, e.g. "
+                    <code>"toggle-terminal = \"Ctrl+J\""</code>
+                    "."
+                </p>
+                <KeyList />
             </div>
             <NotifyCard />
             <OfflineCard />

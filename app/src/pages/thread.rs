@@ -528,6 +528,13 @@ fn scroll_to_bottom() {
 #[component]
 fn ThreadDiff(thread_id: ThreadId, latest: Memo<Option<u32>>) -> impl IntoView {
     let open = RwSignal::new(false);
+    crate::components::actions::on(crate::components::UiAction::ToggleDiff, move || {
+        let has = latest.get_untracked().is_some();
+        if has {
+            open.update(|o| *o = !*o);
+        }
+        has
+    });
     move || {
         latest.get().map(|to| {
             view! {

@@ -61,6 +61,7 @@ pub async fn serve(
         limits: Default::default(),
         allowed_roots: Vec::new(),
         terminals: peon_server::terminals::Terminals::start(data_dir.join("terminals")),
+        keymap: Default::default(),
     };
     let security = peon_server::security::Security::open(backend.limits.max_body_bytes);
     let app = peon_server::http::router(backend, None, addr, security);

@@ -4,6 +4,7 @@
 
 use super::cli::LogFormat;
 use serde::Deserialize;
+use std::collections::BTreeMap;
 use std::net::IpAddr;
 use std::path::{Path, PathBuf};
 
@@ -32,6 +33,9 @@ pub struct FileConfig {
     pub max_attachment_bytes: Option<u64>,
     pub checkpoint_max_file_bytes: Option<u64>,
     pub checkpoint_max_dir_files: Option<usize>,
+    /// Action name to keys (`new-thread = "Alt+N"`; empty unbinds).
+    #[serde(default)]
+    pub keybindings: BTreeMap<String, String>,
 }
 
 #[derive(Debug, thiserror::Error)]

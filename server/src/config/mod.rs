@@ -66,6 +66,8 @@ pub struct Settings {
     pub max_agents: usize,
     pub limits: Limits,
     pub checkpoints: crate::git::Limits,
+    /// The keyboard shortcuts the browser is given.
+    pub keymap: peon_app::keymap::Keymap,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -110,7 +112,14 @@ impl Settings {
                 "the auth token must be at least 8 characters long".to_string(),
             ));
         }
+        let keymap = peon_app::keymap::Keymap::with(
+            file.keybindings
+                .iter()
+                .map(|(action, keys)| (action.as_str(), keys.as_str())),
+        )
+        .map_err(|e| ConfigError::Invalid(format!("[keybindings] in the config file: {e}")))?;
         let settings = Self {
+            keymap,
             host: flags
                 .host
                 .or(file.host)

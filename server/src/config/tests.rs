@@ -95,3 +95,37 @@ fn a_token_on_the_command_line_is_noticed() {
     assert!(!token_on_command_line(args(&["peon", "--port", "4747"])));
     assert!(!token_on_command_line(args(&["peon", "--auth-tokens"])));
 }
+
+#[test]
+fn keybindings_from_the_file_change_the_defaults_or_name_the_problem() {
+    let cli = parse(&[]);
+    let s = Settings::resolve(
+        "/d".into(),
+        &cli.common,
+        &cli.serve,
+        file("[keybindings]\ntoggle-terminal = \"Ctrl+J\"\nhelp = \"\"\n"),
+    )
+    .expect("settings");
+    let keys = |a| s.keymap.keys(a).map(|c| c.to_string());
+    assert_eq!(
+        keys(peon_app::keymap::UiAction::ToggleTerminal).as_deref(),
+        Some("Ctrl+J")
+    );
+    assert_eq!(keys(peon_app::keymap::UiAction::Help), None);
+    assert_eq!(
+        keys(peon_app::keymap::UiAction::Palette).as_deref(),
+        Some("Mod+K")
+    );
+    let e = Settings::resolve(
+        "/d".into(),
+        &cli.common,
+        &cli.serve,
+        file("[keybindings]\nnew-thread = \"Alt+Banana\"\n"),
+    )
+    .expect_err("no such key");
+    assert!(
+        e.to_string()
+            .contains("[keybindings] in the config file: new-thread: \"Banana\" in \"Alt+Banana\""),
+        "{e}"
+    );
+}

@@ -85,6 +85,8 @@ pub fn router(
         },
         terminals: backend.terminals.clone(),
     };
+    let keymap = backend.keymap.clone();
+    let shell_keys = keymap.encode();
     let backend: SharedBackend = Arc::new(backend);
     let access: SharedAccess = Arc::new(security.clone());
     let preloads = peon_app::pages::RoutePreloads(Arc::new(
@@ -98,6 +100,7 @@ pub fn router(
         provide_context(backend.clone());
         provide_context(access.clone());
         provide_context(preloads.clone());
+        provide_context(keymap.clone());
         // The inline hydration scripts carry this response's CSP nonce.
         if let Some(nonce) = use_context::<axum::http::request::Parts>()
             .and_then(|parts| parts.extensions.get::<CspNonce>().cloned())
@@ -109,7 +112,10 @@ pub fn router(
         .route("/api/events", get(events::events))
         .route("/api/terminals/{id}/socket", get(terminal_socket::socket))
         .route("/sw.js", get(service_worker::handler(build.as_ref())))
-        .route(peon_app::APP_SHELL, get(app_shell::handler(pkg_dir)))
+        .route(
+            peon_app::APP_SHELL,
+            get(app_shell::handler(pkg_dir, shell_keys)),
+        )
         .merge(install::routes())
         .leptos_routes_with_context(&state, routes, context, move || shell(leptos.clone()));
     let app = match build {

@@ -2,10 +2,10 @@
 
 use super::entries::{Entry, entries, here_of};
 use super::{PaletteKey, PaletteKeys};
-use crate::api::{ApiError, SearchHit, dispatch_command, search};
-use crate::components::new_thread::{start_thread, untitled};
+use crate::api::{SearchHit, search};
+use crate::components::actions::{self, UiAction, keys_label};
+use crate::components::shortcuts::Overlays;
 use crate::components::store::{Store, use_store};
-use crate::components::{UiAction, use_actions};
 use crate::contracts::*;
 use leptos::lazy;
 use leptos::prelude::*;
@@ -17,32 +17,40 @@ const SEARCH_AFTER_MS: u64 = 120;
 /// The palette itself, loaded the first time it opens (its own WASM
 /// chunk: the first page does not carry it). Fresh each time it opens.
 #[lazy]
-pub fn palette_body(open: RwSignal<bool>, query: RwSignal<String>, keys: PaletteKeys) -> AnyView {
+pub fn palette_body(overlay: Overlays, query: RwSignal<String>, keys: PaletteKeys) -> AnyView {
     let store = use_store();
-    let actions = use_actions();
     let selected = RwSignal::new(0usize);
     let hits = RwSignal::new(Vec::<SearchHit>::new());
     let searching = RwSignal::new(false);
     let problem = RwSignal::new(None::<String>);
-    let failed = RwSignal::new(None::<ApiError>);
     let location = use_location();
     let rows = Memo::new(move |_| store.rows().and_then(Result::ok).unwrap_or_default());
     let here = Memo::new(move |_| rows.with(|rows| here_of(&location.pathname.get(), rows)));
     let available = Memo::new(move |_| {
         let here = here.get();
         let online = store.unavailable().is_none();
+        let waiting = here
+            .thread
+            .is_some_and(|(_, s)| s == ThreadState::AwaitingApproval);
         UiAction::ALL
             .into_iter()
             .filter(|a| match a {
+                UiAction::Palette => false,
                 UiAction::NewThread => online && rows.with(|r| !r.is_empty()),
-                UiAction::ToggleTerminal => here.thread.is_some(),
+                UiAction::NextThread | UiAction::PreviousThread => {
+                    rows.with(|r| r.iter().any(|p| !p.threads.is_empty()))
+                }
+                UiAction::ToggleTerminal | UiAction::FocusComposer | UiAction::ToggleDiff => {
+                    here.thread.is_some()
+                }
                 UiAction::StopAgent => {
                     online
                         && here.thread.is_some_and(|(_, s)| {
                             matches!(s, ThreadState::Running | ThreadState::AwaitingApproval)
                         })
                 }
-                UiAction::OpenSettings | UiAction::ToggleTheme => true,
+                UiAction::Approve | UiAction::Decline => online && waiting,
+                UiAction::Help | UiAction::OpenSettings | UiAction::ToggleTheme => true,
             })
             .collect::<Vec<_>>()
     });
@@ -52,43 +60,14 @@ pub fn palette_body(open: RwSignal<bool>, query: RwSignal<String>, keys: Palette
     search_as_typed(store, query, hits, searching, problem);
 
     let navigate = use_navigate();
-    let perform = {
-        let navigate = navigate.clone();
-        move |action: UiAction| match action {
-            UiAction::NewThread => {
-                let here = here.get_untracked();
-                rows.with_untracked(|rows| {
-                    let project = here
-                        .project
-                        .and_then(|id| rows.iter().find(|p| p.id == id))
-                        .or(rows.first());
-                    if let Some(p) = project {
-                        start_thread(untitled(p.id, p.threads.first()), navigate.clone(), failed);
-                    }
-                });
-            }
-            UiAction::StopAgent => {
-                if let Some((thread_id, _)) = here.get_untracked().thread {
-                    leptos::task::spawn_local(async move {
-                        let stop = CommandEnvelope::new(Command::TurnInterrupt { thread_id });
-                        if let Err(e) = dispatch_command(stop).await {
-                            failed.set(Some(e));
-                        }
-                    });
-                }
-            }
-            UiAction::OpenSettings => navigate("/settings", Default::default()),
-            UiAction::ToggleTheme => {
-                #[cfg(feature = "hydrate")]
-                crate::components::theme::toggle();
-            }
-            UiAction::ToggleTerminal => actions.run(action),
-        }
-    };
     let run = move |entry: Entry| {
-        open.set(false);
+        overlay.set(None);
         match entry {
-            Entry::Action(a) => perform(a),
+            // Heard where the action's state is (the sidebar starts a
+            // thread, the composer stops the agent).
+            Entry::Action(a) => {
+                actions::run(a);
+            }
             Entry::Project { id, .. } => navigate(&format!("/projects/{id}"), Default::default()),
             Entry::Thread { id, .. } => navigate(&format!("/threads/{id}"), Default::default()),
             Entry::Hit(h) => navigate(
@@ -100,6 +79,18 @@ pub fn palette_body(open: RwSignal<bool>, query: RwSignal<String>, keys: Palette
 
     // The first match is chosen again whenever the text changes.
     Effect::watch(move || query.track(), move |_, _, _| selected.set(0), false);
+    // The chosen row stays in view as the arrows move past the list's edge.
+    let list_ref = NodeRef::<leptos::html::Ul>::new();
+    #[cfg(feature = "hydrate")]
+    Effect::watch(
+        move || selected.get(),
+        move |i, _, _| {
+            if let Some(ul) = list_ref.get_untracked() {
+                reveal(&ul, *i);
+            }
+        },
+        false,
+    );
     // Keys pressed from now on (the input is the main module's).
     Effect::watch(
         move || keys.get(),
@@ -155,12 +146,6 @@ pub fn palette_body(open: RwSignal<bool>, query: RwSignal<String>, keys: Palette
             .collect_view()
     };
     let status = move || {
-        if let Some(e) = failed.get() {
-            return Some(
-                view! { <p class="error" data-testid="palette-error">{e.to_string()}</p> }
-                    .into_any(),
-            );
-        }
         if let Some(p) = problem.get() {
             return Some(view! { <p class="muted">{p}</p> }.into_any());
         }
@@ -174,17 +159,37 @@ pub fn palette_body(open: RwSignal<bool>, query: RwSignal<String>, keys: Palette
         }
     };
     view! {
-        <ul class="palette-results" role="listbox">{results}</ul>
+        <ul class="palette-results" role="listbox" node_ref=list_ref>{results}</ul>
         {status}
     }
     .into_any()
+}
+
+/// Scrolls `list` as little as needed to show its `i`th row.
+#[cfg(feature = "hydrate")]
+fn reveal(list: &web_sys::HtmlElement, i: usize) {
+    use wasm_bindgen::JsCast;
+    let Some(row) = list
+        .children()
+        .item(i as u32)
+        .and_then(|r| r.dyn_into::<web_sys::HtmlElement>().ok())
+    else {
+        return;
+    };
+    // Offsets from the list itself: it is positioned (see main.css).
+    let (top, bottom) = (row.offset_top(), row.offset_top() + row.offset_height());
+    if top < list.scroll_top() {
+        list.set_scroll_top(top);
+    } else if bottom > list.scroll_top() + list.client_height() {
+        list.set_scroll_top(bottom - list.client_height());
+    }
 }
 
 fn describe(entry: &Entry) -> AnyView {
     match entry {
         Entry::Action(a) => view! {
             <span class="palette-title">{a.label()}</span>
-            <span class="palette-detail">{a.keys()}</span>
+            <span class="palette-detail">{keys_label(*a)}</span>
         }
         .into_any(),
         Entry::Project { title, root, .. } => view! {

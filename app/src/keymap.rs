@@ -1,0 +1,686 @@
+//! What the user can do from the keyboard, and which keys do it: one list
+//! of actions (names, labels, default keys) read by the server, which
+//! validates the config file's `[keybindings]` at start, and by the
+//! browser, which matches key presses against the same map.
+
+use std::fmt;
+
+/// What the user can do from anywhere: the palette lists these and keys
+/// run them.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum UiAction {
+    Palette,
+    Help,
+    NewThread,
+    NextThread,
+    PreviousThread,
+    FocusComposer,
+    StopAgent,
+    Approve,
+    Decline,
+    ToggleTerminal,
+    ToggleDiff,
+    OpenSettings,
+    ToggleTheme,
+}
+
+impl UiAction {
+    /// In the order the help and the palette list them.
+    pub const ALL: [UiAction; 13] = [
+        UiAction::Palette,
+        UiAction::Help,
+        UiAction::NewThread,
+        UiAction::NextThread,
+        UiAction::PreviousThread,
+        UiAction::FocusComposer,
+        UiAction::StopAgent,
+        UiAction::Approve,
+        UiAction::Decline,
+        UiAction::ToggleTerminal,
+        UiAction::ToggleDiff,
+        UiAction::OpenSettings,
+        UiAction::ToggleTheme,
+    ];
+
+    /// Its name in the config file's `[keybindings]`.
+    pub fn name(self) -> &'static str {
+        match self {
+            UiAction::Palette => "palette",
+            UiAction::Help => "help",
+            UiAction::NewThread => "new-thread",
+            UiAction::NextThread => "next-thread",
+            UiAction::PreviousThread => "previous-thread",
+            UiAction::FocusComposer => "focus-composer",
+            UiAction::StopAgent => "stop-agent",
+            UiAction::Approve => "approve",
+            UiAction::Decline => "decline",
+            UiAction::ToggleTerminal => "toggle-terminal",
+            UiAction::ToggleDiff => "toggle-diff",
+            UiAction::OpenSettings => "open-settings",
+            UiAction::ToggleTheme => "toggle-theme",
+        }
+    }
+
+    pub fn label(self) -> &'static str {
+        match self {
+            UiAction::Palette => "Command palette",
+            UiAction::Help => "Keyboard shortcuts",
+            UiAction::NewThread => "New thread",
+            UiAction::NextThread => "Next thread",
+            UiAction::PreviousThread => "Previous thread",
+            UiAction::FocusComposer => "Focus the message box",
+            UiAction::StopAgent => "Stop the agent",
+            UiAction::Approve => "Accept the waiting approval",
+            UiAction::Decline => "Decline the waiting approval",
+            UiAction::ToggleTerminal => "Toggle terminal",
+            UiAction::ToggleDiff => "Toggle the thread's diff",
+            UiAction::OpenSettings => "Open settings",
+            UiAction::ToggleTheme => "Toggle light/dark theme",
+        }
+    }
+
+    /// The keys it has unless the config file says otherwise. Alt rather
+    /// than Ctrl where the browser keeps Ctrl+letter for itself.
+    fn default_keys(self) -> Option<&'static str> {
+        Some(match self {
+            UiAction::Palette => "Mod+K",
+            UiAction::Help => "?",
+            UiAction::NewThread => "Alt+N",
+            UiAction::NextThread => "Alt+ArrowDown",
+            UiAction::PreviousThread => "Alt+ArrowUp",
+            UiAction::FocusComposer => "/",
+            UiAction::StopAgent => "Escape",
+            UiAction::Approve => "Alt+A",
+            UiAction::Decline => "Alt+X",
+            UiAction::ToggleTerminal => "Ctrl+`",
+            UiAction::ToggleDiff => "Alt+G",
+            UiAction::OpenSettings => "Mod+,",
+            UiAction::ToggleTheme => return None,
+        })
+    }
+
+    pub fn from_name(name: &str) -> Option<UiAction> {
+        UiAction::ALL.into_iter().find(|a| a.name() == name)
+    }
+}
+
+/// Keys the user cannot have: the browser acts on them before the page.
+const BROWSER_KEEPS: [&str; 3] = ["n", "t", "w"];
+
+/// Named keys, as `KeyboardEvent.key` spells them, with the short forms
+/// accepted in the config file.
+const NAMED: [(&str, &str); 16] = [
+    ("Escape", "esc"),
+    ("Enter", "return"),
+    ("Tab", "tab"),
+    ("Space", " "),
+    ("ArrowUp", "up"),
+    ("ArrowDown", "down"),
+    ("ArrowLeft", "left"),
+    ("ArrowRight", "right"),
+    ("Backspace", "backspace"),
+    ("Delete", "del"),
+    ("Home", "home"),
+    ("End", "end"),
+    ("PageUp", "pageup"),
+    ("PageDown", "pagedown"),
+    ("Insert", "ins"),
+    ("F1", "f1"),
+];
+
+/// Where Escape and Space are in `NAMED`.
+const ESCAPE: usize = 0;
+const SPACE: usize = 3;
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Key {
+    /// A printed character, lower case for letters.
+    Char(char),
+    /// An index into `NAMED`, or for F2–F12 `NAMED.len() + n - 2`.
+    Named(usize),
+}
+
+impl Key {
+    fn name(self) -> String {
+        match self {
+            Key::Char(c) => c.to_ascii_uppercase().to_string(),
+            Key::Named(i) if i < NAMED.len() => NAMED[i].0.to_string(),
+            Key::Named(i) => format!("F{}", i - NAMED.len() + 2),
+        }
+    }
+
+    fn parse(text: &str) -> Option<Key> {
+        let mut chars = text.chars();
+        if let (Some(c), None) = (chars.next(), chars.next()) {
+            return (!c.is_whitespace() && !c.is_control())
+                .then(|| Key::Char(c.to_ascii_lowercase()));
+        }
+        let lower = text.to_ascii_lowercase();
+        if let Some(i) = NAMED
+            .iter()
+            .position(|(name, short)| name.eq_ignore_ascii_case(&lower) || *short == lower)
+        {
+            return Some(Key::Named(i));
+        }
+        let n: usize = lower.strip_prefix('f')?.parse().ok()?;
+        (2..=12)
+            .contains(&n)
+            .then(|| Key::Named(NAMED.len() + n - 2))
+    }
+
+    /// Whether Shift is part of saying it: a letter, a digit or a named key
+    /// (Shift+A), not a symbol (`?` already is Shift+/ on most layouts).
+    fn takes_shift(self) -> bool {
+        match self {
+            Key::Char(c) => c.is_ascii_alphanumeric(),
+            Key::Named(_) => true,
+        }
+    }
+}
+
+/// Why keys from the config file are refused. Displayed on the server
+/// only: the browser is given keys the server has already checked.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+pub enum KeyError {
+    #[error("\"{0}\" names no key")]
+    NoKey(String),
+    #[error("\"{key}\" in \"{text}\" is not a key peon knows")]
+    UnknownKey { key: String, text: String },
+    #[error("\"{part}\" in \"{text}\" is not a modifier (Ctrl, Alt, Shift, Meta or Mod)")]
+    UnknownModifier { part: String, text: String },
+    #[error("\"{0}\": Mod already means Ctrl (⌘ on a Mac); write one of them")]
+    ModAndCtrl(String),
+    #[error("\"{0}\": write the character Shift makes instead of Shift with a symbol")]
+    ShiftedSymbol(String),
+    #[error("\"{0}\": the browser keeps this key for itself and never lets a page see it")]
+    BrowserKeeps(String),
+    #[error("\"{name}\" is not an action; the actions are {known}")]
+    UnknownAction { name: String, known: String },
+    #[error("{action}: {error}")]
+    Keys {
+        action: &'static str,
+        error: Box<KeyError>,
+    },
+    #[error("{a} ({a_keys}) and {b} ({b_keys}) share a key; give one of them other keys")]
+    Clash {
+        a: &'static str,
+        a_keys: String,
+        b: &'static str,
+        b_keys: String,
+    },
+}
+
+/// A key with its modifiers, as written in the config file: `Mod+K`,
+/// `Alt+ArrowDown`, `?`, `Escape`. `Mod` is Ctrl, or ⌘ on a Mac.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Chord {
+    ctrl: bool,
+    alt: bool,
+    shift: bool,
+    meta: bool,
+    /// Ctrl or ⌘, whichever is pressed.
+    either: bool,
+    key: Key,
+}
+
+/// A key press, as the browser reports it.
+#[derive(Clone, Debug, Default)]
+pub struct Pressed {
+    pub key: String,
+    pub code: String,
+    pub ctrl: bool,
+    pub alt: bool,
+    pub shift: bool,
+    pub meta: bool,
+}
+
+impl Chord {
+    pub fn parse(text: &str) -> Result<Chord, KeyError> {
+        let text = text.trim();
+        // The last part is the key; `Ctrl++` would be Ctrl and `+`.
+        let (mods, key) = match text.strip_suffix("++") {
+            Some(mods) => (mods, "+"),
+            None => text.rsplit_once('+').unwrap_or(("", text)),
+        };
+        let key = Key::parse(key).ok_or_else(|| {
+            if key.is_empty() {
+                KeyError::NoKey(text.into())
+            } else {
+                KeyError::UnknownKey {
+                    key: key.into(),
+                    text: text.into(),
+                }
+            }
+        })?;
+        let mut chord = Chord {
+            ctrl: false,
+            alt: false,
+            shift: false,
+            meta: false,
+            either: false,
+            key,
+        };
+        for part in mods.split('+').filter(|p| !p.is_empty()) {
+            let flag = match part.to_ascii_lowercase().as_str() {
+                "ctrl" | "control" => &mut chord.ctrl,
+                "alt" | "option" => &mut chord.alt,
+                "shift" => &mut chord.shift,
+                "meta" | "cmd" | "command" | "super" => &mut chord.meta,
+                "mod" => &mut chord.either,
+                _ => {
+                    return Err(KeyError::UnknownModifier {
+                        part: part.into(),
+                        text: text.into(),
+                    });
+                }
+            };
+            *flag = true;
+        }
+        if chord.either && (chord.ctrl || chord.meta) {
+            return Err(KeyError::ModAndCtrl(text.into()));
+        }
+        if chord.shift && !key.takes_shift() {
+            return Err(KeyError::ShiftedSymbol(text.into()));
+        }
+        if let Key::Char(c) = key
+            && (chord.ctrl || chord.meta || chord.either)
+            && !chord.alt
+            && BROWSER_KEEPS.contains(&c.to_string().as_str())
+        {
+            return Err(KeyError::BrowserKeeps(text.into()));
+        }
+        Ok(chord)
+    }
+
+    /// Without Ctrl, Alt or ⌘ it would be typed into a text field, so it
+    /// does not run there (Escape excepted: it types nothing).
+    pub fn is_bare(&self) -> bool {
+        !(self.ctrl || self.alt || self.meta || self.either) && self.key != Key::Named(ESCAPE)
+    }
+
+    /// The (ctrl, meta) pairs it accepts.
+    fn commands(&self) -> &'static [(bool, bool)] {
+        match (self.either, self.ctrl, self.meta) {
+            (true, _, _) => &[(true, false), (false, true)],
+            (false, false, false) => &[(false, false)],
+            (false, true, false) => &[(true, false)],
+            (false, false, true) => &[(false, true)],
+            (false, true, true) => &[(true, true)],
+        }
+    }
+
+    /// Whether one key press could run both.
+    pub fn clashes(&self, other: &Chord) -> bool {
+        self.key == other.key
+            && self.alt == other.alt
+            && self.shift == other.shift
+            && self.commands().iter().any(|c| other.commands().contains(c))
+    }
+
+    pub fn matches(&self, p: &Pressed) -> bool {
+        if p.alt != self.alt || !self.commands().contains(&(p.ctrl, p.meta)) {
+            return false;
+        }
+        if self.key.takes_shift() && p.shift != self.shift {
+            return false;
+        }
+        match self.key {
+            // By position too: Alt+N types "˜" on a Mac, and other
+            // layouts print other letters.
+            Key::Char(c) if c.is_ascii_alphabetic() => {
+                p.key.eq_ignore_ascii_case(&c.to_string())
+                    || p.code.strip_prefix("Key") == Some(&c.to_ascii_uppercase().to_string())
+            }
+            Key::Char(c) if c.is_ascii_digit() => {
+                p.key == c.to_string() || p.code.strip_prefix("Digit") == Some(&c.to_string())
+            }
+            Key::Char('`') => p.key == "`" || p.code == "Backquote",
+            Key::Char(c) => p.key == c.to_string(),
+            Key::Named(SPACE) => p.key == " ",
+            Key::Named(_) => p.key.eq_ignore_ascii_case(&self.key.name()),
+        }
+    }
+
+    /// As shown to the user: `Ctrl/⌘+K`.
+    pub fn label(&self) -> String {
+        self.to_string().replace("Mod+", "Ctrl/⌘+")
+    }
+}
+
+/// The canonical spelling, which `parse` reads back.
+impl fmt::Display for Chord {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        for (on, name) in [
+            (self.either, "Mod+"),
+            (self.ctrl, "Ctrl+"),
+            (self.alt, "Alt+"),
+            (self.shift, "Shift+"),
+            (self.meta, "Meta+"),
+        ] {
+            if on {
+                f.write_str(name)?;
+            }
+        }
+        f.write_str(&self.key.name())
+    }
+}
+
+/// Every action's keys (none for an unbound one).
+#[derive(Clone, Debug, PartialEq)]
+pub struct Keymap {
+    bound: Vec<(UiAction, Option<Chord>)>,
+}
+
+impl Default for Keymap {
+    fn default() -> Self {
+        Keymap {
+            bound: UiAction::ALL
+                .into_iter()
+                .map(|a| {
+                    let chord = a.default_keys().and_then(|k| Chord::parse(k).ok());
+                    (a, chord)
+                })
+                .collect(),
+        }
+    }
+}
+
+impl Keymap {
+    /// The defaults with `changes` (action name, keys; empty keys unbind)
+    /// applied: an unknown action, keys that do not parse, or two actions
+    /// on one key is an error that says which.
+    pub fn with<'a>(
+        changes: impl IntoIterator<Item = (&'a str, &'a str)>,
+    ) -> Result<Keymap, KeyError> {
+        let mut map = Keymap::default();
+        for (name, keys) in changes {
+            let action = UiAction::from_name(name).ok_or_else(|| KeyError::UnknownAction {
+                name: name.into(),
+                known: UiAction::ALL.map(UiAction::name).join(", "),
+            })?;
+            let chord = match keys.trim() {
+                "" | "none" => None,
+                keys => Some(Chord::parse(keys).map_err(|e| KeyError::Keys {
+                    action: action.name(),
+                    error: Box::new(e),
+                })?),
+            };
+            map.set(action, chord);
+        }
+        for (i, (a, chord)) in map.bound.iter().enumerate() {
+            let Some(chord) = chord else { continue };
+            if let Some((b, Some(other))) = map.bound[i + 1..]
+                .iter()
+                .find(|(_, c)| c.is_some_and(|c| c.clashes(chord)))
+            {
+                return Err(KeyError::Clash {
+                    a: a.name(),
+                    a_keys: chord.to_string(),
+                    b: b.name(),
+                    b_keys: other.to_string(),
+                });
+            }
+        }
+        Ok(map)
+    }
+
+    fn set(&mut self, action: UiAction, chord: Option<Chord>) {
+        if let Some(slot) = self.bound.iter_mut().find(|(a, _)| *a == action) {
+            slot.1 = chord;
+        }
+    }
+
+    pub fn keys(&self, action: UiAction) -> Option<Chord> {
+        self.bound
+            .iter()
+            .find(|(a, _)| *a == action)
+            .and_then(|(_, c)| *c)
+    }
+
+    /// The action a key press runs, if any.
+    pub fn action_for(&self, pressed: &Pressed) -> Option<(UiAction, Chord)> {
+        self.bound.iter().find_map(|(a, c)| match c {
+            Some(c) if c.matches(pressed) => Some((*a, *c)),
+            _ => None,
+        })
+    }
+
+    pub fn iter(&self) -> impl Iterator<Item = (UiAction, Option<Chord>)> + '_ {
+        self.bound.iter().copied()
+    }
+
+    /// For the page: `name=keys` pairs separated by spaces (no key is
+    /// written with a space), every action listed so an unbound one stays
+    /// unbound.
+    pub fn encode(&self) -> String {
+        self.bound
+            .iter()
+            .map(|(a, c)| {
+                format!(
+                    "{}={}",
+                    a.name(),
+                    c.map(|c| c.to_string()).unwrap_or_default()
+                )
+            })
+            .collect::<Vec<_>>()
+            .join(" ")
+    }
+
+    /// Reads `encode`'s text, which the server checked (`with`): a pair
+    /// that does not read keeps that action's default. (No validation
+    /// here, so the browser carries none of its messages.)
+    pub fn decode(text: &str) -> Keymap {
+        let mut map = Keymap::default();
+        for (name, keys) in text.split_whitespace().filter_map(|p| p.split_once('=')) {
+            let Some(action) = UiAction::from_name(name) else {
+                continue;
+            };
+            match keys {
+                "" => map.set(action, None),
+                keys => {
+                    if let Ok(chord) = Chord::parse(keys) {
+                        map.set(action, Some(chord));
+                    }
+                }
+            }
+        }
+        map
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn press(key: &str, code: &str) -> Pressed {
+        Pressed {
+            key: key.into(),
+            code: code.into(),
+            ..Pressed::default()
+        }
+    }
+
+    #[test]
+    fn chords_parse_and_print_back_the_same() {
+        for text in [
+            "Mod+K",
+            "Alt+ArrowDown",
+            "?",
+            "Escape",
+            "Ctrl+`",
+            "Mod+,",
+            "Ctrl+Shift+P",
+            "F5",
+            "Ctrl++",
+        ] {
+            let chord = Chord::parse(text).unwrap();
+            assert_eq!(Chord::parse(&chord.to_string()).unwrap(), chord, "{text}");
+        }
+        assert_eq!(
+            Chord::parse("ctrl+shift+p").unwrap().to_string(),
+            "Ctrl+Shift+P"
+        );
+        assert_eq!(
+            Chord::parse("alt+down").unwrap().to_string(),
+            "Alt+ArrowDown"
+        );
+        assert_eq!(Chord::parse("Mod+K").unwrap().label(), "Ctrl/⌘+K");
+    }
+
+    #[test]
+    fn bad_chords_say_what_is_wrong() {
+        let cases = [
+            ("Ctrl+Foo", "\"Foo\" in \"Ctrl+Foo\" is not a key"),
+            ("Hyper+K", "\"Hyper\" in \"Hyper+K\" is not a modifier"),
+            ("Ctrl+", "names no key"),
+            ("Mod+Ctrl+K", "Mod already means Ctrl"),
+            ("Shift+?", "write the character Shift makes"),
+            ("Ctrl+W", "the browser keeps this key"),
+            ("Mod+T", "the browser keeps this key"),
+            ("F13", "is not a key"),
+        ];
+        for (text, says) in cases {
+            let err = Chord::parse(text).unwrap_err().to_string();
+            assert!(err.contains(says), "{text}: {err}");
+        }
+        assert!(Chord::parse("Alt+W").is_ok(), "Alt is the page's");
+    }
+
+    #[test]
+    fn a_chord_matches_only_its_own_presses() {
+        let palette = Chord::parse("Mod+K").unwrap();
+        let ctrl_k = Pressed {
+            ctrl: true,
+            ..press("k", "KeyK")
+        };
+        let cmd_k = Pressed {
+            meta: true,
+            ..press("k", "KeyK")
+        };
+        assert!(palette.matches(&ctrl_k) && palette.matches(&cmd_k));
+        assert!(!palette.matches(&press("k", "KeyK")), "no modifier");
+        assert!(
+            !palette.matches(&Pressed {
+                shift: true,
+                ..ctrl_k.clone()
+            }),
+            "Shift too"
+        );
+        assert!(!palette.matches(&Pressed {
+            ctrl: true,
+            meta: true,
+            ..press("k", "KeyK")
+        }));
+
+        // Alt+N on a Mac prints "˜": matched by where the key is.
+        let new_thread = Chord::parse("Alt+N").unwrap();
+        assert!(new_thread.matches(&Pressed {
+            alt: true,
+            ..press("˜", "KeyN")
+        }));
+        assert!(!new_thread.matches(&Pressed {
+            alt: true,
+            ..press("m", "KeyM")
+        }));
+
+        // "?" is Shift+/ and stays "?" whatever Shift says.
+        let help = Chord::parse("?").unwrap();
+        assert!(help.matches(&Pressed {
+            shift: true,
+            ..press("?", "Slash")
+        }));
+        assert!(!help.matches(&press("/", "Slash")));
+
+        let terminal = Chord::parse("Ctrl+`").unwrap();
+        assert!(terminal.matches(&Pressed {
+            ctrl: true,
+            ..press("Dead", "Backquote")
+        }));
+        let down = Chord::parse("Alt+ArrowDown").unwrap();
+        assert!(down.matches(&Pressed {
+            alt: true,
+            ..press("ArrowDown", "ArrowDown")
+        }));
+        assert!(!down.matches(&press("ArrowDown", "ArrowDown")));
+    }
+
+    #[test]
+    fn bare_keys_are_the_ones_typing_would_send() {
+        assert!(Chord::parse("?").unwrap().is_bare());
+        assert!(Chord::parse("Shift+A").unwrap().is_bare());
+        assert!(!Chord::parse("Escape").unwrap().is_bare());
+        assert!(!Chord::parse("Alt+N").unwrap().is_bare());
+    }
+
+    #[test]
+    fn the_defaults_are_valid_and_every_action_is_listed() {
+        let map = Keymap::with([]).unwrap();
+        assert_eq!(map.iter().count(), UiAction::ALL.len());
+        for a in UiAction::ALL {
+            assert_eq!(
+                map.keys(a).is_some(),
+                a.default_keys().is_some(),
+                "{a:?}'s default keys parse"
+            );
+        }
+        assert_eq!(map.keys(UiAction::Palette).unwrap().to_string(), "Mod+K");
+        assert_eq!(map.keys(UiAction::ToggleTheme), None);
+        for a in UiAction::ALL {
+            assert_eq!(UiAction::from_name(a.name()), Some(a));
+        }
+    }
+
+    #[test]
+    fn the_config_rebinds_unbinds_and_refuses_clashes_and_unknown_actions() {
+        let map = Keymap::with([("toggle-terminal", "Ctrl+J"), ("help", "")]).unwrap();
+        assert_eq!(
+            map.keys(UiAction::ToggleTerminal).unwrap().to_string(),
+            "Ctrl+J"
+        );
+        assert_eq!(map.keys(UiAction::Help), None);
+        let j = Pressed {
+            ctrl: true,
+            ..press("j", "KeyJ")
+        };
+        assert_eq!(
+            map.action_for(&j).map(|(a, _)| a),
+            Some(UiAction::ToggleTerminal)
+        );
+
+        let err = Keymap::with([("toggle-terminal", "Ctrl+K")])
+            .unwrap_err()
+            .to_string();
+        assert!(
+            err.contains("palette (Mod+K) and toggle-terminal (Ctrl+K) share a key"),
+            "{err}"
+        );
+        let err = Keymap::with([("open-terminal", "Ctrl+J")])
+            .unwrap_err()
+            .to_string();
+        assert!(
+            err.contains("\"open-terminal\" is not an action; the actions are palette, help"),
+            "{err}"
+        );
+        let err = Keymap::with([("help", "Ctrl+Nope")])
+            .unwrap_err()
+            .to_string();
+        assert!(err.starts_with("help: "), "{err}");
+        // Moving the palette off Mod+K frees it.
+        assert!(Keymap::with([("palette", "Alt+P"), ("toggle-terminal", "Ctrl+K")]).is_ok());
+    }
+
+    #[test]
+    fn the_page_reads_back_the_map_it_was_given() {
+        let map = Keymap::with([
+            ("toggle-theme", "Alt+T"),
+            ("help", "none"),
+            ("open-settings", "Ctrl++"),
+        ])
+        .unwrap();
+        assert_eq!(Keymap::decode(&map.encode()), map);
+        assert_eq!(
+            Keymap::decode("nonsense=Ctrl+Q help=Hyper+H"),
+            Keymap::default()
+        );
+    }
+}

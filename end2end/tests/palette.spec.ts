@@ -120,6 +120,28 @@ test('search lands on turn 12 of 5,000; ?turn=1 and the first/latest controls', 
     await expect(page).toHaveURL(new RegExp(`/threads/${thread}$`));
     await expect(turns.last()).toHaveAttribute('data-turn', '5000');
     await expect(page.getByTestId('load-newer')).toHaveCount(0);
+
+    // A message sent while reading turn 1 goes to the end, and so does
+    // the page (the turn fails at once: no agent here).
+    await page.goto(`${peon.url}/threads/${thread}?turn=1`);
+    await expect(page.locator('body')).toHaveAttribute('data-hydrated', 'true');
+    await expect(turns.first()).toHaveAttribute('data-turn', '1');
+    await page.getByTestId('composer-input').fill('a word from turn one');
+    await page.getByTestId('composer-input').press('Enter');
+    await expect(page).toHaveURL(new RegExp(`/threads/${thread}$`));
+    await expect(turns.last()).toHaveAttribute('data-turn', '5001');
+    await expect(turns.last()).toContainText('a word from turn one');
+
+    // A long list scrolls with the selection: Up from the first row is the
+    // last, brought into view.
+    await page.keyboard.press('Control+k');
+    await page.keyboard.type('question');
+    const rows = page.getByTestId('palette-result');
+    await expect(page.locator('[data-testid=palette-result][data-kind=message]')).toHaveCount(20);
+    await expect(rows.last()).not.toBeInViewport();
+    await page.keyboard.press('ArrowUp');
+    await expect(rows.last()).toHaveAttribute('aria-selected', 'true');
+    await expect(rows.last()).toBeInViewport();
   } finally {
     await peon.stop();
   }

@@ -178,7 +178,10 @@ async fn keybindings_from_the_config_file_reach_the_page_and_the_offline_shell()
         for pair in ["palette= ", "help=&quot; ", "toggle-terminal=Ctrl+J "] {
             assert!(meta.contains(pair), "{path}: {pair} in {meta}");
         }
-        assert!(meta.contains("new-thread=Alt+N"), "{path}: defaults stay: {meta}");
+        assert!(
+            meta.contains("new-thread=Alt+N"),
+            "{path}: defaults stay: {meta}"
+        );
     }
 }
 

@@ -40,7 +40,13 @@ impl ComposerState {
 }
 
 #[component]
-pub fn Composer(thread_id: ThreadId, state: Memo<Option<ComposerState>>) -> impl IntoView {
+pub fn Composer(
+    thread_id: ThreadId,
+    state: Memo<Option<ComposerState>>,
+    /// Called once the server has accepted a message.
+    #[prop(optional)]
+    on_sent: Option<Callback<()>>,
+) -> impl IntoView {
     let store = use_store();
     // Kept per thread in the browser (see `drafts`).
     let draft = RwSignal::new(super::drafts::initial(thread_id));
@@ -92,6 +98,9 @@ pub fn Composer(thread_id: ThreadId, state: Memo<Option<ComposerState>>) -> impl
         if send_act.value().with(|v| matches!(v, Some(Ok(_)))) {
             draft.set(String::new());
             super::drafts::save(thread_id, "");
+            if let Some(sent) = on_sent {
+                sent.run(());
+            }
         }
     });
     let send_error = move || {

@@ -278,6 +278,13 @@ pub fn ThreadView(response: ThreadPageResponse, target: Option<u32>) -> impl Int
 
     let latest_checkpoint =
         Memo::new(move |_| header.with(|h| h.as_ref().and_then(|h| h.latest_checkpoint)));
+    // A message sent while reading old turns: its turn is at the end.
+    let navigate = leptos_router::hooks::use_navigate();
+    let to_latest = Callback::new(move |()| {
+        if window.get_untracked() {
+            navigate(&format!("/threads/{id}"), Default::default());
+        }
+    });
     let field = move |f: fn(&Header) -> String| {
         move || header.with(|h| h.as_ref().map(f).unwrap_or_default())
     };
@@ -351,7 +358,7 @@ pub fn ThreadView(response: ThreadPageResponse, target: Option<u32>) -> impl Int
                         header.with(|h| h.as_ref().map(|h| h.provider))
                     }) />
                 </Show>
-                <Composer thread_id=id state=composer />
+                <Composer thread_id=id state=composer on_sent=to_latest />
             </section>
         }
         .into_any()

@@ -113,3 +113,39 @@ test('every seen route reads offline, by reload and by click', async ({ browser,
     await peon.stop();
   }
 });
+
+// A server that comes back with another log (another data folder) is not
+// the one the browser's copy came from: the page drops its copy for what
+// the server has, instead of resuming numbers that mean nothing there.
+test('a server back with another log replaces what the browser kept', async ({ browser }) => {
+  const first = mkdtempSync(path.join(tmpdir(), 'peon-log-a-'));
+  const before = seedThread(first, 2);
+  let peon = await startPeon(first);
+  const port = Number(new URL(peon.url).port);
+  const context = await browser.newContext();
+  const page = await context.newPage();
+  try {
+    await page.goto(peon.url + '/');
+    await expect(page.locator('body')).toHaveAttribute('data-hydrated', 'true');
+    await page.waitForFunction(() => navigator.serviceWorker.controller !== null);
+    const link = (id: string) => page.getByTestId('sidebar').locator(`a[href="/threads/${id}"]`);
+    await expect(link(before)).toBeVisible();
+    await page.waitForTimeout(1500); // kept at most once a second
+
+    await peon.stop();
+    await page.reload();
+    await expect(page.getByTestId('offline-banner')).toBeVisible();
+    await expect(link(before)).toBeVisible();
+
+    const second = mkdtempSync(path.join(tmpdir(), 'peon-log-b-'));
+    const after = seedThread(second, 3);
+    peon = await startPeon(second, port);
+    await expect(link(after)).toBeVisible({ timeout: 20_000 });
+    await expect(link(before)).toHaveCount(0);
+    await expect(page.getByTestId('offline-banner')).toHaveCount(0);
+    await expect(page.getByTestId('sidebar-thread')).toHaveCount(1);
+  } finally {
+    await context.close();
+    await peon.stop();
+  }
+});

@@ -63,6 +63,34 @@ test('Ctrl+K jumps to a thread by a fuzzy title and runs actions', async ({ page
   }
 });
 
+test('a chunk that cannot load is named, and the page goes on working', async ({ page }) => {
+  const dataDir = mkdtempSync(path.join(tmpdir(), 'peon-chunk-'));
+  seedThread(dataDir, 1);
+  const peon = await startPeon(dataDir);
+  try {
+    await page.goto(peon.url + '/');
+    await expect(page.locator('body')).toHaveAttribute('data-hydrated', 'true');
+    await page.route('**/split_palette_body*', (route) => route.abort());
+    await page.keyboard.press('Control+k');
+    await expect(page.getByTestId('palette').getByTestId('chunk-error')).toContainText('could not be loaded');
+    await page.keyboard.press('Escape');
+    await expect(page.getByTestId('palette')).toHaveCount(0);
+    // Still alive: another chunk loads, links navigate.
+    await page.keyboard.press('?');
+    await expect(page.getByTestId('shortcuts-help').getByTestId('keybinding').first()).toBeVisible();
+    await page.keyboard.press('Escape');
+    await page.getByTestId('sidebar-thread').first().locator('a').click();
+    await expect(page.getByTestId('composer')).toBeVisible();
+    // And the palette loads on the next try.
+    await page.unroute('**/split_palette_body*');
+    await page.keyboard.press('Control+k');
+    await page.keyboard.type('settings');
+    await expect(page.getByTestId('palette-result').first()).toContainText('Open settings');
+  } finally {
+    await peon.stop();
+  }
+});
+
 test('search lands on turn 12 of 5,000; ?turn=1 and the first/latest controls', async ({ page }) => {
   test.setTimeout(180_000);
   const dataDir = mkdtempSync(path.join(tmpdir(), 'peon-palette-long-'));

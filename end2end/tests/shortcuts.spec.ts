@@ -69,6 +69,12 @@ test('every default shortcut, with the ? overlay that lists them', async ({ page
     await page.keyboard.press('Control+Backquote');
     await expect(page.locator('.xterm')).toBeVisible();
     await page.locator('.xterm').click();
+    // Inside it only Ctrl/⌘ keys are the page's: Alt and ? go to the shell.
+    const here = page.url();
+    await page.keyboard.press('Alt+ArrowDown');
+    await page.keyboard.press('?');
+    await expect(page).toHaveURL(here);
+    await expect(help).toHaveCount(0);
     await page.keyboard.press('Control+Backquote');
     await expect(page.locator('.xterm')).toBeHidden();
 
@@ -127,6 +133,11 @@ test('keys rebound and unbound in the config file', async ({ page }) => {
     await expect(page.getByTestId('shortcuts-help')).toHaveCount(0);
     await page.keyboard.press('Control+j');
     await expect(page.locator('.xterm')).toBeVisible();
+    // Alt keys are the shell's while the terminal has the focus.
+    await page.locator('.xterm').click();
+    await page.keyboard.press('Alt+h');
+    await expect(page.getByTestId('shortcuts-help')).toHaveCount(0);
+    await page.getByTestId('thread-title').click();
     await page.keyboard.press('Alt+h');
     await expect(page.getByTestId('shortcuts-help')).toBeVisible();
     await page.keyboard.press('Escape');

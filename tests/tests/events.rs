@@ -166,6 +166,55 @@ async fn a_client_resumes_from_after_and_gets_only_newer_events() {
     assert_eq!(ids, vec![4, 5, 6]);
 }
 
+/// A client that names another log than the server's (its copy came from
+/// another data folder) is told so, once, instead of being resumed by
+/// sequence numbers that belong to another log; naming this log resumes.
+#[tokio::test]
+async fn a_client_of_another_log_is_told_to_start_again() {
+    let dir = tempfile::tempdir().expect("dir");
+    let peon = Peon::start(dir.path());
+    let client = reqwest::Client::new();
+    for i in 0..3 {
+        dispatch(
+            &client,
+            &peon.url,
+            json!({"type": "settings.update", "key": "k", "value": i}),
+        )
+        .await;
+    }
+    let ours = peon_tests::snapshot(&client, &peon.url).await["log_id"]
+        .as_str()
+        .expect("a log id")
+        .to_string();
+    let frames = |log: String| {
+        let request = client
+            .get(format!("{}/api/events?after=1&log={log}", peon.url))
+            .send();
+        async move {
+            let mut body = request.await.expect("connect").bytes_stream();
+            let mut buffer = String::new();
+            let mut frames = Vec::new();
+            while frames.len() < 2 {
+                match tokio::time::timeout(Duration::from_secs(5), body.next()).await {
+                    Ok(Some(Ok(chunk))) => buffer.push_str(&String::from_utf8_lossy(&chunk)),
+                    _ => break,
+                }
+                frames.extend(take_frames(&mut buffer));
+            }
+            frames
+        }
+    };
+    let other = frames("00000000-0000-0000-0000-000000000001".into()).await;
+    assert_eq!(other.len(), 1, "one frame, then the stream ends");
+    assert_eq!(other[0].event, "log-changed");
+    assert_eq!(other[0].data, ours, "naming this server's log");
+    let same = frames(ours).await;
+    assert_eq!(
+        same.iter().map(|f| f.id).collect::<Vec<_>>(),
+        [Some(2), Some(3)]
+    );
+}
+
 /// Reads SSE `event` frames from `response` until sequence `until`,
 /// asserting each is the one after the last; returns the last seen.
 async fn read_until(response: reqwest::Response, mut last: u64, until: u64) -> u64 {

@@ -2,6 +2,16 @@
 //! the backend (provided by the server as context) and maps its errors; the
 //! logic lives in the server's engine and queries.
 
+/// The names of the event stream's (`/api/events`) SSE events.
+pub mod stream {
+    /// One stored event, as JSON, with its sequence as the SSE id.
+    pub const EVENT: &str = "event";
+    /// Between events, with the sequence the stream has reached.
+    pub const HEARTBEAT: &str = "heartbeat";
+    /// The client named another log than the server's; the stream ends.
+    pub const LOG_CHANGED: &str = "log-changed";
+}
+
 pub mod access;
 mod codec;
 mod error;

@@ -99,7 +99,8 @@ pub fn Composer(
             draft.set(String::new());
             super::drafts::save(thread_id, "");
             if let Some(sent) = on_sent {
-                sent.run(());
+                // Not a dependency of this effect, whatever it reads.
+                untrack(|| sent.run(()));
             }
         }
     });

@@ -75,6 +75,7 @@ pub fn ConnectionBanner() -> impl IntoView {
 #[cfg(feature = "hydrate")]
 mod client {
     use super::DEAD_AFTER_MS;
+    use crate::api::stream;
     use crate::components::store::{Connection, Store};
     use crate::contracts::StoredEvent;
     use leptos::prelude::*;
@@ -87,6 +88,7 @@ mod client {
         source: EventSource,
         _on_event: Closure<dyn FnMut(MessageEvent)>,
         _on_heartbeat: Closure<dyn FnMut(MessageEvent)>,
+        _on_log_changed: Closure<dyn FnMut(MessageEvent)>,
         _on_open: Closure<dyn FnMut(web_sys::Event)>,
         _on_error: Closure<dyn FnMut(web_sys::Event)>,
     }
@@ -162,7 +164,15 @@ mod client {
             let Some(after) = self.store.sequence() else {
                 return;
             };
-            let Ok(source) = EventSource::new(&format!("/api/events?after={after}")) else {
+            // Names the log the sequence belongs to: a server with another
+            // log (a new data folder) answers `log-changed` instead.
+            let log = self
+                .store
+                .log_id
+                .get_value()
+                .map(|id| format!("&log={id}"))
+                .unwrap_or_default();
+            let Ok(source) = EventSource::new(&format!("/api/events?after={after}{log}")) else {
                 self.reconnect_later();
                 return;
             };
@@ -185,6 +195,10 @@ mod client {
             let on_heartbeat = Closure::<dyn FnMut(MessageEvent)>::new(move |_| {
                 self.last_seen.set_value(js_sys::Date::now());
             });
+            let on_log_changed = Closure::<dyn FnMut(MessageEvent)>::new(move |_| {
+                self.close();
+                self.start_again();
+            });
             let on_open = Closure::<dyn FnMut(web_sys::Event)>::new(move |_| {
                 self.failures.set_value(0);
                 self.last_seen.set_value(js_sys::Date::now());
@@ -205,11 +219,15 @@ mod client {
                     self.reconnect_later();
                 }
             });
-            let _ =
-                source.add_event_listener_with_callback("event", on_event.as_ref().unchecked_ref());
+            let _ = source
+                .add_event_listener_with_callback(stream::EVENT, on_event.as_ref().unchecked_ref());
             let _ = source.add_event_listener_with_callback(
-                "heartbeat",
+                stream::HEARTBEAT,
                 on_heartbeat.as_ref().unchecked_ref(),
+            );
+            let _ = source.add_event_listener_with_callback(
+                stream::LOG_CHANGED,
+                on_log_changed.as_ref().unchecked_ref(),
             );
             source.set_onopen(Some(on_open.as_ref().unchecked_ref()));
             source.set_onerror(Some(on_error.as_ref().unchecked_ref()));
@@ -217,9 +235,25 @@ mod client {
                 source,
                 _on_event: on_event,
                 _on_heartbeat: on_heartbeat,
+                _on_log_changed: on_log_changed,
                 _on_open: on_open,
                 _on_error: on_error,
             }));
+        }
+
+        /// The server holds another log than the one this page (or its
+        /// offline copy) came from: what the browser holds is dropped for
+        /// the server's snapshot, and the stream follows from there.
+        fn start_again(self) {
+            leptos::task::spawn_local(async move {
+                match crate::api::get_snapshot().await {
+                    Ok(snapshot) => {
+                        self.store.restart_from(&snapshot);
+                        self.connect();
+                    }
+                    Err(_) => self.reconnect_later(),
+                }
+            });
         }
 
         fn close(self) {

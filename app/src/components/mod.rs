@@ -1,6 +1,7 @@
 //! Reusable pieces of the UI.
 
 pub mod actions;
+pub(crate) mod chunk;
 mod composer;
 mod dialogs;
 mod diff_view;

@@ -3,12 +3,12 @@
 //! until the user turns them on in settings (which asks the browser's
 //! permission then, never on page load); kept in local storage.
 
+use super::chunk::{ChunkError, loaded};
 #[cfg(feature = "hydrate")]
 use super::store::use_store;
 #[cfg(feature = "hydrate")]
 use crate::contracts::ThreadId;
 use crate::contracts::ThreadState;
-use leptos::lazy;
 use leptos::prelude::*;
 
 /// The local-storage key; "on" when enabled.
@@ -82,14 +82,17 @@ pub fn Notifier() -> impl IntoView {
     });
     view! {
         <Show when=move || pref.0.get()>
-            <Suspense fallback=|| ()>{move || Suspend::new(watch_threads())}</Suspense>
+            <Suspense fallback=|| ()>{move || Suspend::new(async move { loaded!(watch_threads()) })}</Suspense>
         </Show>
     }
 }
 
 /// Compares each thread's state with the one before and notifies.
-#[lazy]
-fn watch_threads() -> AnyView {
+#[cfg_attr(
+    feature = "hydrate",
+    leptos::wasm_split::wasm_split(watch_threads, wasm_split_path = ::leptos::wasm_split, fallible)
+)]
+fn watch_threads() -> Result<AnyView, ChunkError> {
     #[cfg(feature = "hydrate")]
     {
         let store = use_store();
@@ -124,7 +127,7 @@ fn watch_threads() -> AnyView {
             false,
         );
     }
-    ().into_any()
+    Ok(().into_any())
 }
 
 #[cfg(feature = "hydrate")]
@@ -154,12 +157,23 @@ pub fn set_sound(on: bool) {
     storage_set(SOUND_KEY, if on { "on" } else { "off" });
 }
 
+#[cfg(feature = "hydrate")]
+thread_local! {
+    /// One for the page: browsers limit how many may be open.
+    static AUDIO: std::cell::OnceCell<Option<web_sys::AudioContext>> =
+        const { std::cell::OnceCell::new() };
+}
+
 /// A short soft tone, made in the page (no sound file to fetch or cache).
 #[cfg(feature = "hydrate")]
 fn chime() {
-    let Ok(audio) = web_sys::AudioContext::new() else {
+    let Some(audio) = AUDIO.with(|a| a.get_or_init(|| web_sys::AudioContext::new().ok()).clone())
+    else {
         return;
     };
+    // A context made without a click starts suspended; one the page was
+    // allowed to play before resumes.
+    let _ = audio.resume();
     let (Ok(tone), Ok(gain)) = (audio.create_oscillator(), audio.create_gain()) else {
         return;
     };

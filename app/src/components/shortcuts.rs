@@ -3,6 +3,7 @@
 //! them, and the list itself (shown on the settings page too).
 
 use super::actions::{self, UiAction, keymap};
+use super::chunk::{ChunkError, loaded};
 use leptos::prelude::*;
 
 /// What is drawn over the page, if anything: while it is, the page's
@@ -51,18 +52,29 @@ pub fn Shortcuts() -> impl IntoView {
     });
     #[cfg(feature = "hydrate")]
     listen(overlay);
-    let close = move |_| overlay.set(None);
     view! {
-        <Show when=move || overlay.get() == Some(Overlay::Help)>
-            <div class="palette-backdrop" on:click=close>
-                <div
-                    class="palette shortcuts-help"
-                    data-testid="shortcuts-help"
-                    role="dialog"
-                    aria-label="Keyboard shortcuts"
-                    on:click=|ev| ev.stop_propagation()
-                >
-                    <Suspense fallback=|| ()>{move || Suspend::new(help_body())}</Suspense>
+        <OverlayFrame which=Overlay::Help class="palette shortcuts-help" testid="shortcuts-help" label="Keyboard shortcuts">
+            <Suspense fallback=|| ()>{move || Suspend::new(async move { loaded!(help_body()) })}</Suspense>
+        </OverlayFrame>
+    }
+}
+
+/// An overlay's dialog over a dimmed page, shown while `which` is open;
+/// a click beside it closes it.
+#[component]
+pub fn OverlayFrame(
+    which: Overlay,
+    class: &'static str,
+    testid: &'static str,
+    label: &'static str,
+    children: ChildrenFn,
+) -> impl IntoView {
+    let overlay = use_overlay();
+    view! {
+        <Show when=move || overlay.get() == Some(which)>
+            <div class="palette-backdrop" on:click=move |_| overlay.set(None)>
+                <div class=class data-testid=testid role="dialog" aria-label=label on:click=|ev| ev.stop_propagation()>
+                    {children()}
                 </div>
             </div>
         </Show>
@@ -70,14 +82,17 @@ pub fn Shortcuts() -> impl IntoView {
 }
 
 /// The overlay's list, loaded the first time it opens.
-#[leptos::lazy]
-fn help_body() -> AnyView {
-    view! {
+#[cfg_attr(
+    feature = "hydrate",
+    leptos::wasm_split::wasm_split(help_body, wasm_split_path = ::leptos::wasm_split, fallible)
+)]
+fn help_body() -> Result<AnyView, ChunkError> {
+    Ok(view! {
         <h2>"Keyboard shortcuts"</h2>
         <KeyList />
         <p class="muted">"Change them under [keybindings] in the config file."</p>
     }
-    .into_any()
+    .into_any())
 }
 
 /// Every action with the keys that run it.
@@ -123,10 +138,15 @@ fn listen(overlay: Overlays) {
                 shift: ev.shift_key(),
                 meta: ev.meta_key(),
             };
+            // Mid-composition (an input method), keys belong to it.
+            if ev.is_composing() {
+                return;
+            }
             let open = overlay.get_untracked();
-            if open == Some(Overlay::Help) && pressed.key == "Escape" {
+            if open.is_some() && pressed.key == "Escape" {
                 overlay.set(None);
                 ev.prevent_default();
+                ev.stop_propagation();
                 return;
             }
             let Some((action, chord)) = map.action_for(&pressed) else {
@@ -144,8 +164,12 @@ fn listen(overlay: Overlays) {
             if ev.repeat() && !matches!(action, UiAction::NextThread | UiAction::PreviousThread) {
                 return;
             }
-            if chord.is_bare() && typing_into(&ev) {
-                return;
+            // In the terminal only Ctrl/⌘ keys are the page's (Escape and Alt
+            // are vim's and readline's); in a text field, keys that type.
+            match typing_into(&ev) {
+                Some(Field::Terminal) if !chord.is_command() => return,
+                Some(Field::Text) if chord.types_text(&pressed) => return,
+                _ => {}
             }
             if actions::run(action) {
                 ev.prevent_default();
@@ -163,16 +187,24 @@ fn listen(overlay: Overlays) {
     listener.forget();
 }
 
-/// Whether the key goes into a text field (or the terminal's).
 #[cfg(feature = "hydrate")]
-fn typing_into(ev: &web_sys::KeyboardEvent) -> bool {
+enum Field {
+    Text,
+    Terminal,
+}
+
+/// Where the key goes: a text field, the terminal (whose own input is a
+/// hidden text area inside `.xterm`), or neither.
+#[cfg(feature = "hydrate")]
+fn typing_into(ev: &web_sys::KeyboardEvent) -> Option<Field> {
     use wasm_bindgen::JsCast;
-    ev.target()
-        .and_then(|t| t.dyn_into::<web_sys::Element>().ok())
-        .and_then(|e| {
-            e.closest("input, textarea, select, [contenteditable=''], [contenteditable=true]")
-                .ok()
-                .flatten()
-        })
-        .is_some()
+    let target = ev.target()?.dyn_into::<web_sys::Element>().ok()?;
+    let inside = |selector: &str| target.closest(selector).ok().flatten().is_some();
+    if inside(".xterm") {
+        Some(Field::Terminal)
+    } else if inside("input, textarea, select, [contenteditable]:not([contenteditable=false])") {
+        Some(Field::Text)
+    } else {
+        None
+    }
 }

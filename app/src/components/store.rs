@@ -176,6 +176,15 @@ impl Store {
         self.merge_pending();
     }
 
+    /// Drops everything held for `snapshot`, from a server whose log is
+    /// not the one this page knew.
+    pub fn restart_from(&self, snapshot: &Snapshot) {
+        self.pending.set_value(Vec::new());
+        self.released.set_value(Vec::new());
+        self.live.set(None);
+        self.go_live(snapshot, None);
+    }
+
     /// Starts the live model from the one this browser kept, when the
     /// server cannot be reached to say more (a page served from the
     /// service worker's app shell).

@@ -5,19 +5,34 @@
 //! `#[serde(with = "timestamp")]` (or `timestamp::option`).
 
 use chrono::{DateTime, NaiveDate, TimeDelta, Utc};
-use serde::{Deserialize, Deserializer, Serialize, Serializer};
+use serde::{Deserializer, Serialize, Serializer};
 
 pub fn serialize<S: Serializer>(at: &DateTime<Utc>, s: S) -> Result<S::Ok, S::Error> {
     at.serialize(s)
 }
 
 pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<DateTime<Utc>, D::Error> {
-    let text = String::deserialize(d)?;
-    read(&text)
+    d.deserialize_str(Time)
 }
 
 fn read<E: serde::de::Error>(text: &str) -> Result<DateTime<Utc>, E> {
     parse(text).ok_or_else(|| E::custom(format_args!("not an RFC 3339 time: {text:?}")))
+}
+
+/// Reads the text where it lies (no copy per time read, and a replay
+/// reads many).
+struct Time;
+
+impl serde::de::Visitor<'_> for Time {
+    type Value = DateTime<Utc>;
+
+    fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+        f.write_str("an RFC 3339 time")
+    }
+
+    fn visit_str<E: serde::de::Error>(self, text: &str) -> Result<Self::Value, E> {
+        read(text)
+    }
 }
 
 pub mod option {
@@ -28,9 +43,29 @@ pub mod option {
     }
 
     pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Option<DateTime<Utc>>, D::Error> {
-        Option::<String>::deserialize(d)?
-            .map(|text| read(&text))
-            .transpose()
+        d.deserialize_option(MaybeTime)
+    }
+
+    struct MaybeTime;
+
+    impl<'de> serde::de::Visitor<'de> for MaybeTime {
+        type Value = Option<DateTime<Utc>>;
+
+        fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+            f.write_str("an RFC 3339 time or null")
+        }
+
+        fn visit_none<E: serde::de::Error>(self) -> Result<Self::Value, E> {
+            Ok(None)
+        }
+
+        fn visit_unit<E: serde::de::Error>(self) -> Result<Self::Value, E> {
+            Ok(None)
+        }
+
+        fn visit_some<D: Deserializer<'de>>(self, d: D) -> Result<Self::Value, D::Error> {
+            super::deserialize(d).map(Some)
+        }
     }
 }
 
@@ -73,7 +108,11 @@ pub fn parse(text: &str) -> Option<DateTime<Utc>> {
     let offset = match b.get(i..)? {
         b"Z" | b"z" => 0,
         [sign @ (b'+' | b'-'), _, _, b':', _, _] => {
-            let secs = i64::from(digits(i + 1, 2)? * 3600 + digits(i + 4, 2)? * 60);
+            let (h, m) = (digits(i + 1, 2)?, digits(i + 4, 2)?);
+            if h > 23 || m > 59 {
+                return None;
+            }
+            let secs = i64::from(h * 3600 + m * 60);
             if *sign == b'+' { secs } else { -secs }
         }
         _ => return None,
@@ -94,6 +133,7 @@ pub fn parse(text: &str) -> Option<DateTime<Utc>> {
 mod tests {
     use super::*;
     use proptest::prelude::*;
+    use serde::Deserialize;
 
     proptest! {
         /// Whatever chrono writes reads back as the same instant.
@@ -129,12 +169,31 @@ mod tests {
             "2025-02-29T20:48:14Z",
             "2026-12-01T24:00:00Z",
             "2026-12-01T20:48:14+0200",
+            "2026-12-01T20:48:14+24:00",
+            "2026-12-01T20:48:14-05:60",
             "2026-12-01T20:48:14Zjunk",
             "2026-12-01T20:48:60Z",
             "２026-12-01T20:48:14Z",
         ] {
             assert_eq!(parse(text), None, "{text}");
         }
+    }
+
+    #[test]
+    fn an_optional_time_reads_null_missing_and_a_time() {
+        #[derive(Debug, Deserialize, PartialEq)]
+        struct T {
+            #[serde(default, with = "super::option")]
+            at: Option<DateTime<Utc>>,
+        }
+        let read = |json: &str| serde_json::from_str::<T>(json).unwrap().at;
+        assert_eq!(read(r#"{"at":null}"#), None);
+        assert_eq!(read("{}"), None);
+        assert_eq!(
+            read(r#"{"at":"1970-01-01T00:00:01Z"}"#),
+            DateTime::from_timestamp(1, 0)
+        );
+        assert!(serde_json::from_str::<T>(r#"{"at":"soon"}"#).is_err());
     }
 
     #[test]

@@ -16,10 +16,11 @@ pub fn handler(
     keys: String,
 ) -> impl Fn(Option<Extension<CspNonce>>) -> std::future::Ready<Response> + Clone + Send + 'static {
     // A key may be `"` or `<`.
-    let keys = keys
-        .replace('&', "&amp;")
-        .replace('"', "&quot;")
-        .replace('<', "&lt;");
+    let keys = {
+        let mut escaped = String::new();
+        peon_app::highlight::escape_html(&mut escaped, &keys);
+        escaped
+    };
     move |nonce| std::future::ready(page(&pkg, &keys, nonce))
 }
 

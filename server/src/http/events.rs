@@ -3,14 +3,19 @@
 //! SQLite in bounded pages, then live events, with no gap and no duplicate
 //! at the seam; a connection that falls behind the broadcast reads the log
 //! again rather than losing events. The socket's own backpressure bounds
-//! what is queued per connection.
+//! what is queued per connection. A client that names the log it holds
+//! (`?log=`, the id of its first event) and names another than this
+//! server's gets one `log-changed` event instead: its sequence numbers
+//! mean nothing here, so it must start again from a snapshot.
 
 use crate::orchestration::{Engine, Follower};
+use crate::persistence::EventStore;
 use axum::extract::{Query, State};
 use axum::http::HeaderMap;
 use axum::response::sse::{Event, Sse};
 use futures::Stream;
-use peon_app::contracts::StoredEvent;
+use peon_app::api::stream;
+use peon_app::contracts::{EventId, StoredEvent};
 use serde::Deserialize;
 use std::convert::Infallible;
 use std::time::Duration;
@@ -19,19 +24,26 @@ use tokio_stream::wrappers::ReceiverStream;
 
 /// Events queued per connection before the writer waits for the socket.
 const CONNECTION_BUFFER: usize = 256;
-/// SSE event names; the client matches on them.
-pub const EVENT_NAME: &str = "event";
-pub const HEARTBEAT_NAME: &str = "heartbeat";
 
 #[derive(Clone)]
 pub struct EventsState {
     pub engine: Engine,
     pub heartbeat: Duration,
+    pub events: EventStore,
 }
 
 #[derive(Debug, Deserialize)]
 pub struct EventsQuery {
     after: Option<u64>,
+    /// The log the client's sequence numbers belong to.
+    log: Option<EventId>,
+}
+
+/// Whether a client holding `theirs` may resume here, where the log is
+/// `ours`. A client that saw an empty log (no id yet) may: any log starts
+/// from nothing.
+fn same_log(theirs: Option<EventId>, ours: Option<EventId>) -> bool {
+    theirs.is_none() || theirs == ours
 }
 
 /// Where a client resumes: the `Last-Event-ID` header (set by the browser on
@@ -50,16 +62,25 @@ pub async fn events(
     headers: HeaderMap,
     Query(query): Query<EventsQuery>,
 ) -> Sse<impl Stream<Item = Result<Event, Infallible>>> {
-    let after = resume_point(&headers, &query, state.engine.last_sequence());
-    let follower = state.engine.follow(after);
     let (tx, rx) = mpsc::channel(CONNECTION_BUFFER);
-    tokio::spawn(feed(follower, state.heartbeat, tx));
+    // A log that cannot be read counts as another: the client then starts
+    // from a snapshot, which says what is wrong.
+    let ours = state.events.first_event_id().await.ok().flatten();
+    if same_log(query.log, ours) {
+        let after = resume_point(&headers, &query, state.engine.last_sequence());
+        tokio::spawn(feed(state.engine.follow(after), state.heartbeat, tx));
+    } else {
+        let changed = Event::default()
+            .event(stream::LOG_CHANGED)
+            .data(ours.map(|id| id.to_string()).unwrap_or_default());
+        let _ = tx.try_send(Ok(changed));
+    }
     Sse::new(ReceiverStream::new(rx))
 }
 
 fn data_event(e: &StoredEvent) -> Option<Event> {
     Event::default()
-        .event(EVENT_NAME)
+        .event(stream::EVENT)
         .id(e.sequence.to_string())
         .json_data(e)
         .ok()
@@ -92,7 +113,7 @@ async fn feed(
             },
             _ = beat.tick() => {
                 let beat = Event::default()
-                    .event(HEARTBEAT_NAME)
+                    .event(stream::HEARTBEAT)
                     .data(format!("{{\"sequence\":{}}}", follower.last()));
                 if tx.send(Ok(beat)).await.is_err() {
                     return;
@@ -100,5 +121,19 @@ async fn feed(
             }
             _ = tx.closed() => return,
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn only_a_client_of_another_log_starts_again() {
+        let (a, b) = (EventId::from_u128(1), EventId::from_u128(2));
+        assert!(same_log(None, None) && same_log(None, Some(a)));
+        assert!(same_log(Some(a), Some(a)));
+        assert!(!same_log(Some(a), Some(b)));
+        assert!(!same_log(Some(a), None), "a log emptied since");
     }
 }

@@ -82,6 +82,7 @@ pub fn router(
         events: events::EventsState {
             engine: backend.engine.clone(),
             heartbeat: HEARTBEAT,
+            events: crate::persistence::EventStore::new(backend.db.pool.clone()),
         },
         terminals: backend.terminals.clone(),
     };

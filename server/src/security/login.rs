@@ -256,8 +256,7 @@ pub fn page(status: StatusCode, message: Option<&str>) -> Response {
 }
 
 fn escape(text: &str) -> String {
-    text.replace('&', "&amp;")
-        .replace('<', "&lt;")
-        .replace('>', "&gt;")
-        .replace('"', "&quot;")
+    let mut out = String::new();
+    peon_app::highlight::escape_html(&mut out, text);
+    out
 }

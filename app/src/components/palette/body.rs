@@ -4,10 +4,10 @@ use super::entries::{Entry, entries, here_of};
 use super::{PaletteKey, PaletteKeys};
 use crate::api::{SearchHit, search};
 use crate::components::actions::{self, UiAction, keys_label};
+use crate::components::chunk::ChunkError;
 use crate::components::shortcuts::Overlays;
 use crate::components::store::{Store, use_store};
 use crate::contracts::*;
-use leptos::lazy;
 use leptos::prelude::*;
 use leptos_router::hooks::{use_location, use_navigate};
 
@@ -16,8 +16,15 @@ const SEARCH_AFTER_MS: u64 = 120;
 
 /// The palette itself, loaded the first time it opens (its own WASM
 /// chunk: the first page does not carry it). Fresh each time it opens.
-#[lazy]
-pub fn palette_body(overlay: Overlays, query: RwSignal<String>, keys: PaletteKeys) -> AnyView {
+#[cfg_attr(
+    feature = "hydrate",
+    leptos::wasm_split::wasm_split(palette_body, wasm_split_path = ::leptos::wasm_split, fallible)
+)]
+pub fn palette_body(
+    overlay: Overlays,
+    query: RwSignal<String>,
+    keys: PaletteKeys,
+) -> Result<AnyView, ChunkError> {
     let store = use_store();
     let selected = RwSignal::new(0usize);
     let hits = RwSignal::new(Vec::<SearchHit>::new());
@@ -158,11 +165,11 @@ pub fn palette_body(overlay: Overlays, query: RwSignal<String>, keys: PaletteKey
             None
         }
     };
-    view! {
+    Ok(view! {
         <ul class="palette-results" role="listbox" node_ref=list_ref>{results}</ul>
         {status}
     }
-    .into_any()
+    .into_any())
 }
 
 /// Scrolls `list` as little as needed to show its `i`th row.

@@ -9,7 +9,8 @@ mod entries;
 pub(crate) use entries::here_of;
 
 use super::actions::{self, UiAction};
-use super::shortcuts::{Overlay, toggle, use_overlay};
+use super::chunk::loaded;
+use super::shortcuts::{Overlay, OverlayFrame, toggle, use_overlay};
 use leptos::prelude::*;
 
 /// A key pressed in the palette's input that moves through or picks from
@@ -28,7 +29,6 @@ pub type PaletteKeys = RwSignal<Option<(PaletteKey, u64)>>;
 pub fn Palette() -> impl IntoView {
     let overlay = use_overlay();
     let open = Signal::derive(move || overlay.get() == Some(Overlay::Palette));
-    let close = move || overlay.set(None);
     // The input is here, not in the lazy chunk, so what is typed while the
     // chunk loads is kept.
     let query = RwSignal::new(String::new());
@@ -48,12 +48,8 @@ pub fn Palette() -> impl IntoView {
         }
     });
     let on_key = move |ev: leptos::ev::KeyboardEvent| {
+        // Escape is the page's listener's: it closes any overlay.
         let key = match ev.key().as_str() {
-            "Escape" => {
-                ev.prevent_default();
-                close();
-                return;
-            }
             "ArrowDown" => PaletteKey::Down,
             "ArrowUp" => PaletteKey::Up,
             "Enter" => PaletteKey::Enter,
@@ -63,15 +59,7 @@ pub fn Palette() -> impl IntoView {
         keys.update(|k| *k = Some((key, k.map_or(1, |(_, n)| n + 1))));
     };
     view! {
-        <Show when=move || open.get()>
-            <div class="palette-backdrop" on:click=move |_| close()>
-                <div
-                    class="palette"
-                    data-testid="palette"
-                    role="dialog"
-                    aria-label="Command palette"
-                    on:click=|ev| ev.stop_propagation()
-                >
+        <OverlayFrame which=Overlay::Palette class="palette" testid="palette" label="Command palette">
                     <input
                         node_ref=input
                         type="text"
@@ -84,10 +72,8 @@ pub fn Palette() -> impl IntoView {
                         on:keydown=on_key
                     />
                     <Suspense fallback=|| ()>
-                        {move || Suspend::new(body::palette_body(overlay, query, keys))}
+                        {move || Suspend::new(async move { loaded!(body::palette_body(overlay, query, keys)) })}
                     </Suspense>
-                </div>
-            </div>
-        </Show>
+        </OverlayFrame>
     }
 }

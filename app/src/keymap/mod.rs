@@ -234,6 +234,15 @@ pub struct Pressed {
     pub meta: bool,
 }
 
+impl Pressed {
+    /// Whether the browser reported a printable ASCII character (not a
+    /// composed one, a dead key or a named key).
+    fn key_is_plain(&self) -> bool {
+        let mut chars = self.key.chars();
+        matches!((chars.next(), chars.next()), (Some(c), None) if c.is_ascii_graphic())
+    }
+}
+
 impl Chord {
     pub fn parse(text: &str) -> Result<Chord, KeyError> {
         let text = text.trim();
@@ -292,10 +301,23 @@ impl Chord {
         Ok(chord)
     }
 
-    /// Without Ctrl, Alt or ⌘ it would be typed into a text field, so it
-    /// does not run there (Escape excepted: it types nothing).
-    pub fn is_bare(&self) -> bool {
-        !(self.ctrl || self.alt || self.meta || self.either) && self.key != Key::Named(ESCAPE)
+    /// Whether it has Ctrl or ⌘: a command everywhere, never typing.
+    pub fn is_command(&self) -> bool {
+        self.ctrl || self.meta || self.either
+    }
+
+    /// Whether this press of it would type into a text field, where it
+    /// must not run: a bare key (Escape excepted: it types nothing), or
+    /// Alt composing a character (Option+N is "ñ" on a Mac) rather than
+    /// reporting its letter (Alt+N elsewhere).
+    pub fn types_text(&self, p: &Pressed) -> bool {
+        if self.is_command() {
+            false
+        } else if self.alt {
+            !p.key_is_plain()
+        } else {
+            self.key != Key::Named(ESCAPE)
+        }
     }
 
     /// The (ctrl, meta) pairs it accepts.
@@ -324,17 +346,21 @@ impl Chord {
         if self.key.takes_shift() && p.shift != self.shift {
             return false;
         }
+        // By position only when the key reports no plain character (Alt+N
+        // is "˜" or "Dead" on a Mac): a layout that prints "a" where
+        // QWERTY has Q means "a", and a position must not match twice.
+        let by_position = !p.key_is_plain();
         match self.key {
-            // By position too: Alt+N types "˜" on a Mac, and other
-            // layouts print other letters.
             Key::Char(c) if c.is_ascii_alphabetic() => {
                 p.key.eq_ignore_ascii_case(&c.to_string())
-                    || p.code.strip_prefix("Key") == Some(&c.to_ascii_uppercase().to_string())
+                    || by_position
+                        && p.code.strip_prefix("Key") == Some(&c.to_ascii_uppercase().to_string())
             }
             Key::Char(c) if c.is_ascii_digit() => {
-                p.key == c.to_string() || p.code.strip_prefix("Digit") == Some(&c.to_string())
+                p.key == c.to_string()
+                    || by_position && p.code.strip_prefix("Digit") == Some(&c.to_string())
             }
-            Key::Char('`') => p.key == "`" || p.code == "Backquote",
+            Key::Char('`') => p.key == "`" || by_position && p.code == "Backquote",
             Key::Char(c) => p.key == c.to_string(),
             Key::Named(SPACE) => p.key == " ",
             Key::Named(_) => p.key.eq_ignore_ascii_case(&self.key.name()),
@@ -489,198 +515,4 @@ impl Keymap {
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn press(key: &str, code: &str) -> Pressed {
-        Pressed {
-            key: key.into(),
-            code: code.into(),
-            ..Pressed::default()
-        }
-    }
-
-    #[test]
-    fn chords_parse_and_print_back_the_same() {
-        for text in [
-            "Mod+K",
-            "Alt+ArrowDown",
-            "?",
-            "Escape",
-            "Ctrl+`",
-            "Mod+,",
-            "Ctrl+Shift+P",
-            "F5",
-            "Ctrl++",
-        ] {
-            let chord = Chord::parse(text).unwrap();
-            assert_eq!(Chord::parse(&chord.to_string()).unwrap(), chord, "{text}");
-        }
-        assert_eq!(
-            Chord::parse("ctrl+shift+p").unwrap().to_string(),
-            "Ctrl+Shift+P"
-        );
-        assert_eq!(
-            Chord::parse("alt+down").unwrap().to_string(),
-            "Alt+ArrowDown"
-        );
-        assert_eq!(Chord::parse("Mod+K").unwrap().label(), "Ctrl/⌘+K");
-    }
-
-    #[test]
-    fn bad_chords_say_what_is_wrong() {
-        let cases = [
-            ("Ctrl+Foo", "\"Foo\" in \"Ctrl+Foo\" is not a key"),
-            ("Hyper+K", "\"Hyper\" in \"Hyper+K\" is not a modifier"),
-            ("Ctrl+", "names no key"),
-            ("Mod+Ctrl+K", "Mod already means Ctrl"),
-            ("Shift+?", "write the character Shift makes"),
-            ("Ctrl+W", "the browser keeps this key"),
-            ("Mod+T", "the browser keeps this key"),
-            ("F13", "is not a key"),
-        ];
-        for (text, says) in cases {
-            let err = Chord::parse(text).unwrap_err().to_string();
-            assert!(err.contains(says), "{text}: {err}");
-        }
-        assert!(Chord::parse("Alt+W").is_ok(), "Alt is the page's");
-    }
-
-    #[test]
-    fn a_chord_matches_only_its_own_presses() {
-        let palette = Chord::parse("Mod+K").unwrap();
-        let ctrl_k = Pressed {
-            ctrl: true,
-            ..press("k", "KeyK")
-        };
-        let cmd_k = Pressed {
-            meta: true,
-            ..press("k", "KeyK")
-        };
-        assert!(palette.matches(&ctrl_k) && palette.matches(&cmd_k));
-        assert!(!palette.matches(&press("k", "KeyK")), "no modifier");
-        assert!(
-            !palette.matches(&Pressed {
-                shift: true,
-                ..ctrl_k.clone()
-            }),
-            "Shift too"
-        );
-        assert!(!palette.matches(&Pressed {
-            ctrl: true,
-            meta: true,
-            ..press("k", "KeyK")
-        }));
-
-        // Alt+N on a Mac prints "˜": matched by where the key is.
-        let new_thread = Chord::parse("Alt+N").unwrap();
-        assert!(new_thread.matches(&Pressed {
-            alt: true,
-            ..press("˜", "KeyN")
-        }));
-        assert!(!new_thread.matches(&Pressed {
-            alt: true,
-            ..press("m", "KeyM")
-        }));
-
-        // "?" is Shift+/ and stays "?" whatever Shift says.
-        let help = Chord::parse("?").unwrap();
-        assert!(help.matches(&Pressed {
-            shift: true,
-            ..press("?", "Slash")
-        }));
-        assert!(!help.matches(&press("/", "Slash")));
-
-        let terminal = Chord::parse("Ctrl+`").unwrap();
-        assert!(terminal.matches(&Pressed {
-            ctrl: true,
-            ..press("Dead", "Backquote")
-        }));
-        let down = Chord::parse("Alt+ArrowDown").unwrap();
-        assert!(down.matches(&Pressed {
-            alt: true,
-            ..press("ArrowDown", "ArrowDown")
-        }));
-        assert!(!down.matches(&press("ArrowDown", "ArrowDown")));
-    }
-
-    #[test]
-    fn bare_keys_are_the_ones_typing_would_send() {
-        assert!(Chord::parse("?").unwrap().is_bare());
-        assert!(Chord::parse("Shift+A").unwrap().is_bare());
-        assert!(!Chord::parse("Escape").unwrap().is_bare());
-        assert!(!Chord::parse("Alt+N").unwrap().is_bare());
-    }
-
-    #[test]
-    fn the_defaults_are_valid_and_every_action_is_listed() {
-        let map = Keymap::with([]).unwrap();
-        assert_eq!(map.iter().count(), UiAction::ALL.len());
-        for a in UiAction::ALL {
-            assert_eq!(
-                map.keys(a).is_some(),
-                a.default_keys().is_some(),
-                "{a:?}'s default keys parse"
-            );
-        }
-        assert_eq!(map.keys(UiAction::Palette).unwrap().to_string(), "Mod+K");
-        assert_eq!(map.keys(UiAction::ToggleTheme), None);
-        for a in UiAction::ALL {
-            assert_eq!(UiAction::from_name(a.name()), Some(a));
-        }
-    }
-
-    #[test]
-    fn the_config_rebinds_unbinds_and_refuses_clashes_and_unknown_actions() {
-        let map = Keymap::with([("toggle-terminal", "Ctrl+J"), ("help", "")]).unwrap();
-        assert_eq!(
-            map.keys(UiAction::ToggleTerminal).unwrap().to_string(),
-            "Ctrl+J"
-        );
-        assert_eq!(map.keys(UiAction::Help), None);
-        let j = Pressed {
-            ctrl: true,
-            ..press("j", "KeyJ")
-        };
-        assert_eq!(
-            map.action_for(&j).map(|(a, _)| a),
-            Some(UiAction::ToggleTerminal)
-        );
-
-        let err = Keymap::with([("toggle-terminal", "Ctrl+K")])
-            .unwrap_err()
-            .to_string();
-        assert!(
-            err.contains("palette (Mod+K) and toggle-terminal (Ctrl+K) share a key"),
-            "{err}"
-        );
-        let err = Keymap::with([("open-terminal", "Ctrl+J")])
-            .unwrap_err()
-            .to_string();
-        assert!(
-            err.contains("\"open-terminal\" is not an action; the actions are palette, help"),
-            "{err}"
-        );
-        let err = Keymap::with([("help", "Ctrl+Nope")])
-            .unwrap_err()
-            .to_string();
-        assert!(err.starts_with("help: "), "{err}");
-        // Moving the palette off Mod+K frees it.
-        assert!(Keymap::with([("palette", "Alt+P"), ("toggle-terminal", "Ctrl+K")]).is_ok());
-    }
-
-    #[test]
-    fn the_page_reads_back_the_map_it_was_given() {
-        let map = Keymap::with([
-            ("toggle-theme", "Alt+T"),
-            ("help", "none"),
-            ("open-settings", "Ctrl++"),
-        ])
-        .unwrap();
-        assert_eq!(Keymap::decode(&map.encode()), map);
-        assert_eq!(
-            Keymap::decode("nonsense=Ctrl+Q help=Hyper+H"),
-            Keymap::default()
-        );
-    }
-}
+mod tests;

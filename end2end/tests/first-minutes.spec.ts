@@ -5,7 +5,7 @@ import { test, expect } from '@playwright/test';
 import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { startPeon } from './peon';
+import { startPeon, seedThread } from './peon';
 
 test('a new thread is one click, and its first message names it', async ({ page }) => {
   // No codex on this server: the empty thread says so before anything is typed.
@@ -100,6 +100,33 @@ test('the folder field completes as you type, by keyboard alone, and names bad i
     await field.fill('');
     await expect(suggestions.first()).toHaveText(root + '/');
   } finally {
+    await peon.stop();
+  }
+});
+
+// The project page is drawn again whenever one of its threads changes;
+// what is being typed into its new-thread form stays.
+test('the new-thread form keeps what is typed while the project changes', async ({ page, playwright }) => {
+  const dataDir = mkdtempSync(path.join(tmpdir(), 'peon-form-'));
+  const thread = seedThread(dataDir, 1);
+  const peon = await startPeon(dataDir);
+  const api = await playwright.request.newContext();
+  try {
+    await page.goto(peon.url + '/');
+    await expect(page.locator('body')).toHaveAttribute('data-hydrated', 'true');
+    await page.getByTestId('project-card').getByRole('link').first().click();
+    await expect(page.getByTestId('project-page')).toBeVisible();
+    await page.getByTestId('thread-title').fill('Half a thought');
+    await page.getByTestId('thread-worktree').check();
+    const response = await api.post(`${peon.url}/api/dispatch`, {
+      data: { envelope: { command_id: crypto.randomUUID(), command: { type: 'thread.update', thread_id: thread, title: 'Renamed elsewhere' } } },
+    });
+    expect(response.status()).toBe(200);
+    await expect(page.getByTestId('thread-row')).toContainText('Renamed elsewhere');
+    await expect(page.getByTestId('thread-title')).toHaveValue('Half a thought');
+    await expect(page.getByTestId('thread-worktree')).toBeChecked();
+  } finally {
+    await api.dispose();
     await peon.stop();
   }
 });

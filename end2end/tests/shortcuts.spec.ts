@@ -64,6 +64,11 @@ test('every default shortcut, with the ? overlay that lists them', async ({ page
     // Escape with nothing running leaves the text alone.
     await page.keyboard.press('Escape');
     await expect(input).toHaveValue('a/b?');
+    // Alt+↓ runs from the message box too: an arrow types nothing.
+    await expect(input).toBeFocused();
+    await page.keyboard.press('Alt+ArrowDown');
+    await expect(page).toHaveURL(peon.url + listed[0]);
+    await expect(input).toHaveAttribute('data-draft-of', listed[0]!.split('/').pop()!);
 
     // Ctrl+` toggles the terminal, from inside it too.
     await page.keyboard.press('Control+Backquote');

@@ -167,8 +167,9 @@ async fn a_client_resumes_from_after_and_gets_only_newer_events() {
 }
 
 /// A client that names another log than the server's (its copy came from
-/// another data folder) is told so, once, instead of being resumed by
-/// sequence numbers that belong to another log; naming this log resumes.
+/// another data folder), or is ahead of this one (a backup restored), is
+/// told so, once, instead of being resumed by sequence numbers that mean
+/// something else here; naming this log resumes.
 #[tokio::test]
 async fn a_client_of_another_log_is_told_to_start_again() {
     let dir = tempfile::tempdir().expect("dir");
@@ -186,9 +187,9 @@ async fn a_client_of_another_log_is_told_to_start_again() {
         .as_str()
         .expect("a log id")
         .to_string();
-    let frames = |log: String| {
+    let frames = |log: String, after: u64| {
         let request = client
-            .get(format!("{}/api/events?after=1&log={log}", peon.url))
+            .get(format!("{}/api/events?after={after}&log={log}", peon.url))
             .send();
         async move {
             let mut body = request.await.expect("connect").bytes_stream();
@@ -204,11 +205,17 @@ async fn a_client_of_another_log_is_told_to_start_again() {
             frames
         }
     };
-    let other = frames("00000000-0000-0000-0000-000000000001".into()).await;
+    let other = frames("00000000-0000-0000-0000-000000000001".into(), 1).await;
     assert_eq!(other.len(), 1, "one frame, then the stream ends");
     assert_eq!(other[0].event, "log-changed");
     assert_eq!(other[0].data, ours, "naming this server's log");
-    let same = frames(ours).await;
+    // Ahead of this log: a backup of it was restored since.
+    let ahead = frames(ours.clone(), 9).await;
+    assert_eq!(
+        ahead.iter().map(|f| f.event.as_str()).collect::<Vec<_>>(),
+        ["log-changed"]
+    );
+    let same = frames(ours, 1).await;
     assert_eq!(
         same.iter().map(|f| f.id).collect::<Vec<_>>(),
         [Some(2), Some(3)]

@@ -5,7 +5,8 @@
 //! `#[cfg_attr(feature = "hydrate", leptos::wasm_split::wasm_split(NAME,
 //! wasm_split_path = ::leptos::wasm_split, fallible))]` returning
 //! `Result<AnyView, ChunkError>` gets the failure back instead, and
-//! `loaded!` calls it on either side (async in the browser only).
+//! `loaded!` calls it on either side (async in the browser only); `shown`
+//! puts the reason where the part would be.
 
 use leptos::prelude::*;
 
@@ -32,14 +33,14 @@ pub fn shown(part: Result<AnyView, ChunkError>) -> AnyView {
 }
 
 /// Calls a chunk's function: awaited in the browser, where it loads the
-/// chunk first; directly on the server.
+/// chunk first; directly on the server. The part, or `ChunkError`.
 macro_rules! loaded {
     ($call:expr) => {{
         #[cfg(feature = "hydrate")]
         let part = $call.await;
         #[cfg(not(feature = "hydrate"))]
         let part = $call;
-        $crate::components::chunk::shown(part)
+        part
     }};
 }
 pub(crate) use loaded;

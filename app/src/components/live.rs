@@ -177,7 +177,11 @@ mod client {
                 return;
             };
             self.last_seen.set_value(js_sys::Date::now());
+            // The backoff ends with the first event or heartbeat, not when
+            // the stream opens: a stream that opens only to say the log
+            // changed must not retry at full speed.
             let on_event = Closure::<dyn FnMut(MessageEvent)>::new(move |e: MessageEvent| {
+                self.failures.set_value(0);
                 self.last_seen.set_value(js_sys::Date::now());
                 let Some(text) = e.data().as_string() else {
                     return;
@@ -193,6 +197,7 @@ mod client {
                 }
             });
             let on_heartbeat = Closure::<dyn FnMut(MessageEvent)>::new(move |_| {
+                self.failures.set_value(0);
                 self.last_seen.set_value(js_sys::Date::now());
             });
             let on_log_changed = Closure::<dyn FnMut(MessageEvent)>::new(move |_| {
@@ -200,7 +205,6 @@ mod client {
                 self.start_again();
             });
             let on_open = Closure::<dyn FnMut(web_sys::Event)>::new(move |_| {
-                self.failures.set_value(0);
                 self.last_seen.set_value(js_sys::Date::now());
                 self.store.connection.set(Connection::Live);
             });

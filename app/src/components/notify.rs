@@ -80,9 +80,30 @@ pub fn Notifier() -> impl IntoView {
             pref.0.set(storage_get(NOTIFY_KEY).as_deref() == Some("on"));
         }
     });
+    // Nothing to show if the watcher's chunk does not load (the server
+    // went away first): it is tried again when the server is back.
+    let failed = StoredValue::new(false);
+    let attempt = RwSignal::new(0u32);
+    let connection = super::store::use_store().connection;
+    Effect::new(move |_| {
+        if connection.get() == super::store::Connection::Live && failed.get_value() {
+            failed.set_value(false);
+            attempt.update(|n| *n += 1);
+        }
+    });
     view! {
         <Show when=move || pref.0.get()>
-            <Suspense fallback=|| ()>{move || Suspend::new(async move { loaded!(watch_threads()) })}</Suspense>
+            <Suspense fallback=|| ()>
+                {move || {
+                    attempt.track();
+                    Suspend::new(async move {
+                        loaded!(watch_threads()).unwrap_or_else(|_| {
+                            failed.set_value(true);
+                            ().into_any()
+                        })
+                    })
+                }}
+            </Suspense>
         </Show>
     }
 }

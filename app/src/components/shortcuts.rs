@@ -3,7 +3,7 @@
 //! them, and the list itself (shown on the settings page too).
 
 use super::actions::{self, UiAction, keymap};
-use super::chunk::{ChunkError, loaded};
+use super::chunk::{ChunkError, loaded, shown};
 use leptos::prelude::*;
 
 /// What is drawn over the page, if anything: while it is, the page's
@@ -54,7 +54,7 @@ pub fn Shortcuts() -> impl IntoView {
     listen(overlay);
     view! {
         <OverlayFrame which=Overlay::Help class="palette shortcuts-help" testid="shortcuts-help" label="Keyboard shortcuts">
-            <Suspense fallback=|| ()>{move || Suspend::new(async move { loaded!(help_body()) })}</Suspense>
+            <Suspense fallback=|| ()>{move || Suspend::new(async move { shown(loaded!(help_body())) })}</Suspense>
         </OverlayFrame>
     }
 }

@@ -219,6 +219,11 @@ impl Store {
             }
             m.apply(event);
         });
+        // A log that was empty when the page began is named by its first
+        // event, so a later change of log is still noticed.
+        if in_order && event.sequence == 1 && self.log_id.get_value().is_none() {
+            self.log_id.set_value(Some(event.event_id));
+        }
         if in_order {
             self.merge_pending();
         }

@@ -314,7 +314,8 @@ impl Chord {
         if self.is_command() {
             false
         } else if self.alt {
-            !p.key_is_plain()
+            // Alt with an arrow or another named key types nothing.
+            matches!(self.key, Key::Char(_)) && !p.key_is_plain()
         } else {
             self.key != Key::Named(ESCAPE)
         }

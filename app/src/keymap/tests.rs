@@ -159,6 +159,14 @@ fn keys_that_would_type_are_known() {
         ctrl: true,
         ..press("k", "KeyK")
     }));
+    let down = Pressed {
+        alt: true,
+        ..press("ArrowDown", "ArrowDown")
+    };
+    assert!(
+        !chord("Alt+ArrowDown").types_text(&down),
+        "an arrow types nothing"
+    );
 }
 
 #[test]

@@ -31,6 +31,10 @@ pub fn ProjectPage() -> impl IntoView {
             navigate("/", Default::default());
         }
     });
+    // Kept here, not in the view, which is drawn again whenever one of
+    // the project's threads changes; cleared for another project.
+    let form = NewThreadForm::new();
+    Effect::watch(project_id, move |_, _, _| form.clear(), false);
     view! {
         <Transition fallback=|| view! { <p class="muted">"Loading…"</p> }>
             {move || {
@@ -41,7 +45,7 @@ pub fn ProjectPage() -> impl IntoView {
                             match project_id()
                                 .and_then(|id| rows.into_iter().find(|p| p.id == id))
                             {
-                                Some(project) => view! { <ProjectView project /> }.into_any(),
+                                Some(project) => view! { <ProjectView project form /> }.into_any(),
                                 None => view! { <NotFound what="This project" /> }.into_any(),
                             }
                         }
@@ -52,16 +56,45 @@ pub fn ProjectPage() -> impl IntoView {
     }
 }
 
+/// What is typed into the new-thread form.
+#[derive(Clone, Copy)]
+struct NewThreadForm {
+    title: RwSignal<String>,
+    provider: RwSignal<String>,
+    worktree: RwSignal<bool>,
+    branch: RwSignal<String>,
+}
+
+impl NewThreadForm {
+    fn new() -> Self {
+        Self {
+            title: RwSignal::new(String::new()),
+            provider: RwSignal::new(Provider::Codex.as_str().to_string()),
+            worktree: RwSignal::new(false),
+            branch: RwSignal::new(String::new()),
+        }
+    }
+
+    fn clear(&self) {
+        self.title.set(String::new());
+        self.provider.set(Provider::Codex.as_str().to_string());
+        self.worktree.set(false);
+        self.branch.set(String::new());
+    }
+}
+
 #[component]
-fn ProjectView(project: ProjectRow) -> impl IntoView {
+fn ProjectView(project: ProjectRow, form: NewThreadForm) -> impl IntoView {
     let store = use_store();
     let act = dispatch_action();
     let offline = move || store.unavailable().is_some();
     let reason = move || store.unavailable();
-    let new_title = RwSignal::new(String::new());
-    let provider = RwSignal::new(Provider::Codex.as_str().to_string());
-    let own_worktree = RwSignal::new(false);
-    let branch = RwSignal::new(String::new());
+    let NewThreadForm {
+        title: new_title,
+        provider,
+        worktree: own_worktree,
+        branch,
+    } = form;
     let project_id = project.id;
     let create = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();

@@ -11,9 +11,9 @@
 use crate::orchestration::{Engine, Follower};
 use crate::persistence::EventStore;
 use axum::extract::{Query, State};
-use axum::http::HeaderMap;
+use axum::http::{HeaderMap, StatusCode};
 use axum::response::sse::{Event, Sse};
-use futures::Stream;
+use axum::response::{IntoResponse, Response};
 use peon_app::api::stream;
 use peon_app::contracts::{EventId, StoredEvent};
 use serde::Deserialize;
@@ -39,11 +39,13 @@ pub struct EventsQuery {
     log: Option<EventId>,
 }
 
-/// Whether a client holding `theirs` may resume here, where the log is
-/// `ours`. A client that saw an empty log (no id yet) may: any log starts
-/// from nothing.
-fn same_log(theirs: Option<EventId>, ours: Option<EventId>) -> bool {
-    theirs.is_none() || theirs == ours
+/// Whether a client holding log `theirs` up to `after` may resume here,
+/// where the log is `ours` up to `last`. One that names no log is not
+/// checked (a plain SSE client); one that saw nothing yet may, whatever it
+/// names; one ahead of this log holds events it does not have (a backup
+/// of the log restored) and starts again, as does one of another log.
+fn same_log(theirs: Option<EventId>, after: u64, ours: Option<EventId>, last: u64) -> bool {
+    theirs.is_none() || after == 0 || (theirs == ours && after <= last)
 }
 
 /// Where a client resumes: the `Last-Event-ID` header (set by the browser on
@@ -61,13 +63,20 @@ pub async fn events(
     State(state): State<EventsState>,
     headers: HeaderMap,
     Query(query): Query<EventsQuery>,
-) -> Sse<impl Stream<Item = Result<Event, Infallible>>> {
+) -> Response {
+    // A log that cannot be read: the browser's stream closes on a 503 and
+    // tries again later.
+    let ours = match state.events.first_event_id().await {
+        Ok(ours) => ours,
+        Err(e) => {
+            tracing::warn!("event stream cannot read the log: {e}");
+            return StatusCode::SERVICE_UNAVAILABLE.into_response();
+        }
+    };
     let (tx, rx) = mpsc::channel(CONNECTION_BUFFER);
-    // A log that cannot be read counts as another: the client then starts
-    // from a snapshot, which says what is wrong.
-    let ours = state.events.first_event_id().await.ok().flatten();
-    if same_log(query.log, ours) {
-        let after = resume_point(&headers, &query, state.engine.last_sequence());
+    let last = state.engine.last_sequence();
+    let after = resume_point(&headers, &query, last);
+    if same_log(query.log, after, ours, last) {
         tokio::spawn(feed(state.engine.follow(after), state.heartbeat, tx));
     } else {
         let changed = Event::default()
@@ -75,7 +84,7 @@ pub async fn events(
             .data(ours.map(|id| id.to_string()).unwrap_or_default());
         let _ = tx.try_send(Ok(changed));
     }
-    Sse::new(ReceiverStream::new(rx))
+    Sse::new(ReceiverStream::new(rx)).into_response()
 }
 
 fn data_event(e: &StoredEvent) -> Option<Event> {
@@ -129,11 +138,14 @@ mod tests {
     use super::*;
 
     #[test]
-    fn only_a_client_of_another_log_starts_again() {
+    fn only_a_client_of_this_log_and_not_ahead_of_it_resumes() {
         let (a, b) = (EventId::from_u128(1), EventId::from_u128(2));
-        assert!(same_log(None, None) && same_log(None, Some(a)));
-        assert!(same_log(Some(a), Some(a)));
-        assert!(!same_log(Some(a), Some(b)));
-        assert!(!same_log(Some(a), None), "a log emptied since");
+        assert!(same_log(Some(a), 5, Some(a), 5));
+        assert!(same_log(Some(a), 3, Some(a), 5));
+        assert!(!same_log(Some(a), 5, Some(b), 5), "another log");
+        assert!(!same_log(Some(a), 5, None, 0), "a log emptied since");
+        assert!(!same_log(Some(a), 6, Some(a), 5), "a backup restored");
+        assert!(same_log(None, 5, Some(a), 5), "naming no log: not checked");
+        assert!(same_log(None, 0, Some(a), 5) && same_log(Some(b), 0, Some(a), 5));
     }
 }

@@ -9,7 +9,7 @@ mod entries;
 pub(crate) use entries::here_of;
 
 use super::actions::{self, UiAction};
-use super::chunk::loaded;
+use super::chunk::{loaded, shown};
 use super::shortcuts::{Overlay, OverlayFrame, toggle, use_overlay};
 use leptos::prelude::*;
 
@@ -72,7 +72,7 @@ pub fn Palette() -> impl IntoView {
                         on:keydown=on_key
                     />
                     <Suspense fallback=|| ()>
-                        {move || Suspend::new(async move { loaded!(body::palette_body(overlay, query, keys)) })}
+                        {move || Suspend::new(async move { shown(loaded!(body::palette_body(overlay, query, keys))) })}
                     </Suspense>
         </OverlayFrame>
     }

@@ -198,6 +198,39 @@ impl Thread {
         turn
     }
 
+    /// Queues a message behind the running turn; returns the turn it will
+    /// start.
+    pub async fn queue(&self, text: &str) -> String {
+        let turn = new_id();
+        let r = self
+            .command(json!({
+                "type": "turn.queue", "thread_id": self.id, "turn_id": turn,
+                "message_id": new_id(), "text": text,
+            }))
+            .await;
+        assert!(
+            r.status().is_success(),
+            "turn.queue: {}",
+            r.text().await.unwrap_or_default()
+        );
+        turn
+    }
+
+    /// Sends a message into the running turn.
+    pub async fn steer(&self, text: &str) {
+        let r = self
+            .command(json!({
+                "type": "turn.steer", "thread_id": self.id,
+                "message_id": new_id(), "text": text,
+            }))
+            .await;
+        assert!(
+            r.status().is_success(),
+            "turn.steer: {}",
+            r.text().await.unwrap_or_default()
+        );
+    }
+
     pub async fn command(&self, command: Value) -> reqwest::Response {
         dispatch(&self.client, &self.url, command).await
     }

@@ -3,6 +3,7 @@
 //! thread settled, idle and ready for the next turn.
 
 use peon_tests::agents::*;
+use peon_tests::fake_model::last_user_text;
 use peon_tests::take_frames;
 use serde_json::Value;
 
@@ -31,6 +32,8 @@ both!(
     archiving_stops_a_running_turn,
     pending_approval_across_restart,
     a_refused_write_still_settles_the_turn,
+    queued_messages_follow_in_order_and_survive_a_restart,
+    steering_reaches_the_running_turn,
 );
 
 /// Starts a turn the model never finishes; returns once its text streams.
@@ -716,4 +719,98 @@ async fn a_refused_write_still_settles_the_turn(agent: Agent) {
         .expect("drop trigger");
     let done = thread.settled(&turn).await;
     assert_eq!(done["status"], "completed", "{done:#}");
+}
+
+/// Messages queued behind a turn wait in the log; a restart that cuts the
+/// turn short sends the next one when the agents are up again, and each
+/// goes to the agent exactly once, in order.
+async fn queued_messages_follow_in_order_and_survive_a_restart(agent: Agent) {
+    let world = AgentWorld::new(agent).await;
+    let peon = world.start_peon();
+    let thread = Thread::create(&peon, &world, "approval-required").await;
+    let running = hang(&thread).await;
+    let first = thread.queue("queued number one").await;
+    let second = thread.queue("queued number two").await;
+    let page = thread.page().await;
+    let queue: Vec<&str> = page["thread"]["queue"]
+        .as_array()
+        .expect("a queue")
+        .iter()
+        .filter_map(|q| q["text"].as_str())
+        .collect();
+    assert_eq!(queue, ["queued number one", "queued number two"]);
+    assert!(turn_of(&page, &first).is_none(), "queued, not sent");
+    peon.stop();
+
+    let peon = world.start_peon();
+    let thread = thread.reconnect(&peon);
+    let done = thread.settled(&first).await;
+    assert_eq!(done["status"], "completed", "{done:#}");
+    let done = thread.settled(&second).await;
+    assert_eq!(done["status"], "completed", "{done:#}");
+    let page = thread.page().await;
+    assert_eq!(
+        turn_of(&page, &running).expect("turn")["status"],
+        "interrupted"
+    );
+    assert!(answer(&page, &first).ends_with("queued number one"));
+    assert!(answer(&page, &second).ends_with("queued number two"));
+    assert_eq!(page["thread"]["turn_count"], 3, "{page:#}");
+    assert!(
+        page["thread"]["queue"]
+            .as_array()
+            .is_none_or(|q| q.is_empty())
+    );
+    idle(&thread).await;
+    // The model was asked about each queued message once: as the newest
+    // input of exactly one request each.
+    for words in ["queued number one", "queued number two"] {
+        let asked = world
+            .fake
+            .requests()
+            .iter()
+            .filter(|r| last_user_text(r).is_some_and(|t| t.ends_with(words)))
+            .count();
+        assert_eq!(asked, 1, "{words}");
+    }
+}
+
+/// A message sent into a running turn reaches the agent within that turn:
+/// the model is asked about it before the turn ends, and the turn is one.
+async fn steering_reaches_the_running_turn(agent: Agent) {
+    let world = AgentWorld::new(agent).await;
+    let peon = world.start_peon();
+    let thread = Thread::create(&peon, &world, "approval-required").await;
+    let turn = thread.send("STREAM 60 50").await;
+    thread
+        .wait_for("streaming text", |p| {
+            answer(p, &turn).contains("t1").then_some(())
+        })
+        .await;
+    thread.steer("also mention bananas").await;
+    let done = thread.settled(&turn).await;
+    assert_eq!(done["status"], "completed", "{done:#}");
+    let page = thread.page().await;
+    let asked = world
+        .fake
+        .requests()
+        .iter()
+        .filter(|r| last_user_text(r).is_some_and(|t| t.contains("also mention bananas")))
+        .count();
+    assert_eq!(
+        asked, 1,
+        "the model was asked about the steering message once"
+    );
+    let users: Vec<Value> = items(&page, &turn, "message")
+        .into_iter()
+        .filter(|m| m["role"] == "user")
+        .collect();
+    assert_eq!(users.len(), 2, "{page:#}");
+    assert!(
+        answer(&page, &turn).contains("You said: also mention bananas"),
+        "{page:#}"
+    );
+    assert_eq!(page["thread"]["turn_count"], 1);
+    idle(&thread).await;
+    assert_takes_a_new_turn(&thread).await;
 }

@@ -1,6 +1,8 @@
 //! The message box under a thread: what to say, which agent and model, how
 //! much it may do without asking, and Send / Stop.
 
+use super::follow_up::FollowUp;
+use super::queue::QueueList;
 use super::{dispatch_action, use_store};
 use crate::api::{dispatch_command, get_agents};
 use crate::contracts::*;
@@ -19,6 +21,8 @@ pub struct ComposerState {
     /// The agent can change only before the first turn.
     pub new_thread: bool,
     pub archived: bool,
+    /// Messages waiting for the turns before them.
+    pub queue: Vec<QueuedMessage>,
 }
 
 impl ComposerState {
@@ -35,6 +39,7 @@ impl ComposerState {
                 .is_some_and(|a| a.interrupt_requested),
             new_thread: t.turn_count == 0,
             archived: t.archived,
+            queue: t.queue.clone(),
         }
     }
 }
@@ -50,12 +55,22 @@ pub fn Composer(
     let store = use_store();
     // Kept per thread in the browser (see `drafts`).
     let draft = RwSignal::new(super::drafts::initial(thread_id));
-    // Sending keeps the draft until the server has accepted the turn, so a
-    // refused or failed send loses nothing.
-    let send_act = Action::new(|envelope: &CommandEnvelope| {
-        let envelope = envelope.clone();
-        async move { dispatch_command(envelope).await }
+    // Sending keeps the draft until the server has accepted the message,
+    // so a refused or failed send loses nothing; each send carries its
+    // text, and the draft is cleared only if it still holds that text (what
+    // was typed after sending stays).
+    let send_act = Action::new(|(envelope, text): &(CommandEnvelope, String)| {
+        let (envelope, text) = (envelope.clone(), text.clone());
+        async move { (text, dispatch_command(envelope).await) }
     });
+    // The same text twice while the first is on its way (a double press)
+    // goes once.
+    let sending = move |text: &str| {
+        send_act.pending().get_untracked()
+            && send_act
+                .input()
+                .with_untracked(|i| i.as_ref().is_some_and(|(_, t)| t == text))
+    };
     let settings = dispatch_action();
     let stop = dispatch_action();
     // Fetched in the browser only (effects never run on the server), so
@@ -79,25 +94,69 @@ pub fn Composer(
     };
     let send = move || {
         let text = draft.get_untracked();
-        if text.trim().is_empty()
-            || running()
-            || blocked().is_some()
-            || send_act.pending().get_untracked()
-        {
+        if text.trim().is_empty() || running() || blocked().is_some() || sending(&text) {
             return;
         }
-        send_act.dispatch(CommandEnvelope::new(Command::TurnStart {
+        let command = Command::TurnStart {
             thread_id,
             turn_id: TurnId::new(),
             message_id: MessageId::new(),
-            text,
+            text: text.clone(),
             attachments: Vec::new(),
-        }));
+        };
+        send_act.dispatch((CommandEnvelope::new(command), text));
+    };
+    // While the agent works a message waits for its turn to end (queue),
+    // or goes into the running turn (steer).
+    let follow = move |how: FollowUp| {
+        let text = draft.get_untracked();
+        if text.trim().is_empty() || blocked().is_some() || sending(&text) {
+            return;
+        }
+        let command = match how {
+            FollowUp::Queue => Command::TurnQueue {
+                thread_id,
+                turn_id: TurnId::new(),
+                message_id: MessageId::new(),
+                text: text.clone(),
+                attachments: Vec::new(),
+            },
+            FollowUp::Steer => Command::TurnSteer {
+                thread_id,
+                message_id: MessageId::new(),
+                text: text.clone(),
+            },
+        };
+        send_act.dispatch((CommandEnvelope::new(command), text));
+    };
+    // This browser's choice for Enter, read once hydration is over.
+    let enter_does = RwSignal::new(FollowUp::Queue);
+    #[cfg(feature = "hydrate")]
+    Effect::new(move |_| {
+        if crate::shell::client_ready() {
+            enter_does.set(super::follow_up::preferred());
+        }
+    });
+    // Enter: send, or this browser's choice while the agent works;
+    // Ctrl/⌘+Enter: the other choice.
+    let submit = move |other: bool| {
+        if !running() {
+            return send();
+        }
+        let choice = super::follow_up::preferred();
+        enter_does.set(choice);
+        follow(if other { choice.other() } else { choice });
     };
     Effect::new(move |_| {
-        if send_act.value().with(|v| matches!(v, Some(Ok(_)))) {
-            draft.set(String::new());
-            super::drafts::save(thread_id, "");
+        let accepted = send_act.value().with(|v| {
+            v.as_ref()
+                .and_then(|(text, r)| r.is_ok().then(|| text.clone()))
+        });
+        if let Some(text) = accepted {
+            if draft.get_untracked() == text {
+                draft.set(String::new());
+                super::drafts::save(thread_id, "");
+            }
             if let Some(sent) = on_sent {
                 // Not a dependency of this effect, whatever it reads.
                 untrack(|| sent.run(()));
@@ -105,9 +164,11 @@ pub fn Composer(
         }
     });
     let send_error = move || {
-        send_act
-            .value()
-            .with(|v| v.as_ref().and_then(|r| r.as_ref().err()).map(error_text))
+        send_act.value().with(|v| {
+            v.as_ref()
+                .and_then(|(_, r)| r.as_ref().err())
+                .map(error_text)
+        })
     };
     let settings_error = move || {
         settings
@@ -160,15 +221,24 @@ pub fn Composer(
             data-testid="composer"
             on:submit=move |ev| {
                 ev.prevent_default();
-                send();
+                submit(false);
             }
         >
+            <QueueList thread_id state running=Signal::derive(running) />
             <textarea
                 node_ref=input
                 data-testid="composer-input"
                 data-draft-of=thread_id.to_string()
                 rows="3"
-                placeholder="Ask the agent… (Enter sends, Shift+Enter for a new line)"
+                placeholder=move || match (running(), enter_does.get()) {
+                    (false, _) => "Ask the agent… (Enter sends, Shift+Enter for a new line)",
+                    (true, FollowUp::Queue) => {
+                        "Queue a message for when the agent is done… (Enter queues, Ctrl+Enter steers)"
+                    }
+                    (true, FollowUp::Steer) => {
+                        "Tell the agent while it works… (Enter steers, Ctrl+Enter queues)"
+                    }
+                }
                 prop:value=move || draft.get()
                 on:input=move |ev| {
                     let text = event_target_value(&ev);
@@ -178,7 +248,7 @@ pub fn Composer(
                 on:keydown=move |ev| {
                     if ev.key() == "Enter" && !ev.shift_key() && !ev.is_composing() {
                         ev.prevent_default();
-                        send();
+                        submit(ev.ctrl_key() || ev.meta_key());
                     }
                 }
             ></textarea>
@@ -258,7 +328,31 @@ pub fn Composer(
                 </label>
                 <span class="spacer"></span>
                 {move || if running() {
+                    // Not held back by a message still on its way: the next
+                    // one may follow it at once.
+                    let empty = move || blocked().is_some() || draft.with(|d| d.trim().is_empty());
                     view! {
+                        <button
+                            type="button"
+                            data-testid="composer-steer"
+                            class=move || if enter_does.get() == FollowUp::Steer { "primary" } else { "secondary" }
+                            title="Sent into the running turn: the agent reads it as it works"
+                            disabled=move || empty() || get(|s| s.stopping)()
+                            on:click=move |_| follow(FollowUp::Steer)
+                        >
+                            "Steer"
+                        </button>
+                        <button
+                            type="button"
+                            data-testid="composer-queue"
+                            class=move || if enter_does.get() == FollowUp::Queue { "primary" } else { "secondary" }
+                            title="Sent as the next turn when this one is done"
+                            disabled=move || empty()
+                                || state.with(|s| s.as_ref().is_some_and(|s| s.queue.len() >= MAX_QUEUED))
+                            on:click=move |_| follow(FollowUp::Queue)
+                        >
+                            "Queue"
+                        </button>
                         <button
                             type="button"
                             class="danger"

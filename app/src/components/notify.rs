@@ -152,7 +152,7 @@ fn watch_threads() -> Result<AnyView, ChunkError> {
 }
 
 #[cfg(feature = "hydrate")]
-fn storage_get(key: &str) -> Option<String> {
+pub(crate) fn storage_get(key: &str) -> Option<String> {
     web_sys::window()?
         .local_storage()
         .ok()??
@@ -161,7 +161,7 @@ fn storage_get(key: &str) -> Option<String> {
 }
 
 #[cfg(feature = "hydrate")]
-fn storage_set(key: &str, value: &str) {
+pub(crate) fn storage_set(key: &str, value: &str) {
     if let Some(Ok(Some(s))) = web_sys::window().map(|w| w.local_storage()) {
         let _ = s.set_item(key, value);
     }

@@ -116,6 +116,43 @@ pub enum Command {
     },
     #[serde(rename = "turn.interrupt")]
     TurnInterrupt { thread_id: ThreadId },
+    /// A message for after the running turn: queued, and sent as turn
+    /// `turn_id` once the turns before it have completed (at once when
+    /// nothing runs and nothing waits).
+    #[serde(rename = "turn.queue")]
+    TurnQueue {
+        thread_id: ThreadId,
+        turn_id: TurnId,
+        message_id: MessageId,
+        text: String,
+        #[serde(default)]
+        attachments: Vec<Attachment>,
+    },
+    /// A message into the running turn: the agent reads it as it works.
+    #[serde(rename = "turn.steer")]
+    TurnSteer {
+        thread_id: ThreadId,
+        message_id: MessageId,
+        text: String,
+    },
+    #[serde(rename = "queue.cancel")]
+    QueueCancel {
+        thread_id: ThreadId,
+        message_id: MessageId,
+    },
+    /// Moves a queued message to place `to` (0 goes next).
+    #[serde(rename = "queue.move")]
+    QueueMove {
+        thread_id: ThreadId,
+        message_id: MessageId,
+        to: u32,
+    },
+    /// Sends a queued message now; nothing may be running.
+    #[serde(rename = "queue.send")]
+    QueueSend {
+        thread_id: ThreadId,
+        message_id: MessageId,
+    },
 
     // ---- approvals, checkpoints, session ----
     #[serde(rename = "approval.respond")]
@@ -229,7 +266,14 @@ pub enum InternalCommand {
         project_id: ProjectId,
         error: String,
     },
+    /// Sends the thread's next queued message (after a restart cut the turn
+    /// before it short).
+    #[serde(rename = "internal.queue-send")]
+    SendQueued { thread_id: ThreadId },
 }
+
+/// Most messages one thread may hold in its queue.
+pub const MAX_QUEUED: usize = 20;
 
 /// The title of a thread made without one; its first message names it
 /// (`title_from_message`), and the user can rename it any time.

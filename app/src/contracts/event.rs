@@ -61,6 +61,9 @@ events! {
     ThreadDeleteFailed = "thread.delete-failed",
     ProjectDeleteRequested = "project.delete-requested",
     ProjectDeleteFailed = "project.delete-failed",
+    MessageQueued = "message.queued",
+    MessageUnqueued = "message.unqueued",
+    QueueMoved = "queue.moved",
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -217,6 +220,42 @@ pub struct MessageAdded {
     /// True while the agent is still producing this message.
     #[serde(default)]
     pub streaming: bool,
+    /// A user message sent into the turn while it runs (steering), rather
+    /// than the message that started it.
+    #[serde(default, skip_serializing_if = "is_false")]
+    pub steer: bool,
+}
+
+fn is_false(b: &bool) -> bool {
+    !*b
+}
+
+/// A message to send as the thread's next turn once the running one has
+/// completed; `turn_id` is the turn it will start.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct MessageQueued {
+    pub thread_id: ThreadId,
+    pub message_id: MessageId,
+    pub turn_id: TurnId,
+    pub text: String,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub attachments: Vec<Attachment>,
+}
+
+/// A queued message left the queue: cancelled, or sent (then the same batch
+/// holds its `turn.requested` and `message.added`).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct MessageUnqueued {
+    pub thread_id: ThreadId,
+    pub message_id: MessageId,
+}
+
+/// A queued message moved to position `to` (0 goes next).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct QueueMoved {
+    pub thread_id: ThreadId,
+    pub message_id: MessageId,
+    pub to: u32,
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -352,6 +391,9 @@ impl OrchestrationEvent {
             E::TurnCompleted(e) => e.thread_id,
             E::MessageAdded(e) => e.thread_id,
             E::MessageDelta(e) => e.thread_id,
+            E::MessageQueued(e) => e.thread_id,
+            E::MessageUnqueued(e) => e.thread_id,
+            E::QueueMoved(e) => e.thread_id,
             E::MessageCompleted(e) => e.thread_id,
             E::ActivityRecorded(e) => e.thread_id,
             E::ApprovalRequested(e) => e.thread_id,

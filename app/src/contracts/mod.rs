@@ -16,8 +16,8 @@ pub mod types;
 mod tests;
 
 pub use command::{
-    AnyCommand, Command, CommandEnvelope, InternalCommand, MESSAGE_TITLE_CHARS, NEW_THREAD_TITLE,
-    title_from_message,
+    AnyCommand, Command, CommandEnvelope, InternalCommand, MAX_QUEUED, MESSAGE_TITLE_CHARS,
+    NEW_THREAD_TITLE, title_from_message,
 };
 pub use event::OrchestrationEvent;
 pub use ids::*;

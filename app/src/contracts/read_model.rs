@@ -92,6 +92,20 @@ pub struct ThreadSummary {
     /// Its worktree is being removed before the thread is deleted.
     #[serde(default)]
     pub delete_requested: bool,
+    /// Messages waiting to be sent as the next turns, the next first.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub queue: Vec<QueuedMessage>,
+}
+
+/// A message waiting for the running turn to end (`message.queued`).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct QueuedMessage {
+    pub message_id: MessageId,
+    /// The turn it starts when sent.
+    pub turn_id: TurnId,
+    pub text: String,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub attachments: Vec<Attachment>,
 }
 
 impl ThreadSummary {
@@ -343,6 +357,7 @@ impl ReadModel {
                         checkpoint_turn_count: None,
                         revert_requested: None,
                         delete_requested: false,
+                        queue: Vec::new(),
                     },
                 );
                 if self.keep_all_pages {
@@ -469,6 +484,20 @@ fn apply_to_summary(s: &mut ThreadSummary, event: &OrchestrationEvent) {
         E::RevertFailed(e) => {
             s.revert_requested = None;
             s.last_error = Some(e.error.clone());
+        }
+        E::MessageQueued(e) => s.queue.push(QueuedMessage {
+            message_id: e.message_id,
+            turn_id: e.turn_id,
+            text: e.text.clone(),
+            attachments: e.attachments.clone(),
+        }),
+        E::MessageUnqueued(e) => s.queue.retain(|q| q.message_id != e.message_id),
+        E::QueueMoved(e) => {
+            if let Some(from) = s.queue.iter().position(|q| q.message_id == e.message_id) {
+                let item = s.queue.remove(from);
+                let to = (e.to as usize).min(s.queue.len());
+                s.queue.insert(to, item);
+            }
         }
         E::ThreadDeleteRequested(_) => s.delete_requested = true,
         E::ThreadDeleteFailed(e) => {

@@ -91,6 +91,7 @@ fn samples() -> Vec<OrchestrationEvent> {
                 size_bytes: 3,
             }],
             streaming: false,
+            steer: true,
         }
         .into(),
         MessageDelta {
@@ -185,6 +186,25 @@ fn samples() -> Vec<OrchestrationEvent> {
         ProjectDeleteFailed {
             project_id: p,
             error: "e".into(),
+        }
+        .into(),
+        MessageQueued {
+            thread_id: t(),
+            message_id: MessageId::from_u128(40),
+            turn_id: TurnId::from_u128(41),
+            text: "then this".into(),
+            attachments: vec![],
+        }
+        .into(),
+        MessageUnqueued {
+            thread_id: t(),
+            message_id: MessageId::from_u128(40),
+        }
+        .into(),
+        QueueMoved {
+            thread_id: t(),
+            message_id: MessageId::from_u128(40),
+            to: 0,
         }
         .into(),
     ]

@@ -3,7 +3,7 @@ use super::logins::LoginsCard;
 use super::notify_card::NotifyCard;
 use super::offline_data::OfflineCard;
 use crate::api::{AgentStatus, get_agents, get_server_info};
-use crate::components::{KeyList, agent_name};
+use crate::components::{FollowUp, KeyList, agent_name, set_follow_up};
 use leptos::prelude::*;
 
 #[component]
@@ -75,6 +75,7 @@ pub fn SettingsPage() -> impl IntoView {
                 </p>
                 <KeyList />
             </div>
+            <FollowUpCard />
             <NotifyCard />
             <OfflineCard />
             <LoginsCard />
@@ -103,5 +104,42 @@ fn AgentCard(a: AgentStatus) -> impl IntoView {
                 {(!a.models.is_empty()).then(|| view! { <dt>"Models"</dt><dd>{a.models.join(", ")}</dd> })}
             </dl>
         </li>
+    }
+}
+
+/// What Enter does with a message while the agent works, in this browser.
+#[component]
+fn FollowUpCard() -> impl IntoView {
+    let choice = RwSignal::new(FollowUp::Queue);
+    #[cfg(feature = "hydrate")]
+    Effect::new(move |_| {
+        if crate::shell::client_ready() {
+            choice.set(crate::components::follow_up());
+        }
+    });
+    view! {
+        <div class="card" data-testid="follow-up">
+            <h2>"Messages while the agent works"</h2>
+            <label class="field">
+                "Enter"
+                <select
+                    data-testid="follow-up-default"
+                    prop:value=move || choice.get().as_str()
+                    on:change=move |ev| {
+                        if let Some(c) = FollowUp::parse(&event_target_value(&ev)) {
+                            choice.set(c);
+                            set_follow_up(c);
+                        }
+                    }
+                >
+                    <option value="queue">"queues it: sent as the next turn when this one is done"</option>
+                    <option value="steer">"steers: sent into the running turn, read as the agent works"</option>
+                </select>
+            </label>
+            <p class="muted">
+                "Ctrl+Enter (⌘+Enter on a Mac) does the other. Queued messages can be moved or \
+                 removed until they go."
+            </p>
+        </div>
     }
 }

@@ -22,11 +22,16 @@ impl Unacceptable {
 /// Refuses a message that is too long or carries too many or too large
 /// attachments, naming the limit and where to change it.
 pub fn check_limits(command: &Command, limits: &Limits) -> Result<(), Unacceptable> {
-    let Command::TurnStart {
-        text, attachments, ..
-    } = command
-    else {
-        return Ok(());
+    let no_attachments = Vec::new();
+    let (text, attachments) = match command {
+        Command::TurnStart {
+            text, attachments, ..
+        }
+        | Command::TurnQueue {
+            text, attachments, ..
+        } => (text, attachments),
+        Command::TurnSteer { text, .. } => (text, &no_attachments),
+        _ => return Ok(()),
     };
     let chars = text.chars().count();
     if chars > limits.max_message_chars {
@@ -147,6 +152,16 @@ mod tests {
             .expect_err("big")
             .message;
         assert!(big.contains("a.png is 11 bytes"), "{big}");
+        // A queued message is held to the same limits.
+        let queued = Command::TurnQueue {
+            thread_id: ThreadId::from_u128(1),
+            turn_id: TurnId::from_u128(2),
+            message_id: MessageId::from_u128(3),
+            text: "héllo!".to_string(),
+            attachments: vec![],
+        };
+        let long = check_limits(&queued, &limits).expect_err("long").message;
+        assert!(long.contains("6 characters"), "{long}");
     }
 
     #[test]

@@ -83,6 +83,9 @@ pub struct Engine {
     sequence: watch::Receiver<u64>,
     store: EventStore,
     writer: Vital,
+    /// Threads whose turn this process settled at start-up because the
+    /// previous one stopped while it ran.
+    cut_short: Arc<Vec<ThreadId>>,
 }
 
 impl Engine {
@@ -122,11 +125,18 @@ impl Engine {
             sequence,
             store,
             writer,
+            cut_short: Arc::new(interrupted.iter().map(|(t, _)| *t).collect()),
         };
         engine
             .settle_after_restart(interrupted, live_sessions)
             .await;
         Ok(engine)
+    }
+
+    /// The threads whose running turn a restart cut short (settled as
+    /// interrupted at start-up).
+    pub fn cut_short(&self) -> &[ThreadId] {
+        &self.cut_short
     }
 
     /// A turn cannot outlive the process that ran its agent: settle it.

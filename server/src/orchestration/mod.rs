@@ -18,4 +18,6 @@ mod engine_tests;
 #[cfg(test)]
 mod follow_tests;
 #[cfg(test)]
+mod follow_up_tests;
+#[cfg(test)]
 mod reducer_tests;

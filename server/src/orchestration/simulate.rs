@@ -220,6 +220,15 @@ impl Simulation {
         }
         let r = &mut self.rng;
         match roll % 14 {
+            // A queue the last turn left waiting: send from it.
+            4 if !thread.queue.is_empty() => {
+                let next = &thread.queue[r.below(thread.queue.len())];
+                Command::QueueSend {
+                    thread_id,
+                    message_id: next.message_id,
+                }
+                .into()
+            }
             0..=4 => Command::TurnStart {
                 thread_id,
                 turn_id: TurnId::from_u128(r.id()),
@@ -363,7 +372,42 @@ impl Simulation {
             }
             .into();
         }
-        match r.below(20) {
+        match r.below(24) {
+            23 => Command::TurnSteer {
+                thread_id,
+                message_id: MessageId::from_u128(r.id()),
+                text: r.words(6),
+            }
+            .into(),
+            20 | 21 => Command::TurnQueue {
+                thread_id,
+                turn_id: TurnId::from_u128(r.id()),
+                message_id: MessageId::from_u128(r.id()),
+                text: r.words(8),
+                attachments: Vec::new(),
+            }
+            .into(),
+            22 => match r.pick(&thread.queue) {
+                Some(q) if thread.queue.len() < 2 || r.chance(30) => Command::QueueCancel {
+                    thread_id,
+                    message_id: q.message_id,
+                }
+                .into(),
+                Some(q) => Command::QueueMove {
+                    thread_id,
+                    message_id: q.message_id,
+                    to: match thread
+                        .queue
+                        .iter()
+                        .position(|x| x.message_id == q.message_id)
+                    {
+                        Some(0) => 1,
+                        _ => 0,
+                    },
+                }
+                .into(),
+                None => Command::TurnInterrupt { thread_id }.into(),
+            },
             0..=6 => InternalCommand::MessageDelta {
                 thread_id,
                 message_id: match r.pick(&open) {

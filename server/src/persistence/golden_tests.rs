@@ -307,6 +307,33 @@ fn covering_history() -> Simulation {
             attachments: vec![],
         }
         .into(),
+        Command::TurnQueue {
+            thread_id: t,
+            turn_id: TurnId::from_u128(0x47),
+            message_id: MessageId::from_u128(0x48),
+            text: "then this".into(),
+            attachments: vec![],
+        }
+        .into(),
+        Command::TurnQueue {
+            thread_id: t,
+            turn_id: TurnId::from_u128(0x49),
+            message_id: MessageId::from_u128(0x4a),
+            text: "and this first".into(),
+            attachments: vec![],
+        }
+        .into(),
+        Command::QueueMove {
+            thread_id: t,
+            message_id: MessageId::from_u128(0x4a),
+            to: 0,
+        }
+        .into(),
+        Command::QueueCancel {
+            thread_id: t,
+            message_id: MessageId::from_u128(0x48),
+        }
+        .into(),
         InternalCommand::CompleteTurn {
             thread_id: t,
             turn_id: turn2,

@@ -174,6 +174,29 @@ async fn read_threads(
             t.open_messages.insert(id, turn);
         }
     }
+    for row in sqlx::query(
+        "SELECT thread_id, id, turn_id, text, attachments FROM projection_queue \
+         WHERE ?1 IS NULL OR thread_id = ?1 ORDER BY thread_id, position",
+    )
+    .bind(&only)
+    .fetch_all(&mut *conn)
+    .await?
+    {
+        let (thread, message_id, turn_id): (ThreadId, MessageId, TurnId) = three_ids(&row)?;
+        let attachments: Option<String> = row.try_get("attachments")?;
+        let attachments = attachments
+            .map(|a| parse_json("attachments", &a))
+            .transpose()?
+            .unwrap_or_default();
+        if let Some(t) = threads.get_mut(&thread) {
+            t.queue.push(QueuedMessage {
+                message_id,
+                turn_id,
+                text: row.try_get("text")?,
+                attachments,
+            });
+        }
+    }
     Ok(threads)
 }
 
@@ -249,6 +272,7 @@ fn decode_thread(
         checkpoint_turn_count: opt_u32("checkpoint_turn_count")?,
         revert_requested: opt_u32("revert_requested")?,
         delete_requested: row.try_get("delete_requested")?,
+        queue: Vec::new(),
     })
 }
 

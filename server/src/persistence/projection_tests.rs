@@ -194,6 +194,9 @@ async fn projections_equal_the_reducer_after_every_command() {
         "project.delete-requested",
         "project.delete-failed",
         "project.deleted",
+        "message.queued",
+        "message.unqueued",
+        "queue.moved",
     ] {
         assert!(seen.contains(kind), "the histories include {kind}");
     }

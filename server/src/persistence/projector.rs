@@ -21,6 +21,7 @@ pub const PROJECTION_TABLES: &[&str] = &[
     "projection_checkpoints",
     "projection_sessions",
     "projection_settings",
+    "projection_queue",
     "projection_state",
 ];
 
@@ -194,6 +195,7 @@ async fn project(conn: &mut SqliteConnection, stored: &StoredEvent) -> Result<()
                 "projection_turns",
                 "projection_checkpoints",
                 "projection_sessions",
+                "projection_queue",
             ] {
                 exec(
                     conn,
@@ -538,7 +540,71 @@ async fn project(conn: &mut SqliteConnection, stored: &StoredEvent) -> Result<()
             .await
         }
         E::SessionStopRequested(_) => Ok(()),
+        E::MessageQueued(e) => {
+            let attachments = if e.attachments.is_empty() {
+                None
+            } else {
+                Some(serde_json::to_string(&e.attachments)?)
+            };
+            exec(
+                conn,
+                sqlx::query(
+                    "INSERT INTO projection_queue (id, thread_id, turn_id, position, text, attachments) \
+                     VALUES (?1, ?2, ?3, (SELECT COALESCE(MAX(position) + 1, 0) FROM projection_queue \
+                     WHERE thread_id = ?2), ?4, ?5)",
+                )
+                .bind(e.message_id.to_string())
+                .bind(e.thread_id.to_string())
+                .bind(e.turn_id.to_string())
+                .bind(&e.text)
+                .bind(attachments),
+            )
+            .await
+        }
+        E::MessageUnqueued(e) => {
+            exec(
+                conn,
+                sqlx::query("DELETE FROM projection_queue WHERE id = ?")
+                    .bind(e.message_id.to_string()),
+            )
+            .await?;
+            renumber_queue(conn, e.thread_id, None).await
+        }
+        E::QueueMoved(e) => renumber_queue(conn, e.thread_id, Some((e.message_id, e.to))).await,
     }
+}
+
+/// Numbers a thread's queue 0, 1, … in its order, with `moved` (a message
+/// and its new place) applied as the reducer does: taken out, then put in
+/// at that place among the others.
+async fn renumber_queue(
+    conn: &mut SqliteConnection,
+    thread_id: ThreadId,
+    moved: Option<(MessageId, u32)>,
+) -> Result<(), StoreError> {
+    let mut ids: Vec<String> =
+        sqlx::query_scalar("SELECT id FROM projection_queue WHERE thread_id = ? ORDER BY position")
+            .bind(thread_id.to_string())
+            .fetch_all(&mut *conn)
+            .await?;
+    if let Some((message_id, to)) = moved {
+        let id = message_id.to_string();
+        if let Some(from) = ids.iter().position(|i| *i == id) {
+            let item = ids.remove(from);
+            let to = (to as usize).min(ids.len());
+            ids.insert(to, item);
+        }
+    }
+    for (position, id) in ids.iter().enumerate() {
+        exec(
+            conn,
+            sqlx::query("UPDATE projection_queue SET position = ? WHERE id = ?")
+                .bind(position as i64)
+                .bind(id),
+        )
+        .await?;
+    }
+    Ok(())
 }
 
 async fn set_archived(

@@ -107,6 +107,8 @@ pub trait Agent: Send + Sync {
         text: &'a str,
         settings: &'a TurnSettings,
     ) -> BoxFuture<'a, Result<(), AgentError>>;
+    /// More input for the running turn, read by the agent as it works.
+    fn steer<'a>(&'a mut self, text: &'a str) -> BoxFuture<'a, Result<(), AgentError>>;
     fn interrupt(&mut self) -> BoxFuture<'_, Result<(), AgentError>>;
     fn respond<'a>(
         &'a mut self,

@@ -22,6 +22,15 @@ pub struct Claude {
     current: TurnSettings,
 }
 
+fn user_message(text: &str) -> Value {
+    json!({
+        "type": "user",
+        "session_id": "",
+        "parent_tool_use_id": null,
+        "message": {"role": "user", "content": [{"type": "text", "text": text}]},
+    })
+}
+
 fn permission_mode(settings: &TurnSettings) -> &'static str {
     match (settings.interaction_mode, settings.runtime_mode) {
         (InteractionMode::Plan, _) => "plan",
@@ -43,6 +52,9 @@ impl Claude {
             "stream-json",
             "--verbose",
             "--include-partial-messages",
+            // Each user message is echoed as claude takes it up, which
+            // tells a steering message's own answer from the turn's end.
+            "--replay-user-messages",
             "--permission-prompt-tool",
             "stdio",
             "--permission-mode",
@@ -133,12 +145,18 @@ impl Agent for Claude {
                     .await?;
             }
             self.current = settings.clone();
-            self.process.send(&json!({
-                "type": "user",
-                "session_id": "",
-                "parent_tool_use_id": null,
-                "message": {"role": "user", "content": [{"type": "text", "text": text}]},
-            }))
+            self.process.send(&user_message(text))
+        })
+    }
+
+    fn steer<'a>(&'a mut self, text: &'a str) -> BoxFuture<'a, Result<(), AgentError>> {
+        // claude answers a message that arrives mid-turn after the running
+        // answer, with a `result` of its own: the turn lasts until then.
+        Box::pin(async move {
+            if let Ok(mut t) = self.translator.lock() {
+                t.steering.push_back(text.to_string());
+            }
+            self.process.send(&user_message(text))
         })
     }
 

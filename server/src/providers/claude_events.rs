@@ -4,7 +4,7 @@ use super::agent::RuntimeEvent;
 use super::wire::{first_line, text};
 use peon_app::contracts::*;
 use serde_json::Value;
-use std::collections::{HashMap, HashSet};
+use std::collections::{HashMap, HashSet, VecDeque};
 
 /// A permission request waiting for the user, kept to build the answer.
 #[derive(Clone, Debug)]
@@ -24,6 +24,9 @@ pub struct Translator {
     /// Messages whose text arrived as deltas (their full copy is skipped).
     streamed: HashSet<String>,
     pub interrupted: bool,
+    /// Messages sent into the running turn that claude has not taken up
+    /// yet (it echoes each as it does): the turn's end waits for them.
+    pub steering: VecDeque<String>,
     pub declined: HashSet<String>,
     pub permissions: HashMap<String, PendingPermission>,
 }
@@ -44,8 +47,19 @@ impl Translator {
             }
             "stream_event" => self.stream_event(&msg["event"]),
             "assistant" => self.assistant(&msg["message"]),
-            "user" => self.tool_results(&msg["message"]),
+            "user" => {
+                if msg["isReplay"] == true {
+                    let said = text(&msg["message"]["content"][0]["text"]);
+                    if self.steering.front() == Some(&said) {
+                        self.steering.pop_front();
+                    }
+                }
+                self.tool_results(&msg["message"])
+            }
             "control_request" => self.control_request(msg).into_iter().collect(),
+            // A steering message still to be answered: this answer is not
+            // the turn's last (unless the turn was stopped).
+            "result" if !self.steering.is_empty() && !self.interrupted => Vec::new(),
             "result" => vec![self.result(msg)],
             _ => Vec::new(),
         }
@@ -178,6 +192,8 @@ impl Translator {
 
     fn result(&mut self, msg: &Value) -> RuntimeEvent {
         let interrupted = std::mem::take(&mut self.interrupted);
+        // A stopped turn answers nothing more.
+        self.steering.clear();
         let failed = msg["is_error"].as_bool().unwrap_or(false) || msg["subtype"] != "success";
         let (outcome, error) = if interrupted {
             (TurnOutcome::Interrupted, None)
@@ -263,6 +279,46 @@ fn result_text(content: &Value) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn replay(said: &str) -> Value {
+        serde_json::json!({"type": "user", "isReplay": true,
+            "message": {"role": "user", "content": [{"type": "text", "text": said}]}})
+    }
+
+    fn result() -> Value {
+        serde_json::json!({"type": "result", "subtype": "success", "is_error": false})
+    }
+
+    fn ends(events: &[RuntimeEvent]) -> bool {
+        events
+            .iter()
+            .any(|e| matches!(e, RuntimeEvent::TurnCompleted { .. }))
+    }
+
+    /// claude answers a steering message after the answer it was writing,
+    /// with a result of its own (as the pinned CLI does): the turn ends
+    /// with the last of them, or at once when it was stopped.
+    #[test]
+    fn a_turn_with_a_steering_message_ends_with_its_answer() {
+        let mut t = Translator::default();
+        assert!(t.message(&replay("first")).is_empty());
+        t.steering.push_back("and this".into());
+        assert!(
+            !ends(&t.message(&result())),
+            "the steering message is still to come"
+        );
+        t.message(&replay("and this"));
+        assert!(ends(&t.message(&result())));
+        // Taken up before the running answer ended: one result for both.
+        t.steering.push_back("more".into());
+        t.message(&replay("more"));
+        assert!(ends(&t.message(&result())));
+        // Stopped: the turn ends, and nothing is waited for any more.
+        t.steering.push_back("late".into());
+        t.interrupted = true;
+        assert!(ends(&t.message(&result())));
+        assert!(t.steering.is_empty());
+    }
 
     #[test]
     fn a_recorded_session_becomes_text_an_approval_and_results() {

@@ -203,6 +203,35 @@ impl Agent for Codex {
         })
     }
 
+    fn steer<'a>(&'a mut self, text: &'a str) -> BoxFuture<'a, Result<(), AgentError>> {
+        Box::pin(async move {
+            let turn = self.turn.lock().ok().and_then(|t| t.clone());
+            let Some(expected_turn_id) = turn else {
+                return Err(AgentError::Refused {
+                    agent: AGENT,
+                    what: "turn/steer".to_string(),
+                    message: "no turn is running".to_string(),
+                });
+            };
+            let params = wire::TurnSteerParams {
+                thread_id: self.thread_id.clone(),
+                expected_turn_id: expected_turn_id.clone(),
+                input: vec![wire::UserInput::Text {
+                    text: text.to_string(),
+                }],
+            };
+            let answer: wire::TurnSteerResponse = self.request("turn/steer", &params).await?;
+            if answer.turn_id != expected_turn_id {
+                return Err(AgentError::Refused {
+                    agent: AGENT,
+                    what: "turn/steer".to_string(),
+                    message: format!("it went to turn {}", answer.turn_id),
+                });
+            }
+            Ok(())
+        })
+    }
+
     fn interrupt(&mut self) -> BoxFuture<'_, Result<(), AgentError>> {
         Box::pin(async move {
             let turn = self.turn.lock().ok().and_then(|t| t.clone());

@@ -89,6 +89,16 @@ pub struct TurnStartParams {
     pub model: Option<String>,
 }
 
+/// More input for the running turn; refused when `expected_turn_id` is no
+/// longer the active turn.
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct TurnSteerParams {
+    pub thread_id: String,
+    pub expected_turn_id: String,
+    pub input: Vec<UserInput>,
+}
+
 #[derive(Debug, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct TurnInterruptParams {
@@ -137,6 +147,12 @@ pub struct Model {
 #[derive(Debug, Deserialize)]
 pub struct TurnResponse {
     pub turn: Id,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct TurnSteerResponse {
+    pub turn_id: String,
 }
 
 #[derive(Debug, Deserialize)]

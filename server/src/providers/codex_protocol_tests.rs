@@ -199,6 +199,16 @@ fn every_message_peon_sends_fits_the_schema() {
             turn_id: "turn_1".into(),
         },
     );
+    fits(
+        "v2/TurnSteerParams",
+        &TurnSteerParams {
+            thread_id: "thr_1".into(),
+            expected_turn_id: "turn_1".into(),
+            input: vec![UserInput::Text {
+                text: "use the other file".into(),
+            }],
+        },
+    );
     fits("v2/ModelListParams", &ModelListParams { limit: 50 });
     for d in ApprovalDecision::ALL {
         fits("CommandExecutionRequestApprovalResponse", &decision(*d));

@@ -3,7 +3,7 @@
 //! in the log whatever the agent does.
 
 use super::AgentOptions;
-use super::agent::{self, Agent, RuntimeEvent, SessionConfig, TurnSettings};
+use super::agent::{self, Agent, AgentError, RuntimeEvent, SessionConfig, TurnSettings};
 use super::coalesce::{Coalescer, Flush};
 use super::primer::{self, Why};
 use super::wire::clip;
@@ -32,6 +32,11 @@ pub enum Input {
     },
     Interrupt {
         turn_id: TurnId,
+    },
+    /// A user message into the running turn.
+    Steer {
+        turn_id: TurnId,
+        text: String,
     },
     Approval {
         approval_id: ApprovalId,
@@ -207,8 +212,35 @@ impl Session {
                     tracing::warn!(thread = %self.thread_id, "could not pass on a decision: {e}");
                 }
             }
+            Input::Steer { turn_id, text } => self.steer(turn_id, &text).await,
             Input::Stop { reason } => self.stop(reason).await,
             Input::Revert { turn_count, cwd } => self.revert(turn_count, cwd).await,
+        }
+    }
+
+    /// Passes a steering message to the agent; one it cannot take (the turn
+    /// ended first, the agent refused) is said in the work log, so the user
+    /// knows it was not read.
+    async fn steer(&mut self, turn_id: TurnId, text: &str) {
+        let delivered = match (self.turn.as_ref(), self.agent.as_mut()) {
+            (Some(turn), Some(agent)) if turn.id == turn_id => agent.steer(text).await,
+            _ => Err(AgentError::Refused {
+                agent: self.provider.as_str(),
+                what: "the message".to_string(),
+                message: "its turn had already ended".to_string(),
+            }),
+        };
+        if let Err(e) = delivered {
+            tracing::info!(thread = %self.thread_id, "a steering message was not delivered: {e}");
+            self.dispatch(InternalCommand::RecordActivity {
+                thread_id: self.thread_id,
+                activity_id: ActivityId::new(),
+                kind: ActivityKind::Warning,
+                summary: "A message sent during the turn did not reach the agent".to_string(),
+                detail: Some(e.to_string()),
+                status: ActivityStatus::Failed,
+            })
+            .await;
         }
     }
 

@@ -71,6 +71,15 @@ impl Agents {
                 crate::git::recorder::after_restart(&engine, &pool, &model, &limits).await;
             });
         }
+        // A queue a restart left behind a cut-short turn is sent now that
+        // the agents are up (the follower above sees the new turn).
+        let waiting: Vec<ThreadId> = engine
+            .cut_short()
+            .iter()
+            .filter(|t| model.threads.get(t).is_some_and(|t| !t.queue.is_empty()))
+            .copied()
+            .collect();
+        let queue_engine = engine.clone();
         let supervisor = Supervisor {
             engine,
             pool,
@@ -84,6 +93,15 @@ impl Agents {
             "the agents' supervisor",
             tokio::spawn(supervisor.run(events)),
         );
+        for thread_id in waiting {
+            let command = InternalCommand::SendQueued { thread_id };
+            if let Err(e) = queue_engine
+                .dispatch_internal(command, Actor::Server, None)
+                .await
+            {
+                tracing::warn!(%thread_id, "could not send the queued message: {e}");
+            }
+        }
         Ok(Self { models, supervisor })
     }
 
@@ -149,6 +167,13 @@ impl Supervisor {
         self.model.apply(stored);
         use OrchestrationEvent as E;
         match &stored.event {
+            E::MessageAdded(e) if e.role == Role::User && e.steer => {
+                let input = Input::Steer {
+                    turn_id: e.turn_id,
+                    text: e.text.clone(),
+                };
+                self.send(e.thread_id, input);
+            }
             E::MessageAdded(e) if e.role == Role::User => {
                 self.start_turn(e, stored.event_id).await;
             }

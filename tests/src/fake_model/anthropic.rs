@@ -71,7 +71,7 @@ async fn messages(State(shared): State<Shared>, body: Bytes) -> Response {
 
 /// The tool result or text of the last `user` message. Newer claude
 /// versions append a `system` message after it, which is skipped.
-fn last_input(body: &Value) -> Input {
+pub(super) fn last_input(body: &Value) -> Input {
     let messages = body["messages"]
         .as_array()
         .map(Vec::as_slice)

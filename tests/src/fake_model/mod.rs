@@ -206,6 +206,20 @@ impl Reply {
     }
 }
 
+/// The user's text a recorded request ends with, for either API; `None`
+/// when it ends with a tool's result instead.
+pub fn last_user_text(request: &Value) -> Option<String> {
+    let input = if request.get("messages").is_some() {
+        anthropic::last_input(request)
+    } else {
+        openai::last_input(request)
+    };
+    match input {
+        Input::Text(text) => Some(text),
+        Input::ToolResult(_) => None,
+    }
+}
+
 /// Reads the directive in the first word of the input.
 fn reply_for(input: Input) -> Reply {
     let text = match input {

@@ -52,7 +52,7 @@ async fn responses(State(shared): State<Shared>, body: Bytes) -> Response {
 }
 
 /// The tool result or the user's text that the last input item holds.
-fn last_input(body: &Value) -> Input {
+pub(super) fn last_input(body: &Value) -> Input {
     let items = body["input"].as_array().map(Vec::as_slice).unwrap_or(&[]);
     if let Some(last) = items.last() {
         let kind = last["type"].as_str().unwrap_or("");

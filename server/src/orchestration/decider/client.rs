@@ -3,6 +3,14 @@
 use super::*;
 use peon_app::contracts::event as ev;
 
+/// The place of `message_id` in the thread's queue.
+fn queued(t: &ThreadSummary, message_id: MessageId) -> Result<usize, Rejection> {
+    t.queue
+        .iter()
+        .position(|q| q.message_id == message_id)
+        .ok_or(Rejection::NotQueued(message_id))
+}
+
 pub fn decide_client(model: &ReadModel, command: &Command) -> Decision {
     use Command as C;
     match command {
@@ -206,52 +214,109 @@ pub fn decide_client(model: &ReadModel, command: &Command) -> Decision {
             message_id,
             text,
             attachments,
+        } => start_turn(
+            model,
+            thread(model, *thread_id)?,
+            *turn_id,
+            *message_id,
+            text,
+            attachments,
+        ),
+        C::TurnQueue {
+            thread_id,
+            turn_id,
+            message_id,
+            text,
+            attachments,
         } => {
             let t = thread(model, *thread_id)?;
-            if t.archived {
-                return Err(Rejection::ThreadArchived);
+            // Nothing running and nothing waiting: it goes now.
+            if t.active_turn.is_none() && t.queue.is_empty() {
+                return start_turn(model, t, *turn_id, *message_id, text, attachments);
             }
-            no_revert_pending(t)?;
-            not_being_deleted(model, t)?;
-            if t.active_turn.is_some() {
-                return Err(Rejection::TurnAlreadyRunning);
-            }
+            may_take_turns(model, t)?;
             if text.trim().is_empty() {
                 return Err(Rejection::EmptyMessage);
             }
-            let mut events: Vec<OrchestrationEvent> = vec![
-                ev::TurnRequested {
+            if t.queue.iter().any(|q| q.message_id == *message_id) {
+                return Err(Rejection::DuplicateMessage(*message_id));
+            }
+            if t.queue.len() >= MAX_QUEUED {
+                return Err(Rejection::QueueFull);
+            }
+            Ok(vec![
+                ev::MessageQueued {
                     thread_id: *thread_id,
+                    message_id: *message_id,
                     turn_id: *turn_id,
-                    number: t.turn_count + 1,
+                    text: text.clone(),
+                    attachments: attachments.clone(),
                 }
                 .into(),
+            ])
+        }
+        C::TurnSteer {
+            thread_id,
+            message_id,
+            text,
+        } => {
+            let t = thread(model, *thread_id)?;
+            may_take_turns(model, t)?;
+            let active = running(t)?;
+            if text.trim().is_empty() {
+                return Err(Rejection::EmptyMessage);
+            }
+            Ok(vec![
                 ev::MessageAdded {
                     thread_id: *thread_id,
-                    turn_id: *turn_id,
+                    turn_id: active.id,
                     message_id: *message_id,
                     role: Role::User,
                     text: text.clone(),
-                    attachments: attachments.clone(),
+                    attachments: Vec::new(),
                     streaming: false,
+                    steer: true,
                 }
                 .into(),
-            ];
-            // A thread made without a title is named by its first message.
-            if t.turn_count == 0
-                && t.title == NEW_THREAD_TITLE
-                && let Some(title) = title_from_message(text)
-            {
-                events.push(
-                    ev::ThreadUpdated {
-                        title: Some(title),
-                        ..ev::ThreadUpdated::of(*thread_id)
-                    }
-                    .into(),
-                );
-            }
-            Ok(events)
+            ])
         }
+        C::QueueCancel {
+            thread_id,
+            message_id,
+        } => {
+            queued(thread(model, *thread_id)?, *message_id)?;
+            Ok(vec![
+                ev::MessageUnqueued {
+                    thread_id: *thread_id,
+                    message_id: *message_id,
+                }
+                .into(),
+            ])
+        }
+        C::QueueMove {
+            thread_id,
+            message_id,
+            to,
+        } => {
+            let t = thread(model, *thread_id)?;
+            let from = queued(t, *message_id)?;
+            let to = (*to).min(t.queue.len().saturating_sub(1) as u32);
+            if from == to as usize {
+                return Err(Rejection::NothingToChange);
+            }
+            Ok(vec![
+                ev::QueueMoved {
+                    thread_id: *thread_id,
+                    message_id: *message_id,
+                    to,
+                }
+                .into(),
+            ])
+        }
+        C::QueueSend {
+            thread_id,
+            message_id,
+        } => send_queued(model, thread(model, *thread_id)?, *message_id),
         C::TurnInterrupt { thread_id } => {
             let active = running(thread(model, *thread_id)?)?;
             Ok(vec![

@@ -33,6 +33,7 @@ pub fn decide_internal(model: &ReadModel, command: &InternalCommand) -> Decision
                     text: text.clone(),
                     attachments: Vec::new(),
                     streaming: true,
+                    steer: false,
                 }
                 .into(),
             ])
@@ -129,19 +130,37 @@ pub fn decide_internal(model: &ReadModel, command: &InternalCommand) -> Decision
             status,
             error,
         } => {
-            let active = running(thread(model, *thread_id)?)?;
+            let t = thread(model, *thread_id)?;
+            let active = running(t)?;
             if active.id != *turn_id {
                 return Err(Rejection::UnknownTurn(*turn_id));
             }
-            Ok(vec![
-                ev::TurnCompleted {
-                    thread_id: *thread_id,
-                    turn_id: *turn_id,
-                    status: *status,
-                    error: error.clone(),
+            let completed = ev::TurnCompleted {
+                thread_id: *thread_id,
+                turn_id: *turn_id,
+                status: *status,
+                error: error.clone(),
+            };
+            let mut events: Vec<OrchestrationEvent> = vec![completed.into()];
+            // A turn that did what it was asked is followed by the next
+            // queued message, in the same batch: it cannot be lost or sent
+            // twice. A failed or interrupted one leaves the queue waiting.
+            if *status == TurnOutcome::Completed
+                && let Some(next) = t.queue.first()
+            {
+                // Decided against the thread as it is once this turn ended.
+                let mut after = t.clone();
+                after.active_turn = None;
+                if let Ok(more) = send_queued(model, &after, next.message_id) {
+                    events.extend(more);
                 }
-                .into(),
-            ])
+            }
+            Ok(events)
+        }
+        C::SendQueued { thread_id } => {
+            let t = thread(model, *thread_id)?;
+            let next = t.queue.first().ok_or(Rejection::NothingToChange)?;
+            send_queued(model, t, next.message_id)
         }
         C::RecordCheckpoint {
             thread_id,

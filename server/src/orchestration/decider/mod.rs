@@ -66,6 +66,12 @@ pub enum Rejection {
     ThreadBeingDeleted(String),
     #[error("the workspace {path} cannot be used: {reason}")]
     InvalidWorkspace { path: String, reason: String },
+    #[error("message {0} is not in this thread's queue")]
+    NotQueued(MessageId),
+    #[error("a message with id {0} is already queued")]
+    DuplicateMessage(MessageId),
+    #[error("the queue holds {MAX_QUEUED} messages already; wait for one to be sent")]
+    QueueFull,
     #[error("command id {0} was already used for a different command")]
     CommandIdReused(CommandId),
 }
@@ -102,6 +108,9 @@ impl Rejection {
             R::NoProjectDeletePending => "no_project_delete_pending",
             R::ThreadBeingDeleted(_) => "thread_being_deleted",
             R::InvalidWorkspace { .. } => "invalid_workspace",
+            R::NotQueued(_) => "not_queued",
+            R::DuplicateMessage(_) => "duplicate_message",
+            R::QueueFull => "queue_full",
             R::CommandIdReused(_) => "command_id_reused",
         }
     }
@@ -171,6 +180,93 @@ pub(super) fn no_revert_pending(t: &ThreadSummary) -> Result<(), Rejection> {
         Some(n) => Err(Rejection::RevertPending(n)),
         None => Ok(()),
     }
+}
+
+/// A new turn: its request, the user's message, and a title taken from the
+/// message for a thread made without one. Shared by every way a turn
+/// starts (sent, sent from the queue, the queue's next after a turn).
+pub(super) fn start_turn(
+    model: &ReadModel,
+    t: &ThreadSummary,
+    turn_id: TurnId,
+    message_id: MessageId,
+    text: &str,
+    attachments: &[Attachment],
+) -> Decision {
+    may_take_turns(model, t)?;
+    if t.active_turn.is_some() {
+        return Err(Rejection::TurnAlreadyRunning);
+    }
+    if text.trim().is_empty() {
+        return Err(Rejection::EmptyMessage);
+    }
+    let mut events: Vec<OrchestrationEvent> = vec![
+        event::TurnRequested {
+            thread_id: t.id,
+            turn_id,
+            number: t.turn_count + 1,
+        }
+        .into(),
+        event::MessageAdded {
+            thread_id: t.id,
+            turn_id,
+            message_id,
+            role: Role::User,
+            text: text.to_string(),
+            attachments: attachments.to_vec(),
+            streaming: false,
+            steer: false,
+        }
+        .into(),
+    ];
+    if t.turn_count == 0
+        && t.title == NEW_THREAD_TITLE
+        && let Some(title) = title_from_message(text)
+    {
+        events.push(
+            event::ThreadUpdated {
+                title: Some(title),
+                ..event::ThreadUpdated::of(t.id)
+            }
+            .into(),
+        );
+    }
+    Ok(events)
+}
+
+/// A thread that is archived, being reverted or being deleted takes no
+/// turns, queued or not.
+pub(super) fn may_take_turns(model: &ReadModel, t: &ThreadSummary) -> Result<(), Rejection> {
+    if t.archived {
+        return Err(Rejection::ThreadArchived);
+    }
+    no_revert_pending(t)?;
+    not_being_deleted(model, t)
+}
+
+/// The queued message `message_id` leaves the queue and starts its turn.
+pub(super) fn send_queued(model: &ReadModel, t: &ThreadSummary, message_id: MessageId) -> Decision {
+    let queued = t
+        .queue
+        .iter()
+        .find(|q| q.message_id == message_id)
+        .ok_or(Rejection::NotQueued(message_id))?;
+    let mut events: Vec<OrchestrationEvent> = vec![
+        event::MessageUnqueued {
+            thread_id: t.id,
+            message_id,
+        }
+        .into(),
+    ];
+    events.extend(start_turn(
+        model,
+        t,
+        queued.turn_id,
+        message_id,
+        &queued.text,
+        &queued.attachments,
+    )?);
+    Ok(events)
 }
 
 pub(super) fn project(model: &ReadModel, id: ProjectId) -> Result<&Project, Rejection> {

@@ -81,6 +81,13 @@ test('while codex works, a message queues behind the turn or steers into it', as
     await expect(turns.nth(2)).toContainText('You said: queued beta');
     await expect(queued).toHaveCount(0);
     await expect(page.getByTestId('composer-send')).toBeVisible();
+    // Tokens as the agent reported them: per turn (one request each here,
+    // the fake says 3 cached and 5 out), for the thread, and how full the
+    // agent's context is.
+    await expect(turns.nth(1).getByTestId('turn-usage')).toHaveText(/^\d+ in \(3 cached\) · 5 out$/);
+    await expect(page.getByTestId('thread-tokens')).toContainText(' out');
+    await expect(page.getByTestId('context-bar')).toHaveAttribute('data-percent', /^\d+$/);
+    await page.getByTestId('thread-usage').screenshot({ path: 'test-results/thread-usage.png' });
 
     // This browser makes Enter steer (settings); Ctrl+Enter then queues.
     await page.goto(`${peon.url}/settings`);

@@ -12,8 +12,10 @@ import { startPeon, seedThread } from './peon';
 
 // Today's first page (the main WASM module; the thread, project and
 // settings routes are chunks of their own), with a little room; issue 15's
-// target is 250 KB.
-const FIRST_PAGE_CEILING = 340 * 1024;
+// target is 250 KB. Raised from 340 KiB when queued and steered messages
+// and token usage came (their events' decoding is in the main module; see
+// docs/BENCHMARKS.md).
+const FIRST_PAGE_CEILING = 344 * 1024;
 
 /** Sums the bytes received (headers and compressed bodies) while `work` runs. */
 async function bytesDuring(cdp: CDPSession, work: () => Promise<void>): Promise<number> {

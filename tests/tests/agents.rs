@@ -3,7 +3,7 @@
 //! thread settled, idle and ready for the next turn.
 
 use peon_tests::agents::*;
-use peon_tests::fake_model::last_user_text;
+use peon_tests::fake_model::{CACHED_TOKENS, input_tokens, last_user_text};
 use peon_tests::take_frames;
 use serde_json::Value;
 
@@ -34,6 +34,7 @@ both!(
     a_refused_write_still_settles_the_turn,
     queued_messages_follow_in_order_and_survive_a_restart,
     steering_reaches_the_running_turn,
+    token_usage_adds_up,
 );
 
 /// Starts a turn the model never finishes; returns once its text streams.
@@ -813,4 +814,45 @@ async fn steering_reaches_the_running_turn(agent: Agent) {
     assert_eq!(page["thread"]["turn_count"], 1);
     idle(&thread).await;
     assert_takes_a_new_turn(&thread).await;
+}
+
+/// The tokens the model reported reach each turn and the thread, exactly:
+/// the thread's input is what the fake said for every request it answered.
+async fn token_usage_adds_up(agent: Agent) {
+    let world = AgentWorld::new(agent).await;
+    let peon = world.start_peon();
+    let thread = Thread::create(&peon, &world, "approval-required").await;
+    let first = thread.send("hello there").await;
+    thread.settled(&first).await;
+    let second = thread.send("STREAM 7 0").await;
+    thread.settled(&second).await;
+    let page = thread.page().await;
+    let requests = world.fake.requests();
+    let input: u64 = requests.iter().map(input_tokens).sum();
+    let usage = &page["thread"]["usage"];
+    assert_eq!(usage["input"], input, "{page:#}");
+    assert_eq!(usage["cached_input"], CACHED_TOKENS * requests.len() as u64);
+    let of = |turn: &str, field: &str| {
+        turn_of(&page, turn).expect("turn")["usage"][field]
+            .as_u64()
+            .unwrap_or(0)
+    };
+    for turn in [&first, &second] {
+        assert!(
+            of(turn, "input") > 100 && of(turn, "output") > 0,
+            "{page:#}"
+        );
+    }
+    assert_eq!(of(&first, "input") + of(&second, "input"), input);
+    assert_eq!(
+        usage["output"].as_u64(),
+        Some(of(&first, "output") + of(&second, "output"))
+    );
+    if agent == Agent::Codex {
+        // The fake says 5 output tokens per answer.
+        assert_eq!(usage["output"], 5 * requests.len() as u64);
+    }
+    let context = page["thread"]["context_tokens"].as_u64().unwrap_or(0);
+    let window = page["thread"]["context_window"].as_u64().unwrap_or(0);
+    assert!(context > 100 && window > context, "{page:#}");
 }

@@ -24,6 +24,7 @@ mod store;
 mod terminal_panel;
 pub mod theme;
 mod timeline;
+mod usage;
 mod waiting;
 #[cfg(feature = "hydrate")]
 mod xterm;
@@ -52,4 +53,5 @@ pub use store::{
 };
 pub use terminal_panel::TerminalPanel;
 pub use timeline::Turn;
+pub use usage::{ThreadUsage, usage_text};
 pub use waiting::WaitingCount;

@@ -24,6 +24,9 @@ pub fn Turn(thread_id: ThreadId, turn: TurnView) -> impl IntoView {
             <div class="turn-header">
                 <span>{format!("Turn {}", turn.number)}</span>
                 <span class=format!("badge {}", turn.status)>{turn.status.as_str()}</span>
+                {(!turn.usage.is_empty()).then(|| view! {
+                    <span class="muted turn-usage" data-testid="turn-usage">{super::usage_text(&turn.usage)}</span>
+                })}
             </div>
             {items}
             {turn.error.map(|e| view! { <p class="error" data-testid="turn-error">{e}</p> })}

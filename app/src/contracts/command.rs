@@ -201,6 +201,18 @@ pub enum InternalCommand {
         detail: Option<String>,
         status: ActivityStatus,
     },
+    /// Tokens the agent reported for the running turn since its last report.
+    #[serde(rename = "internal.usage")]
+    RecordUsage {
+        thread_id: ThreadId,
+        added: TokenUsage,
+        #[serde(default)]
+        context_tokens: Option<u64>,
+        #[serde(default)]
+        context_window: Option<u64>,
+        #[serde(default)]
+        cost_micros: Option<u64>,
+    },
     #[serde(rename = "internal.approval-request")]
     RequestApproval {
         thread_id: ThreadId,

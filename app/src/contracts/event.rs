@@ -64,6 +64,7 @@ events! {
     MessageQueued = "message.queued",
     MessageUnqueued = "message.unqueued",
     QueueMoved = "queue.moved",
+    UsageRecorded = "turn.usage",
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -250,6 +251,23 @@ pub struct MessageUnqueued {
     pub message_id: MessageId,
 }
 
+/// Tokens the agent used since its last report, in a turn; the context it
+/// holds now and how much it can, when it says.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct UsageRecorded {
+    pub thread_id: ThreadId,
+    pub turn_id: TurnId,
+    pub added: TokenUsage,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub context_tokens: Option<u64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub context_window: Option<u64>,
+    /// Its cost in millionths of a US dollar, only when the agent reports
+    /// one (peon never guesses prices).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cost_micros: Option<u64>,
+}
+
 /// A queued message moved to position `to` (0 goes next).
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct QueueMoved {
@@ -394,6 +412,7 @@ impl OrchestrationEvent {
             E::MessageQueued(e) => e.thread_id,
             E::MessageUnqueued(e) => e.thread_id,
             E::QueueMoved(e) => e.thread_id,
+            E::UsageRecorded(e) => e.thread_id,
             E::MessageCompleted(e) => e.thread_id,
             E::ActivityRecorded(e) => e.thread_id,
             E::ApprovalRequested(e) => e.thread_id,

@@ -95,6 +95,17 @@ pub struct ThreadSummary {
     /// Messages waiting to be sent as the next turns, the next first.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub queue: Vec<QueuedMessage>,
+    /// Tokens of all its turns, as the agent reported them.
+    #[serde(default, skip_serializing_if = "TokenUsage::is_empty")]
+    pub usage: TokenUsage,
+    /// What the agent's context held at its last report, and can hold.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub context_tokens: Option<u64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub context_window: Option<u64>,
+    /// Cost the agent reported, in millionths of a US dollar.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cost_micros: Option<u64>,
 }
 
 /// A message waiting for the running turn to end (`message.queued`).
@@ -192,6 +203,9 @@ pub struct TurnView {
     pub interrupt_requested: bool,
     pub items: Vec<TimelineItem>,
     pub checkpoint: Option<CheckpointView>,
+    /// Tokens the agent reported for this turn.
+    #[serde(default, skip_serializing_if = "TokenUsage::is_empty")]
+    pub usage: TokenUsage,
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -358,6 +372,10 @@ impl ReadModel {
                         revert_requested: None,
                         delete_requested: false,
                         queue: Vec::new(),
+                        usage: TokenUsage::default(),
+                        context_tokens: None,
+                        context_window: None,
+                        cost_micros: None,
                     },
                 );
                 if self.keep_all_pages {
@@ -499,6 +517,18 @@ fn apply_to_summary(s: &mut ThreadSummary, event: &OrchestrationEvent) {
                 s.queue.insert(to, item);
             }
         }
+        E::UsageRecorded(e) => {
+            s.usage.add(&e.added);
+            if e.context_tokens.is_some() {
+                s.context_tokens = e.context_tokens;
+            }
+            if e.context_window.is_some() {
+                s.context_window = e.context_window;
+            }
+            if let Some(c) = e.cost_micros {
+                s.cost_micros = Some(s.cost_micros.unwrap_or(0) + c);
+            }
+        }
         E::ThreadDeleteRequested(_) => s.delete_requested = true,
         E::ThreadDeleteFailed(e) => {
             s.delete_requested = false;
@@ -531,6 +561,7 @@ fn apply_to_page(page: &mut ThreadPage, event: &OrchestrationEvent, at: DateTime
             interrupt_requested: false,
             items: Vec::new(),
             checkpoint: None,
+            usage: TokenUsage::default(),
         }),
         E::TurnStarted(e) => {
             if let Some(t) = page.turn_mut(e.turn_id) {
@@ -540,6 +571,11 @@ fn apply_to_page(page: &mut ThreadPage, event: &OrchestrationEvent, at: DateTime
         E::TurnInterruptRequested(e) => {
             if let Some(t) = page.turn_mut(e.turn_id) {
                 t.interrupt_requested = true;
+            }
+        }
+        E::UsageRecorded(e) => {
+            if let Some(t) = page.turn_mut(e.turn_id) {
+                t.usage.add(&e.added);
             }
         }
         E::TurnCompleted(e) => {

@@ -207,6 +207,20 @@ fn samples() -> Vec<OrchestrationEvent> {
             to: 0,
         }
         .into(),
+        UsageRecorded {
+            thread_id: t(),
+            turn_id: turn(),
+            added: TokenUsage {
+                input: 1200,
+                cached_input: 200,
+                output: 300,
+                reasoning_output: 40,
+            },
+            context_tokens: Some(1500),
+            context_window: Some(258_400),
+            cost_micros: Some(1240),
+        }
+        .into(),
     ]
 }
 

@@ -154,6 +154,31 @@ wire_enum! {
     }
 }
 
+/// Tokens an agent reported, as it counts them. `input` includes the
+/// cached part (`cached_input`), `output` the reasoning part.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TokenUsage {
+    pub input: u64,
+    #[serde(default)]
+    pub cached_input: u64,
+    pub output: u64,
+    #[serde(default)]
+    pub reasoning_output: u64,
+}
+
+impl TokenUsage {
+    pub fn add(&mut self, more: &TokenUsage) {
+        self.input += more.input;
+        self.cached_input += more.cached_input;
+        self.output += more.output;
+        self.reasoning_output += more.reasoning_output;
+    }
+
+    pub fn is_empty(&self) -> bool {
+        *self == TokenUsage::default()
+    }
+}
+
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Attachment {
     pub name: String,

@@ -2,8 +2,8 @@ use super::kept_thread::KeptThread;
 use super::{NotFound, error_text};
 use crate::api::{ThreadPageResponse, get_thread_page};
 use crate::components::{
-    Composer, ComposerState, DiffPanel, GitPanel, PageMerge, Store, TerminalPanel, Turn,
-    agent_name, use_store,
+    Composer, ComposerState, DiffPanel, GitPanel, PageMerge, Store, TerminalPanel, ThreadUsage,
+    Turn, agent_name, use_store,
 };
 use crate::contracts::*;
 use leptos::prelude::*;
@@ -160,6 +160,9 @@ pub fn ThreadView(response: ThreadPageResponse, target: Option<u32>) -> impl Int
             empty: t.turn_count == 0,
             provider: t.provider,
             has_older: p.has_older(),
+            usage: t.usage,
+            context: (t.context_tokens, t.context_window),
+            cost_micros: t.cost_micros,
         })
     });
     let composer = Memo::new(move |_| view.with(|t, _| ComposerState::of(t)));
@@ -303,6 +306,11 @@ pub fn ThreadView(response: ThreadPageResponse, target: Option<u32>) -> impl Int
                         {field(|h| h.state.as_str().to_string())}
                     </span>
                     <span class="muted" data-testid="thread-facts">{field(|h| h.facts.clone())}</span>
+                    <ThreadUsage
+                        usage=Signal::derive(move || header.with(|h| h.as_ref().map(|h| h.usage).unwrap_or_default()))
+                        context=Signal::derive(move || header.with(|h| h.as_ref().map_or((None, None), |h| h.context)))
+                        cost=Signal::derive(move || header.with(|h| h.as_ref().and_then(|h| h.cost_micros)))
+                    />
                     <Show when=move || header.with(|h| h.as_ref().is_some_and(|h| h.agent_up))>
                         <button
                             class="link"
@@ -406,6 +414,10 @@ struct Header {
     empty: bool,
     has_older: bool,
     provider: Provider,
+    usage: TokenUsage,
+    /// The agent's context: tokens held at its last report, and its size.
+    context: (Option<u64>, Option<u64>),
+    cost_micros: Option<u64>,
 }
 
 /// Where the thread page reads from: the live model once it holds this
@@ -571,6 +583,7 @@ mod tests {
             interrupt_requested: false,
             items,
             checkpoint: None,
+            usage: TokenUsage::default(),
         }
     }
 

@@ -372,7 +372,20 @@ impl Simulation {
             }
             .into();
         }
-        match r.below(24) {
+        match r.below(25) {
+            24 => InternalCommand::RecordUsage {
+                thread_id,
+                added: TokenUsage {
+                    input: r.below(5000) as u64,
+                    cached_input: r.below(1000) as u64,
+                    output: r.below(800) as u64,
+                    reasoning_output: r.below(100) as u64,
+                },
+                context_tokens: r.chance(70).then(|| r.below(200_000) as u64),
+                context_window: r.chance(50).then_some(258_400),
+                cost_micros: r.chance(40).then(|| r.below(5000) as u64),
+            }
+            .into(),
             23 => Command::TurnSteer {
                 thread_id,
                 message_id: MessageId::from_u128(r.id()),

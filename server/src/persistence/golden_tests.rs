@@ -334,6 +334,19 @@ fn covering_history() -> Simulation {
             message_id: MessageId::from_u128(0x48),
         }
         .into(),
+        InternalCommand::RecordUsage {
+            thread_id: t,
+            added: TokenUsage {
+                input: 1200,
+                cached_input: 200,
+                output: 300,
+                reasoning_output: 40,
+            },
+            context_tokens: Some(1500),
+            context_window: Some(258_400),
+            cost_micros: Some(1240),
+        }
+        .into(),
         InternalCommand::CompleteTurn {
             thread_id: t,
             turn_id: turn2,

@@ -200,6 +200,17 @@ async fn read_threads(
     Ok(threads)
 }
 
+/// The `usage_*` columns of a turn or thread row.
+fn usage_of(row: &SqliteRow) -> Result<TokenUsage, StoreError> {
+    let n = |column: &str| -> Result<u64, StoreError> { Ok(row.try_get::<i64, _>(column)? as u64) };
+    Ok(TokenUsage {
+        input: n("usage_input")?,
+        cached_input: n("usage_cached_input")?,
+        output: n("usage_output")?,
+        reasoning_output: n("usage_reasoning_output")?,
+    })
+}
+
 fn three_ids<A: std::str::FromStr, B: std::str::FromStr, C: std::str::FromStr>(
     row: &SqliteRow,
 ) -> Result<(A, B, C), StoreError> {
@@ -240,6 +251,9 @@ fn decode_thread(
     let opt_u32 = |c: &'static str| -> Result<Option<u32>, StoreError> {
         Ok(row.try_get::<Option<i64>, _>(c)?.map(|v| v as u32))
     };
+    let opt_u64 = |c: &'static str| -> Result<Option<u64>, StoreError> {
+        Ok(row.try_get::<Option<i64>, _>(c)?.map(|v| v as u64))
+    };
     let last_turn_status: Option<String> = row.try_get("last_turn_status")?;
     Ok(ThreadSummary {
         id: parse_id("id", &text("id")?)?,
@@ -273,6 +287,10 @@ fn decode_thread(
         revert_requested: opt_u32("revert_requested")?,
         delete_requested: row.try_get("delete_requested")?,
         queue: Vec::new(),
+        usage: usage_of(row)?,
+        context_tokens: opt_u64("context_tokens")?,
+        context_window: opt_u64("context_window")?,
+        cost_micros: opt_u64("cost_micros")?,
     })
 }
 
@@ -312,6 +330,7 @@ async fn read_turns(
             interrupt_requested: row.try_get("interrupt_requested")?,
             items: Vec::new(),
             checkpoint: None,
+            usage: usage_of(&row)?,
         });
     }
     if turns.is_empty() {

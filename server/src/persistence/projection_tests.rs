@@ -197,6 +197,7 @@ async fn projections_equal_the_reducer_after_every_command() {
         "message.queued",
         "message.unqueued",
         "queue.moved",
+        "turn.usage",
     ] {
         assert!(seen.contains(kind), "the histories include {kind}");
     }

@@ -571,6 +571,45 @@ async fn project(conn: &mut SqliteConnection, stored: &StoredEvent) -> Result<()
             renumber_queue(conn, e.thread_id, None).await
         }
         E::QueueMoved(e) => renumber_queue(conn, e.thread_id, Some((e.message_id, e.to))).await,
+        E::UsageRecorded(e) => {
+            let u = &e.added;
+            exec(
+                conn,
+                sqlx::query(
+                    "UPDATE projection_turns SET usage_input = usage_input + ?, \
+                     usage_cached_input = usage_cached_input + ?, usage_output = usage_output + ?, \
+                     usage_reasoning_output = usage_reasoning_output + ? WHERE id = ?",
+                )
+                .bind(u.input as i64)
+                .bind(u.cached_input as i64)
+                .bind(u.output as i64)
+                .bind(u.reasoning_output as i64)
+                .bind(e.turn_id.to_string()),
+            )
+            .await?;
+            exec(
+                conn,
+                sqlx::query(
+                    "UPDATE projection_threads SET usage_input = usage_input + ?, \
+                     usage_cached_input = usage_cached_input + ?, usage_output = usage_output + ?, \
+                     usage_reasoning_output = usage_reasoning_output + ?, \
+                     context_tokens = COALESCE(?, context_tokens), \
+                     context_window = COALESCE(?, context_window), \
+                     cost_micros = CASE WHEN ? IS NULL THEN cost_micros \
+                     ELSE COALESCE(cost_micros, 0) + ? END WHERE id = ?",
+                )
+                .bind(u.input as i64)
+                .bind(u.cached_input as i64)
+                .bind(u.output as i64)
+                .bind(u.reasoning_output as i64)
+                .bind(e.context_tokens.map(|v| v as i64))
+                .bind(e.context_window.map(|v| v as i64))
+                .bind(e.cost_micros.map(|v| v as i64))
+                .bind(e.cost_micros.map(|v| v as i64))
+                .bind(e.thread_id.to_string()),
+            )
+            .await
+        }
     }
 }
 

@@ -58,6 +58,13 @@ pub enum RuntimeEvent {
         kind: ApprovalKind,
         detail: String,
     },
+    /// Tokens used since the agent's last report, and its context now.
+    Usage {
+        added: TokenUsage,
+        context_tokens: Option<u64>,
+        context_window: Option<u64>,
+        cost_micros: Option<u64>,
+    },
     TurnCompleted {
         outcome: TurnOutcome,
         error: Option<String>,

@@ -27,6 +27,12 @@ pub struct Translator {
     /// Messages sent into the running turn that claude has not taken up
     /// yet (it echoes each as it does): the turn's end waits for them.
     pub steering: VecDeque<String>,
+    /// The latest request's input tokens and its answer's output tokens:
+    /// what the context holds now.
+    context: u64,
+    context_output: u64,
+    /// claude's cost so far in this process (`total_cost_usd` counts up).
+    cost_so_far: f64,
     pub declined: HashSet<String>,
     pub permissions: HashMap<String, PendingPermission>,
 }
@@ -59,8 +65,14 @@ impl Translator {
             "control_request" => self.control_request(msg).into_iter().collect(),
             // A steering message still to be answered: this answer is not
             // the turn's last (unless the turn was stopped).
-            "result" if !self.steering.is_empty() && !self.interrupted => Vec::new(),
-            "result" => vec![self.result(msg)],
+            "result" if !self.steering.is_empty() && !self.interrupted => {
+                self.usage(msg).into_iter().collect()
+            }
+            "result" => {
+                let mut events: Vec<RuntimeEvent> = self.usage(msg).into_iter().collect();
+                events.push(self.result(msg));
+                events
+            }
             _ => Vec::new(),
         }
     }
@@ -71,6 +83,20 @@ impl Translator {
             "message_start" => {
                 self.message_id = text(&e["message"]["id"]);
                 self.blocks.clear();
+                // What this request sent: the context, before the answer.
+                let u = &e["message"]["usage"];
+                self.context = [
+                    "input_tokens",
+                    "cache_read_input_tokens",
+                    "cache_creation_input_tokens",
+                ]
+                .iter()
+                .filter_map(|k| u[*k].as_u64())
+                .sum();
+                Vec::new()
+            }
+            "message_delta" => {
+                self.context_output = e["usage"]["output_tokens"].as_u64().unwrap_or(0);
                 Vec::new()
             }
             "content_block_start" => {
@@ -190,6 +216,35 @@ impl Translator {
         })
     }
 
+    /// A result's tokens (its `usage` counts that answer's requests), its
+    /// model's context window, and the cost since the last result.
+    fn usage(&mut self, msg: &Value) -> Option<RuntimeEvent> {
+        let u = msg.get("usage").filter(|u| u.is_object())?;
+        let n = |k: &str| u[k].as_u64().unwrap_or(0);
+        let cached = n("cache_read_input_tokens");
+        let window = msg["modelUsage"]
+            .as_object()
+            .and_then(|m| m.values().find_map(|v| v["contextWindow"].as_u64()));
+        let cost = msg["total_cost_usd"].as_f64().map(|total| {
+            let since = (total - self.cost_so_far).max(0.0);
+            self.cost_so_far = total;
+            (since * 1_000_000.0).round() as u64
+        });
+        Some(RuntimeEvent::Usage {
+            added: TokenUsage {
+                input: n("input_tokens") + cached + n("cache_creation_input_tokens"),
+                cached_input: cached,
+                output: n("output_tokens"),
+                reasoning_output: u["output_tokens_details"]["thinking_tokens"]
+                    .as_u64()
+                    .unwrap_or(0),
+            },
+            context_tokens: (self.context > 0).then_some(self.context + self.context_output),
+            context_window: window,
+            cost_micros: cost,
+        })
+    }
+
     fn result(&mut self, msg: &Value) -> RuntimeEvent {
         let interrupted = std::mem::take(&mut self.interrupted);
         // A stopped turn answers nothing more.
@@ -293,6 +348,45 @@ mod tests {
         events
             .iter()
             .any(|e| matches!(e, RuntimeEvent::TurnCompleted { .. }))
+    }
+
+    /// A result's usage (cache reads count as input, and as cached), its
+    /// model's context window, and the cost since the last result (claude's
+    /// `total_cost_usd` counts up over the process).
+    #[test]
+    fn results_carry_tokens_and_the_cost_since_the_last() {
+        let mut t = Translator::default();
+        t.message(
+            &serde_json::json!({"type": "stream_event", "event": {"type": "message_start",
+            "message": {"id": "m", "usage": {"input_tokens": 7, "cache_read_input_tokens": 3}}}}),
+        );
+        t.message(
+            &serde_json::json!({"type": "stream_event", "event": {"type": "message_delta",
+            "usage": {"output_tokens": 4}}}),
+        );
+        let result = |cost: f64| {
+            serde_json::json!({"type": "result", "subtype": "success",
+            "is_error": false, "total_cost_usd": cost,
+            "usage": {"input_tokens": 7, "cache_read_input_tokens": 3, "output_tokens": 4},
+            "modelUsage": {"claude-x": {"contextWindow": 200000}}})
+        };
+        let usage = |events: Vec<RuntimeEvent>| match events.first() {
+            Some(RuntimeEvent::Usage {
+                added,
+                context_tokens,
+                context_window,
+                cost_micros,
+            }) => (*added, *context_tokens, *context_window, *cost_micros),
+            other => panic!("{other:?}"),
+        };
+        let (added, context, window, cost) = usage(t.message(&result(0.001)));
+        assert_eq!((added.input, added.cached_input, added.output), (10, 3, 4));
+        assert_eq!(
+            (context, window, cost),
+            (Some(14), Some(200_000), Some(1000))
+        );
+        let (_, _, _, cost) = usage(t.message(&result(0.0015)));
+        assert_eq!(cost, Some(500));
     }
 
     /// claude answers a steering message after the answer it was writing,

@@ -17,6 +17,9 @@ pub struct Translator {
     /// File changes announced by `item/started`, shown when codex asks to
     /// apply them.
     changes: HashMap<String, String>,
+    /// The thread's token total at codex's last report: the next report's
+    /// difference from it is what was used since.
+    usage_total: Option<wire::TokenUsageBreakdown>,
 }
 
 /// `params` as `T`, or a message saying what could not be read.
@@ -29,6 +32,39 @@ fn decode<T: DeserializeOwned>(method: &str, params: &Value) -> Result<T, String
 }
 
 impl Translator {
+    /// Tokens since the last report: the difference of the totals, or, for
+    /// the first report of this process (a resumed thread's total holds
+    /// turns already counted), the latest request's.
+    fn usage(&mut self, u: wire::ThreadTokenUsage) -> RuntimeEvent {
+        let since = match self.usage_total.replace(u.total) {
+            Some(before) => wire::TokenUsageBreakdown {
+                input_tokens: u.total.input_tokens.saturating_sub(before.input_tokens),
+                cached_input_tokens: u
+                    .total
+                    .cached_input_tokens
+                    .saturating_sub(before.cached_input_tokens),
+                output_tokens: u.total.output_tokens.saturating_sub(before.output_tokens),
+                reasoning_output_tokens: u
+                    .total
+                    .reasoning_output_tokens
+                    .saturating_sub(before.reasoning_output_tokens),
+                total_tokens: 0,
+            },
+            None => u.last,
+        };
+        RuntimeEvent::Usage {
+            added: TokenUsage {
+                input: since.input_tokens,
+                cached_input: since.cached_input_tokens,
+                output: since.output_tokens,
+                reasoning_output: since.reasoning_output_tokens,
+            },
+            context_tokens: Some(u.last.total_tokens),
+            context_window: u.model_context_window,
+            cost_micros: None,
+        }
+    }
+
     pub fn notification(&mut self, method: &str, p: &Value) -> Vec<RuntimeEvent> {
         let events = match method {
             "turn/started" => decode::<wire::TurnStarted>(method, p).map(|t| {
@@ -53,6 +89,8 @@ impl Translator {
                 self.changes.clear();
                 return vec![turn_completed(decode::<wire::TurnCompleted>(method, p))];
             }
+            "thread/tokenUsage/updated" => decode::<wire::TokenUsageUpdated>(method, p)
+                .map(|u| vec![self.usage(u.token_usage)]),
             "error" => decode::<wire::ErrorNotification>(method, p).map(|e| {
                 vec![if e.will_retry {
                     note(
@@ -305,6 +343,53 @@ fn note(kind: ActivityKind, message: &str, status: ActivityStatus) -> RuntimeEve
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn tokens(input: u64, output: u64) -> Value {
+        serde_json::json!({"inputTokens": input, "cachedInputTokens": 2, "outputTokens": output,
+            "reasoningOutputTokens": 0, "totalTokens": input + output})
+    }
+
+    fn report(total: Value, last: Value) -> Value {
+        serde_json::json!({"threadId": "t", "turnId": "u",
+            "tokenUsage": {"total": total, "last": last, "modelContextWindow": 1000}})
+    }
+
+    fn added(events: Vec<RuntimeEvent>) -> (TokenUsage, Option<u64>) {
+        match events.as_slice() {
+            [
+                RuntimeEvent::Usage {
+                    added,
+                    context_tokens,
+                    context_window: Some(1000),
+                    cost_micros: None,
+                },
+            ] => (*added, *context_tokens),
+            other => panic!("{other:?}"),
+        }
+    }
+
+    /// codex reports the thread's total: what is new is the difference
+    /// from the last report (a repeated report adds nothing); the first
+    /// report of a process counts only the latest request, since a resumed
+    /// thread's total holds turns already counted.
+    #[test]
+    fn token_reports_become_the_tokens_used_since_the_last() {
+        let mut t = Translator::default();
+        let method = "thread/tokenUsage/updated";
+        let first = added(t.notification(method, &report(tokens(500, 40), tokens(110, 5))));
+        assert_eq!(
+            (first.0.input, first.0.output, first.0.cached_input),
+            (110, 5, 2)
+        );
+        assert_eq!(first.1, Some(115), "the context is the latest request's");
+        let next = added(t.notification(method, &report(tokens(620, 48), tokens(120, 8))));
+        assert_eq!(
+            (next.0.input, next.0.output, next.0.cached_input),
+            (120, 8, 0)
+        );
+        let again = added(t.notification(method, &report(tokens(620, 48), tokens(120, 8))));
+        assert!(again.0.is_empty());
+    }
 
     /// Feeds a session recorded from the real CLI through the translator.
     fn replay(file: &str) -> Vec<RuntimeEvent> {

@@ -319,6 +319,33 @@ pub struct ErrorNotification {
 }
 
 #[derive(Debug, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct TokenUsageUpdated {
+    pub token_usage: ThreadTokenUsage,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ThreadTokenUsage {
+    /// The thread's tokens so far.
+    pub total: TokenUsageBreakdown,
+    /// The latest model request's.
+    pub last: TokenUsageBreakdown,
+    #[serde(default)]
+    pub model_context_window: Option<u64>,
+}
+
+#[derive(Clone, Copy, Debug, Default, PartialEq, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct TokenUsageBreakdown {
+    pub input_tokens: u64,
+    pub cached_input_tokens: u64,
+    pub output_tokens: u64,
+    pub reasoning_output_tokens: u64,
+    pub total_tokens: u64,
+}
+
+#[derive(Debug, Deserialize)]
 pub struct WarningNotification {
     pub message: String,
 }

@@ -396,6 +396,23 @@ impl Session {
                 })
                 .await;
             }
+            RuntimeEvent::Usage {
+                added,
+                context_tokens,
+                context_window,
+                cost_micros,
+            } => {
+                if self.turn.is_some() {
+                    self.dispatch(InternalCommand::RecordUsage {
+                        thread_id: self.thread_id,
+                        added,
+                        context_tokens,
+                        context_window,
+                        cost_micros,
+                    })
+                    .await;
+                }
+            }
             RuntimeEvent::ApprovalRequested {
                 request,
                 kind,

@@ -24,7 +24,7 @@ async fn messages(State(shared): State<Shared>, body: Bytes) -> Response {
         Err(response) => return *response,
     };
     let model = body["model"].as_str().unwrap_or("claude-fake");
-    let mut out = Events::new(model);
+    let mut out = Events::new(model, super::input_tokens(&body));
     match reply_for(last_input(&body)) {
         Reply::Fail => {
             let error = json!({
@@ -118,7 +118,8 @@ struct Events {
 }
 
 impl Events {
-    fn new(model: &str) -> Events {
+    /// `input_tokens` as the API counts them: the cached part apart.
+    fn new(model: &str, input_tokens: u64) -> Events {
         let mut events = Events { steps: Vec::new() };
         events.push(
             Duration::ZERO,
@@ -132,10 +133,10 @@ impl Events {
                 "stop_reason": null,
                 "stop_sequence": null,
                 "usage": {
-                    "input_tokens": 10,
+                    "input_tokens": input_tokens - super::CACHED_TOKENS,
                     "output_tokens": 1,
                     "cache_creation_input_tokens": 0,
-                    "cache_read_input_tokens": 0,
+                    "cache_read_input_tokens": super::CACHED_TOKENS,
                 },
             }}),
         );

@@ -206,6 +206,20 @@ impl Reply {
     }
 }
 
+/// The input tokens a fake reports for a request: 100 and one per message
+/// (or input item) it holds, so a test can add up what was reported. Of
+/// them, `CACHED_TOKENS` are said to be cached.
+pub fn input_tokens(request: &Value) -> u64 {
+    let items = request
+        .get("messages")
+        .or_else(|| request.get("input"))
+        .and_then(Value::as_array)
+        .map_or(0, Vec::len);
+    100 + items as u64
+}
+
+pub const CACHED_TOKENS: u64 = 3;
+
 /// The user's text a recorded request ends with, for either API; `None`
 /// when it ends with a tool's result instead.
 pub fn last_user_text(request: &Value) -> Option<String> {

@@ -23,7 +23,7 @@ async fn responses(State(shared): State<Shared>, body: Bytes) -> Response {
         Err(response) => return *response,
     };
     let model = body["model"].as_str().unwrap_or("fake-model");
-    let mut out = Events::new(model);
+    let mut out = Events::new(model, super::input_tokens(&body));
     match reply_for(last_input(&body)) {
         Reply::Fail => {
             let error = json!({"error": {"message": "fake model failure", "type": "server_error"}});
@@ -89,10 +89,11 @@ fn output_text(output: &Value) -> String {
 struct Events {
     steps: Vec<Step>,
     response: Value,
+    input_tokens: u64,
 }
 
 impl Events {
-    fn new(model: &str) -> Events {
+    fn new(model: &str, input_tokens: u64) -> Events {
         let created_at = std::time::SystemTime::now()
             .duration_since(std::time::UNIX_EPOCH)
             .map_or(0, |d| d.as_secs());
@@ -107,6 +108,7 @@ impl Events {
         let mut events = Events {
             steps: Vec::new(),
             response,
+            input_tokens,
         };
         let created = json!({ "response": events.response });
         events.push(Duration::ZERO, "response.created", created);
@@ -205,11 +207,11 @@ impl Events {
         response["status"] = json!("completed");
         response["output"] = json!([item]);
         response["usage"] = json!({
-            "input_tokens": 10,
-            "input_tokens_details": { "cached_tokens": 0 },
+            "input_tokens": self.input_tokens,
+            "input_tokens_details": { "cached_tokens": super::CACHED_TOKENS },
             "output_tokens": 5,
             "output_tokens_details": { "reasoning_tokens": 0 },
-            "total_tokens": 15,
+            "total_tokens": self.input_tokens + 5,
         });
         let completed = json!({ "response": response });
         self.push(Duration::ZERO, "response.completed", completed);

@@ -76,6 +76,26 @@ pub fn decide_internal(model: &ReadModel, command: &InternalCommand) -> Decision
                 .into(),
             ])
         }
+        C::RecordUsage {
+            thread_id,
+            added,
+            context_tokens,
+            context_window,
+            cost_micros,
+        } => {
+            let active = running(thread(model, *thread_id)?)?;
+            Ok(vec![
+                ev::UsageRecorded {
+                    thread_id: *thread_id,
+                    turn_id: active.id,
+                    added: *added,
+                    context_tokens: *context_tokens,
+                    context_window: *context_window,
+                    cost_micros: *cost_micros,
+                }
+                .into(),
+            ])
+        }
         C::RequestApproval {
             thread_id,
             approval_id,

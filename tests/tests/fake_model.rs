@@ -2,7 +2,7 @@
 //! gives the answer the CLI tests rely on.
 
 use futures::StreamExt;
-use peon_tests::fake_model::FakeModel;
+use peon_tests::fake_model::{CACHED_TOKENS, FakeModel};
 use peon_tests::{SseFrame, take_frames};
 use serde_json::{Value, json};
 use std::time::Duration;
@@ -72,7 +72,14 @@ async fn plain_answers_echo_the_text() {
     assert_eq!(frames.first().unwrap().event, "response.created");
     let completed = data(frames.last().unwrap());
     assert_eq!(completed["type"], "response.completed");
-    assert_eq!(completed["response"]["usage"]["total_tokens"], 15);
+    // 100 and one per input item (two here), and 5 out.
+    let usage = &completed["response"]["usage"];
+    assert_eq!(usage["input_tokens"], 102);
+    assert_eq!(
+        usage["input_tokens_details"]["cached_tokens"],
+        CACHED_TOKENS
+    );
+    assert_eq!(usage["total_tokens"], 107);
 
     let fake = FakeModel::anthropic().await;
     let (status, frames) = anthropic(&fake, &anthropic_body("hi")).await;
@@ -81,6 +88,10 @@ async fn plain_answers_echo_the_text() {
     let start = data(&frames[0]);
     assert_eq!(start["message"]["model"], "claude-test");
     assert!(start["message"]["id"].as_str().unwrap().starts_with("msg_"));
+    // The same count, the cached part apart, as the Messages API says it.
+    let usage = &start["message"]["usage"];
+    assert_eq!(usage["cache_read_input_tokens"], CACHED_TOKENS);
+    assert_eq!(usage["input_tokens"].as_u64(), Some(102 - CACHED_TOKENS));
     assert_eq!(frames.last().unwrap().event, "message_stop");
 }
 

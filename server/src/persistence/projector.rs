@@ -295,11 +295,7 @@ async fn project(conn: &mut SqliteConnection, stored: &StoredEvent) -> Result<()
             .await
         }
         E::MessageAdded(e) => {
-            let attachments = if e.attachments.is_empty() {
-                None
-            } else {
-                Some(serde_json::to_string(&e.attachments)?)
-            };
+            let attachments = attachments_json(&e.attachments)?;
             exec(
                 conn,
                 sqlx::query(
@@ -541,11 +537,7 @@ async fn project(conn: &mut SqliteConnection, stored: &StoredEvent) -> Result<()
         }
         E::SessionStopRequested(_) => Ok(()),
         E::MessageQueued(e) => {
-            let attachments = if e.attachments.is_empty() {
-                None
-            } else {
-                Some(serde_json::to_string(&e.attachments)?)
-            };
+            let attachments = attachments_json(&e.attachments)?;
             exec(
                 conn,
                 sqlx::query(
@@ -611,6 +603,15 @@ async fn project(conn: &mut SqliteConnection, stored: &StoredEvent) -> Result<()
             .await
         }
     }
+}
+
+/// A message's attachments as the `attachments` column holds them (none:
+/// NULL).
+fn attachments_json(attachments: &[Attachment]) -> Result<Option<String>, StoreError> {
+    if attachments.is_empty() {
+        return Ok(None);
+    }
+    Ok(Some(serde_json::to_string(attachments)?))
 }
 
 /// Numbers a thread's queue 0, 1, … in its order, with `moved` (a message

@@ -4,6 +4,7 @@
 use super::agent::*;
 use super::codex_events::Translator;
 use super::codex_protocol as wire;
+use super::codex_requests::{Answer, Reply};
 use super::process::AgentProcess;
 use super::replies::Replies;
 use futures::future::BoxFuture;
@@ -11,6 +12,7 @@ use peon_app::contracts::*;
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 use serde_json::{Value, json};
+use std::collections::HashMap;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 
@@ -23,7 +25,11 @@ pub struct Codex {
     thread_id: String,
     /// The codex turn running now, for `turn/interrupt`.
     turn: Arc<Mutex<Option<String>>>,
+    /// How to answer each card codex is waiting on, by request id.
+    answers: Answers,
 }
+
+type Answers = Arc<Mutex<HashMap<String, Answer>>>;
 
 /// Codex's approval policy, thread sandbox and turn sandbox for a runtime
 /// mode. Asking before anything not known to be safe is codex's
@@ -96,11 +102,13 @@ impl Codex {
             AgentProcess::spawn(AGENT, &config.binary, &["app-server"], &config.cwd)?;
         let replies = Arc::new(Replies::default());
         let turn = Arc::new(Mutex::new(None));
+        let answers = Answers::default();
         tokio::spawn(read_loop(
             lines,
             process.clone(),
             replies.clone(),
             turn.clone(),
+            answers.clone(),
             events.clone(),
         ));
         let mut codex = Self {
@@ -109,6 +117,7 @@ impl Codex {
             next_id: AtomicU64::new(1),
             thread_id: String::new(),
             turn,
+            answers,
         };
         let started = codex.handshake(&config).await;
         match started {
@@ -253,8 +262,14 @@ impl Agent for Codex {
     ) -> BoxFuture<'a, Result<(), AgentError>> {
         Box::pin(async move {
             let id: Value = serde_json::from_str(request).unwrap_or(json!(request));
+            let answer = self
+                .answers
+                .lock()
+                .ok()
+                .and_then(|mut a| a.remove(request))
+                .unwrap_or(Answer::Decision);
             self.process
-                .send(&json!({"id": id, "result": self::decision(decision)}))
+                .send(&json!({"id": id, "result": answer.result(decision)}))
         })
     }
 
@@ -270,6 +285,7 @@ async fn read_loop(
     process: AgentProcess,
     replies: Arc<Replies>,
     turn: Arc<Mutex<Option<String>>>,
+    answers: Answers,
     events: RuntimeSender,
 ) {
     let mut translator = Translator::default();
@@ -293,17 +309,26 @@ async fn read_loop(
                 replies.deliver(&id.to_string(), answer);
             }
             // A request codex makes of peon.
-            (Some(method), Some(id)) => match translator.request(method, id, &msg["params"]) {
-                Some(event) => {
-                    let _ = events.send(event).await;
+            (Some(method), Some(id)) => {
+                let reply = translator.request(method, &msg["params"]);
+                match &reply {
+                    Reply::Ask { answer, .. } => {
+                        if let Ok(mut a) = answers.lock() {
+                            a.insert(id.to_string(), answer.clone());
+                        }
+                    }
+                    Reply::Now { result, .. } => {
+                        let _ = process.send(&json!({"id": id, "result": result}));
+                    }
+                    Reply::Refuse { message, .. } => {
+                        let _ = process.send(&json!({"id": id, "error": {
+                            "code": -32601,
+                            "message": message,
+                        }}));
+                    }
                 }
-                None => {
-                    let _ = process.send(&json!({"id": id, "error": {
-                        "code": -32601,
-                        "message": format!("peon does not support {method}"),
-                    }}));
-                }
-            },
+                let _ = events.send(reply.event(id)).await;
+            }
             (Some(method), None) => {
                 for event in translator.notification(method, &msg["params"]) {
                     if let Ok(mut t) = turn.lock() {

@@ -5,6 +5,7 @@
 
 use super::agent::RuntimeEvent;
 use super::codex_protocol as wire;
+use super::codex_requests::{self, Answer, Reply};
 use super::wire::first_line;
 use peon_app::contracts::*;
 use serde::de::DeserializeOwned;
@@ -121,7 +122,10 @@ impl Translator {
     }
 
     /// A request codex makes of peon; `None` for kinds peon cannot answer.
-    pub fn request(&mut self, method: &str, id: &Value, p: &Value) -> Option<RuntimeEvent> {
+    /// What peon does with a request codex makes of it (see
+    /// `codex_requests`); commands and file changes are cards whose detail
+    /// this turn's items tell.
+    pub fn request(&mut self, method: &str, p: &Value) -> Reply {
         let (kind, detail) = match method {
             "item/commandExecution/requestApproval" => {
                 let detail = match decode::<wire::CommandApprovalParams>(method, p) {
@@ -158,13 +162,13 @@ impl Translator {
                 };
                 (ApprovalKind::FileChange, detail)
             }
-            _ => return None,
+            _ => return codex_requests::other(method, p),
         };
-        Some(RuntimeEvent::ApprovalRequested {
-            request: id.to_string(),
+        Reply::Ask {
             kind,
             detail,
-        })
+            answer: Answer::Decision,
+        }
     }
 
     fn item(&mut self, item: wire::ThreadItem, done: bool) -> Option<RuntimeEvent> {
@@ -404,7 +408,7 @@ mod tests {
             }
             let msg = &v["msg"];
             match (msg["method"].as_str(), msg.get("id")) {
-                (Some(m), Some(id)) => out.extend(t.request(m, id, &msg["params"])),
+                (Some(m), Some(id)) => out.push(t.request(m, &msg["params"]).event(id)),
                 (Some(m), None) => out.extend(t.notification(m, &msg["params"])),
                 _ => {}
             }

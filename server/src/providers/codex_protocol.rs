@@ -371,6 +371,25 @@ pub struct FileChangeApprovalParams {
     pub reason: Option<String>,
 }
 
+/// `item/tool/requestUserInput`: questions for the user, with options.
+#[derive(Debug, Deserialize)]
+pub struct UserInputParams {
+    pub questions: Vec<UserInputQuestion>,
+}
+
+#[derive(Debug, Deserialize)]
+pub struct UserInputQuestion {
+    pub header: String,
+    pub question: String,
+    #[serde(default)]
+    pub options: Option<Vec<UserInputOption>>,
+}
+
+#[derive(Debug, Deserialize)]
+pub struct UserInputOption {
+    pub label: String,
+}
+
 #[cfg(test)]
 #[path = "codex_protocol_tests.rs"]
 mod tests;

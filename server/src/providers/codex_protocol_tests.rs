@@ -275,3 +275,97 @@ fn the_requests_codex_can_make_are_the_known_ones() {
         ]
     );
 }
+
+/// Every request codex can make gets an answer: a card (whose answers fit
+/// the schema), an answer now that fits the schema of its response, said in
+/// the work log, or an error saying why. None is left waiting.
+#[test]
+fn every_request_codex_can_make_is_answered() {
+    use crate::providers::agent::RuntimeEvent;
+    use crate::providers::codex_requests::{Reply, other};
+    use serde_json::json;
+    let question = json!({"questions": [{"id": "q1", "header": "Colour", "question": "Which one?",
+        "options": [{"label": "red", "description": ""}, {"label": "blue", "description": ""}]}],
+        "itemId": "i", "threadId": "t", "turnId": "u", "isBlocking": true});
+    let answered_now = [
+        (
+            "item/tool/requestUserInput",
+            "ToolRequestUserInputResponse",
+            question,
+        ),
+        (
+            "mcpServer/elicitation/request",
+            "McpServerElicitationRequestResponse",
+            json!({"serverName": "docs", "threadId": "t", "message": "Your name?",
+                "mode": "form", "requestedSchema": {"type": "object", "properties": {}}}),
+        ),
+        (
+            "item/tool/call",
+            "DynamicToolCallResponse",
+            json!({"tool": "lookup", "callId": "c", "arguments": {}, "threadId": "t", "turnId": "u"}),
+        ),
+        (
+            "applyPatchApproval",
+            "ApplyPatchApprovalResponse",
+            json!({}),
+        ),
+        (
+            "execCommandApproval",
+            "ExecCommandApprovalResponse",
+            json!({}),
+        ),
+    ];
+    for (method, response, params) in answered_now {
+        let Reply::Now { result, note } = other(method, &params) else {
+            panic!("{method} is answered at once");
+        };
+        fits(response, &result);
+        let RuntimeEvent::Activity {
+            summary, detail, ..
+        } = note
+        else {
+            panic!("{method} is said in the work log");
+        };
+        assert!(!summary.is_empty(), "{method}");
+        if method == "item/tool/requestUserInput" {
+            let detail = detail.unwrap_or_default();
+            assert!(
+                detail.contains("Colour: Which one? (red / blue)"),
+                "{detail}"
+            );
+        }
+    }
+    let asked = json!({"network": {"enabled": true}});
+    let params = json!({"permissions": asked, "reason": "to fetch crates", "cwd": "/w",
+        "itemId": "i", "threadId": "t", "turnId": "u", "startedAtMs": 1});
+    let Reply::Ask { answer, detail, .. } = other("item/permissions/requestApproval", &params)
+    else {
+        panic!("more permissions are the user's to give");
+    };
+    assert!(detail.contains("to fetch crates"), "{detail}");
+    for d in ApprovalDecision::ALL {
+        fits("PermissionsRequestApprovalResponse", &answer.result(*d));
+    }
+    assert_eq!(
+        answer.result(ApprovalDecision::Accept)["permissions"],
+        asked
+    );
+    assert_eq!(
+        answer.result(ApprovalDecision::AcceptForSession)["scope"],
+        "session"
+    );
+    assert_eq!(
+        answer.result(ApprovalDecision::Decline)["permissions"],
+        json!({})
+    );
+    for method in [
+        "account/chatgptAuthTokens/refresh",
+        "attestation/generate",
+        "something/new",
+    ] {
+        let Reply::Refuse { message, .. } = other(method, &json!({})) else {
+            panic!("{method} is refused");
+        };
+        assert!(!message.is_empty());
+    }
+}

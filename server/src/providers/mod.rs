@@ -10,6 +10,7 @@ pub mod coalesce;
 mod codex;
 mod codex_events;
 mod codex_protocol;
+mod codex_requests;
 mod primer;
 mod process;
 mod replies;

@@ -54,7 +54,10 @@ test('every default shortcut, with the ? overlay that lists them', async ({ page
     await expect(page).toHaveURL(peon.url + listed[1]);
 
     // / focuses the message box; there, / and ? are text, not shortcuts.
+    // (Wait for the thread's own page: until it has loaded, the one before
+    // stays shown, and its message box goes when the new one comes.)
     const input = page.getByTestId('composer-input');
+    await expect(input).toHaveAttribute('data-draft-of', listed[1]!.split('/').pop()!);
     await expect(input).not.toBeFocused();
     await page.keyboard.press('/');
     await expect(input).toBeFocused();

@@ -143,8 +143,7 @@ pub fn Composer(
         if !running() {
             return send();
         }
-        let choice = super::follow_up::preferred();
-        enter_does.set(choice);
+        let choice = enter_does.get_untracked();
         follow(if other { choice.other() } else { choice });
     };
     Effect::new(move |_| {

@@ -47,7 +47,7 @@ pub fn QueueList(
                         let id = q.message_id;
                         view! {
                             <li class="queued" data-testid="queued-message" data-message-id=id.to_string()>
-                                <span class="queued-text" title=q.text.clone()>{first_line(&q.text)}</span>
+                                <span class="queued-text" title=q.text.clone()>{title_from_message(&q.text).unwrap_or_default()}</span>
                                 {move || (!running.get()).then(|| view! {
                                     <button
                                         type="button"
@@ -88,13 +88,4 @@ pub fn QueueList(
             </section>
         })
     }
-}
-
-/// What a queued message shows: its first non-empty line.
-fn first_line(text: &str) -> String {
-    text.lines()
-        .map(str::trim)
-        .find(|l| !l.is_empty())
-        .unwrap_or_default()
-        .to_string()
 }

@@ -177,6 +177,18 @@ impl TokenUsage {
     pub fn is_empty(&self) -> bool {
         *self == TokenUsage::default()
     }
+
+    /// What was used between `before` and this running total.
+    pub fn since(&self, before: &TokenUsage) -> TokenUsage {
+        TokenUsage {
+            input: self.input.saturating_sub(before.input),
+            cached_input: self.cached_input.saturating_sub(before.cached_input),
+            output: self.output.saturating_sub(before.output),
+            reasoning_output: self
+                .reasoning_output
+                .saturating_sub(before.reasoning_output),
+        }
+    }
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]

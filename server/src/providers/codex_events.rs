@@ -20,7 +20,7 @@ pub struct Translator {
     changes: HashMap<String, String>,
     /// The thread's token total at codex's last report: the next report's
     /// difference from it is what was used since.
-    usage_total: Option<wire::TokenUsageBreakdown>,
+    usage_total: Option<TokenUsage>,
 }
 
 /// `params` as `T`, or a message saying what could not be read.
@@ -37,29 +37,13 @@ impl Translator {
     /// the first report of this process (a resumed thread's total holds
     /// turns already counted), the latest request's.
     fn usage(&mut self, u: wire::ThreadTokenUsage) -> RuntimeEvent {
-        let since = match self.usage_total.replace(u.total) {
-            Some(before) => wire::TokenUsageBreakdown {
-                input_tokens: u.total.input_tokens.saturating_sub(before.input_tokens),
-                cached_input_tokens: u
-                    .total
-                    .cached_input_tokens
-                    .saturating_sub(before.cached_input_tokens),
-                output_tokens: u.total.output_tokens.saturating_sub(before.output_tokens),
-                reasoning_output_tokens: u
-                    .total
-                    .reasoning_output_tokens
-                    .saturating_sub(before.reasoning_output_tokens),
-                total_tokens: 0,
-            },
-            None => u.last,
+        let total = u.total.tokens();
+        let added = match self.usage_total.replace(total) {
+            Some(before) => total.since(&before),
+            None => u.last.tokens(),
         };
         RuntimeEvent::Usage {
-            added: TokenUsage {
-                input: since.input_tokens,
-                cached_input: since.cached_input_tokens,
-                output: since.output_tokens,
-                reasoning_output: since.reasoning_output_tokens,
-            },
+            added,
             context_tokens: Some(u.last.total_tokens),
             context_window: u.model_context_window,
             cost_micros: None,

@@ -335,7 +335,7 @@ pub struct ThreadTokenUsage {
     pub model_context_window: Option<u64>,
 }
 
-#[derive(Clone, Copy, Debug, Default, PartialEq, Deserialize)]
+#[derive(Debug, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct TokenUsageBreakdown {
     pub input_tokens: u64,
@@ -343,6 +343,17 @@ pub struct TokenUsageBreakdown {
     pub output_tokens: u64,
     pub reasoning_output_tokens: u64,
     pub total_tokens: u64,
+}
+
+impl TokenUsageBreakdown {
+    pub fn tokens(&self) -> peon_app::contracts::TokenUsage {
+        peon_app::contracts::TokenUsage {
+            input: self.input_tokens,
+            cached_input: self.cached_input_tokens,
+            output: self.output_tokens,
+            reasoning_output: self.reasoning_output_tokens,
+        }
+    }
 }
 
 #[derive(Debug, Deserialize)]
